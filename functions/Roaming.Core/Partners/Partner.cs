@@ -1,0 +1,61 @@
+using Roaming.Core.Credentials;
+using Roaming.Core.Types;
+using Roaming.Core.Versions;
+
+namespace Roaming.Core.Partners;
+
+/// <summary>Where a partner connection stands in the credentials handshake.</summary>
+public enum PartnerState
+{
+    /// <summary>We issued a Token A; the partner has not yet POSTed its credentials.</summary>
+    Invited,
+    /// <summary>We are registering with the partner (our POST is under way); it may call us with the Token B we sent.</summary>
+    Registering,
+    /// <summary>Tokens exchanged both ways; every module may be used.</summary>
+    Registered,
+    /// <summary>Either side unregistered; no token works any more. Kept for the record.</summary>
+    Unregistered,
+}
+
+/// <summary>
+/// One partner connection (one remote platform; it may carry several roles). The tokens it presents to us
+/// are kept only as keyed hashes; the token we present to it is kept encrypted.
+/// </summary>
+public sealed class Partner
+{
+    public required string Id { get; init; }
+    public PartnerState State { get; set; }
+    /// <summary>Free text from the operator who made the invitation or registration.</summary>
+    public string? Name { get; set; }
+    public List<CredentialsRole> Roles { get; set; } = [];
+    public string? VersionsUrl { get; set; }
+    public string? Version { get; set; }
+    public List<Endpoint> Endpoints { get; set; } = [];
+
+    /// <summary>Hash of the token the partner uses to call us (Token A while invited, then C, or B when we registered).</summary>
+    public string? InboundTokenHash { get; set; }
+    /// <summary>Hash of a new token we sent in a PUT still under way; it already opens versions and credentials.</summary>
+    public string? PendingTokenHash { get; set; }
+    /// <summary>The token we present to the partner, encrypted by <see cref="TokenProtector"/>.</summary>
+    public string? OutboundTokenProtected { get; set; }
+    /// <summary>Whether the partner wants the token Base64-encoded in the Authorization header (2.2.1: yes).</summary>
+    public bool OutboundTokenBase64 { get; set; } = true;
+    /// <summary>How the partner last sent its own token to us; informational, for the operator.</summary>
+    public bool? InboundTokenBase64 { get; set; }
+
+    /// <summary>Set when pushes to this partner failed for good and a full resync is needed.</summary>
+    public bool NeedsResync { get; set; }
+
+    public DateTimeOffset Created { get; set; }
+    public DateTimeOffset Updated { get; set; }
+    /// <summary>Storage concurrency token; an update with a stale one fails rather than losing a change.</summary>
+    public string? ETag { get; set; }
+
+    public bool Owns(PartyKey party) => Roles.Any(r => r.Key == party);
+
+    public bool HasRole(Role role) => Roles.Any(r => r.Role == role);
+
+    public Endpoint? FindEndpoint(string moduleId, InterfaceRole role) =>
+        Endpoints.FirstOrDefault(e => e.Identifier == moduleId && e.Role == role)
+        ?? (moduleId == ModuleIds.Credentials ? Endpoints.FirstOrDefault(e => e.Identifier == moduleId) : null);
+}

@@ -1,0 +1,79 @@
+using Roaming.Core.Credentials;
+using Roaming.Core.Locations;
+using Roaming.Core.Types;
+
+namespace Roaming.Core.Platform;
+
+/// <summary>
+/// The deployment's settings, section "Roaming" (env: Roaming__PublicBaseUrl, ...).
+/// Every name here is also set by infra-bicep; a test keeps the two in step.
+/// </summary>
+public sealed class RoamingOptions
+{
+    public const string Section = "Roaming";
+
+    /// <summary>The URL partners reach this endpoint on, e.g. https://roaming.example.com. Used in every URL we hand out.</summary>
+    public string? PublicBaseUrl { get; set; }
+
+    /// <summary>Base64 secret (32+ bytes) from which the token hashing and encryption keys are derived.</summary>
+    public string? TokenKey { get; set; }
+
+    /// <summary>The key the operator's back office presents as "Authorization: Bearer &lt;key&gt;" on /operator/.</summary>
+    public string? OperatorKey { get; set; }
+
+    /// <summary>The own parties this deployment hosts (country_code + party_id + role).</summary>
+    public List<OwnParty> Parties { get; set; } = [];
+
+    /// <summary>The most objects one page of a paginated GET returns (X-Limit).</summary>
+    public int MaxPageSize { get; set; } = 100;
+
+    /// <summary>Local development only: allow partner URLs over plain http (loopback partners). Off in Azure.</summary>
+    public bool AllowHttpPartners { get; set; }
+
+    /// <summary>How long an outbound call to a partner may take.</summary>
+    public TimeSpan PartnerTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    public void Validate()
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(TokenKey)) problems.Add("Roaming:TokenKey is not set (Base64, 32 random bytes or more).");
+        else
+        {
+            try { _ = new TokenProtector(TokenKey); }
+            catch (InvalidOperationException e) { problems.Add(e.Message); }
+        }
+        if (string.IsNullOrWhiteSpace(OperatorKey) || OperatorKey.Length < 16) problems.Add("Roaming:OperatorKey is not set or shorter than 16 characters.");
+        if (Parties.Count == 0) problems.Add("Roaming:Parties lists no own party.");
+        for (var i = 0; i < Parties.Count; i++)
+        {
+            var p = Parties[i];
+            if (p.CountryCode is not { Length: 2 } || p.PartyId is not { Length: 3 })
+                problems.Add($"Roaming:Parties:{i} needs a 2-letter CountryCode and a 3-character PartyId.");
+            if (string.IsNullOrWhiteSpace(p.Name)) problems.Add($"Roaming:Parties:{i}:Name is not set.");
+        }
+        if (Parties.GroupBy(p => (p.Role, p.Key)).Any(g => g.Count() > 1)) problems.Add("Roaming:Parties repeats a role, country code and party id.");
+        if (PublicBaseUrl is not null && !Uri.TryCreate(PublicBaseUrl, UriKind.Absolute, out _)) problems.Add("Roaming:PublicBaseUrl is not an absolute URL.");
+        if (MaxPageSize is < 1 or > 1000) problems.Add("Roaming:MaxPageSize must be between 1 and 1000.");
+        if (problems.Count > 0) throw new InvalidOperationException("Invalid configuration: " + string.Join(" ", problems));
+    }
+}
+
+/// <summary>One party this deployment speaks for.</summary>
+public sealed class OwnParty
+{
+    public string CountryCode { get; set; } = "";
+    public string PartyId { get; set; } = "";
+    public Role Role { get; set; }
+    public string Name { get; set; } = "";
+    public string? Website { get; set; }
+
+    public PartyKey Key => new(CountryCode, PartyId);
+
+    public CredentialsRole ToCredentialsRole() => new()
+    {
+        Role = Role,
+        CountryCode = Key.CountryCode,
+        PartyId = Key.PartyId,
+        BusinessDetails = new BusinessDetails { Name = Name, Website = Website },
+    };
+}

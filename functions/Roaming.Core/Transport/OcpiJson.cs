@@ -1,0 +1,59 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Roaming.Core.Transport;
+
+/// <summary>
+/// Reading OCPI JSON with the source-generated contexts of each module. Every failure becomes a 2001
+/// that names the field (wrong type, unknown closed-enum value, malformed JSON), never an exception
+/// that escapes as a 500.
+/// </summary>
+public static class OcpiJson
+{
+    public static T Read<T>(ReadOnlyMemory<byte> body, JsonTypeInfo<T> typeInfo, string what = "request body")
+    {
+        if (body.IsEmpty) throw new InvalidParametersException($"The {what} is empty; a JSON object is required.");
+        T? value;
+        try
+        {
+            value = JsonSerializer.Deserialize(body.Span, typeInfo);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidParametersException([ToFieldError(e)]);
+        }
+        if (value is null) throw new InvalidParametersException($"The {what} must be a JSON object, not null.");
+        if (value is IOcpiValidatable validatable) OcpiValidator.ThrowIfInvalid(validatable);
+        return value;
+    }
+
+    /// <summary>Reads a body that must be a JSON object, for PATCH merges that work on the JSON itself.</summary>
+    public static JsonElement ReadObject(ReadOnlyMemory<byte> body)
+    {
+        if (body.IsEmpty) throw new InvalidParametersException("The request body is empty; a JSON object is required.");
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                throw new InvalidParametersException("The request body must be a JSON object.");
+            return doc.RootElement.Clone();
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidParametersException([ToFieldError(e)]);
+        }
+    }
+
+    internal static FieldError ToFieldError(JsonException e)
+    {
+        var field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "(body)" : e.Path.StartsWith("$.", StringComparison.Ordinal) ? e.Path[2..] : e.Path.TrimStart('$');
+        var message = e.Message;
+        // STJ appends location details to its messages; the field name says where, so drop them.
+        var cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        if (cut < 0) cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        if (cut > 0) message = message[..cut];
+        if (message.Contains("could not be converted", StringComparison.Ordinal)) message = "wrong type or unknown value";
+        else if (e.LineNumber is not null && e.InnerException is null && field == "(body)") message = "malformed JSON: " + message;
+        return new FieldError(field, message.TrimEnd('.'));
+    }
+}

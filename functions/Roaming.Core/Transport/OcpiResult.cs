@@ -1,0 +1,57 @@
+using System.Buffers;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Roaming.Core.Transport;
+
+/// <summary>What a handler answers: the data to wrap in the OCPI envelope, the status codes and extra headers.</summary>
+public sealed class OcpiResult
+{
+    private Action<Utf8JsonWriter>? _writeData;
+
+    public HttpStatusCode HttpStatus { get; init; } = HttpStatusCode.OK;
+    public int StatusCode { get; init; } = OcpiStatus.Success;
+    public string? StatusMessage { get; init; }
+    public List<KeyValuePair<string, string>> Headers { get; } = [];
+
+    public static OcpiResult Ok(HttpStatusCode http = HttpStatusCode.OK) => new() { HttpStatus = http };
+
+    public static OcpiResult Ok<T>(T data, JsonTypeInfo<T> typeInfo, HttpStatusCode http = HttpStatusCode.OK) =>
+        new() { HttpStatus = http, _writeData = w => JsonSerializer.Serialize(w, data, typeInfo) };
+
+    /// <summary>Data already serialized as JSON (e.g. an object read from storage as stored), written as is.</summary>
+    public static OcpiResult OkRaw(ReadOnlyMemory<byte> json, HttpStatusCode http = HttpStatusCode.OK) =>
+        new() { HttpStatus = http, _writeData = w => w.WriteRawValue(json.Span, skipInputValidation: true) };
+
+    public static OcpiResult Status(int statusCode, string message, HttpStatusCode http = HttpStatusCode.OK) =>
+        new() { StatusCode = statusCode, StatusMessage = message, HttpStatus = http };
+
+    public static OcpiResult From(OcpiException e) => new() { StatusCode = e.StatusCode, StatusMessage = e.Message, HttpStatus = e.HttpStatus };
+
+    public OcpiResult WithHeader(string name, string value)
+    {
+        Headers.Add(new(name, value));
+        return this;
+    }
+
+    /// <summary>The envelope: data (when there is any), status_code, status_message, timestamp.</summary>
+    public byte[] WriteEnvelope(DateTimeOffset now)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            if (_writeData is not null)
+            {
+                w.WritePropertyName("data"u8);
+                _writeData(w);
+            }
+            w.WriteNumber("status_code"u8, StatusCode);
+            if (StatusMessage is not null) w.WriteString("status_message"u8, StatusMessage);
+            w.WriteString("timestamp"u8, OcpiDateTime.Format(now));
+            w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+}
