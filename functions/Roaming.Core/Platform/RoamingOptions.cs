@@ -12,6 +12,13 @@ public sealed class RoamingOptions
 {
     public const string Section = "Roaming";
 
+    /// <summary>The settings a deployment must provide for the app to start (infra-bicep sets them; a test checks).</summary>
+    public static readonly string[] RequiredSettings =
+    [
+        "Roaming:PublicBaseUrl", "Roaming:TokenKey", "Roaming:OperatorKey",
+        "Roaming:Parties:0:CountryCode", "Roaming:Parties:0:PartyId", "Roaming:Parties:0:Role", "Roaming:Parties:0:Name",
+    ];
+
     /// <summary>The URL partners reach this endpoint on, e.g. https://roaming.example.com. Used in every URL we hand out.</summary>
     public string? PublicBaseUrl { get; set; }
 

@@ -1,0 +1,66 @@
+using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Identity;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Configuration;
+
+namespace Roaming.Azure;
+
+/// <summary>
+/// The storage account connection, named "Storage" the way the Functions runtime names connections, so the
+/// queue triggers and this code read the same settings:
+/// - a connection string in "Storage" (UseDevelopmentStorage=true locally, on Azurite), or
+/// - identity-based: Storage__tableServiceUri and Storage__queueServiceUri, with Storage__credential=managedidentity
+///   and Storage__clientId for a user-assigned identity (DefaultAzureCredential otherwise).
+/// </summary>
+public sealed class StorageConnection
+{
+    public const string Name = "Storage";
+
+    /// <summary>The settings an identity-based deployment must provide (infra-bicep sets them; a test checks).</summary>
+    public static readonly string[] IdentityBasedSettings =
+        [$"{Name}:tableServiceUri", $"{Name}:queueServiceUri", $"{Name}:credential", $"{Name}:clientId"];
+
+    private readonly string? _connectionString;
+    private readonly Uri? _tableUri;
+    private readonly Uri? _queueUri;
+    private readonly TokenCredential? _credential;
+
+    public StorageConnection(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(Name);
+        _connectionString = section.Value;
+        if (!string.IsNullOrWhiteSpace(_connectionString)) return;
+        if (Uri.TryCreate(section["tableServiceUri"], UriKind.Absolute, out var tables) && Uri.TryCreate(section["queueServiceUri"], UriKind.Absolute, out var queues))
+        {
+            _tableUri = tables;
+            _queueUri = queues;
+            var clientId = section["clientId"];
+            _credential = string.Equals(section["credential"], "managedidentity", StringComparison.OrdinalIgnoreCase)
+                ? new ManagedIdentityCredential(string.IsNullOrEmpty(clientId) ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(clientId))
+                : new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = clientId });
+            return;
+        }
+        throw new InvalidOperationException(
+            "No storage connection: set 'Storage' to a connection string (UseDevelopmentStorage=true for Azurite), "
+            + "or Storage__tableServiceUri and Storage__queueServiceUri for an identity-based connection.");
+    }
+
+    public TableServiceClient CreateTableServiceClient()
+    {
+        // The SDK's own retry policy (exponential, 3 tries) handles throttling and transient faults.
+        var options = new TableClientOptions();
+        return _connectionString is not null
+            ? new TableServiceClient(_connectionString, options)
+            : new TableServiceClient(_tableUri!, _credential!, options);
+    }
+
+    public QueueServiceClient CreateQueueServiceClient()
+    {
+        // Base64 message bodies, as the Functions queue trigger expects them.
+        var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        return _connectionString is not null
+            ? new QueueServiceClient(_connectionString, options)
+            : new QueueServiceClient(_queueUri!, _credential!, options);
+    }
+}
