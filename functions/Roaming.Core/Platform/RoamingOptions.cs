@@ -37,6 +37,12 @@ public sealed class RoamingOptions
     /// <summary>Local development only: allow partner URLs over plain http (loopback partners). Off in Azure.</summary>
     public bool AllowHttpPartners { get; set; }
 
+    /// <summary>
+    /// Prefix for the table and queue names, so several endpoints can share one storage account (tests, two
+    /// local parties). Lower-case letters and digits. Empty in Azure: the Functions queue triggers name their queues as is.
+    /// </summary>
+    public string StoragePrefix { get; set; } = "";
+
     /// <summary>How long an outbound call to a partner may take.</summary>
     public TimeSpan PartnerTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -60,6 +66,8 @@ public sealed class RoamingOptions
         }
         if (Parties.GroupBy(p => (p.Role, p.Key)).Any(g => g.Count() > 1)) problems.Add("Roaming:Parties repeats a role, country code and party id.");
         if (PublicBaseUrl is not null && !Uri.TryCreate(PublicBaseUrl, UriKind.Absolute, out _)) problems.Add("Roaming:PublicBaseUrl is not an absolute URL.");
+        if (StoragePrefix.Length > 20 || StoragePrefix.Any(c => c is not (>= 'a' and <= 'z' or >= '0' and <= '9')) || (StoragePrefix.Length > 0 && !char.IsLetter(StoragePrefix[0])))
+            problems.Add("Roaming:StoragePrefix must be up to 20 lower-case letters and digits, starting with a letter.");
         if (MaxPageSize is < 1 or > 1000) problems.Add("Roaming:MaxPageSize must be between 1 and 1000.");
         if (problems.Count > 0) throw new InvalidOperationException("Invalid configuration: " + string.Join(" ", problems));
     }

@@ -15,6 +15,7 @@ public sealed class OcpiContext
     public Partner? Caller { get; init; }
     /// <summary>The credentials token the caller presented, as decoded (never logged).</summary>
     public string? PresentedToken { get; init; }
+    public bool PresentedTokenWasBase64 { get; init; }
     public required string RequestId { get; init; }
     public required string CorrelationId { get; init; }
     public RoutingHeaders Routing { get; init; }

@@ -14,6 +14,8 @@ public sealed class OcpiResult
     public int StatusCode { get; init; } = OcpiStatus.Success;
     public string? StatusMessage { get; init; }
     public List<KeyValuePair<string, string>> Headers { get; } = [];
+    /// <summary>Written without the OCPI envelope (the operator API answers plain JSON).</summary>
+    public bool Plain { get; private init; }
 
     public static OcpiResult Ok(HttpStatusCode http = HttpStatusCode.OK) => new() { HttpStatus = http };
 
@@ -23,6 +25,10 @@ public sealed class OcpiResult
     /// <summary>Data already serialized as JSON (e.g. an object read from storage as stored), written as is.</summary>
     public static OcpiResult OkRaw(ReadOnlyMemory<byte> json, HttpStatusCode http = HttpStatusCode.OK) =>
         new() { HttpStatus = http, _writeData = w => w.WriteRawValue(json.Span, skipInputValidation: true) };
+
+    /// <summary>Plain JSON, for the operator API.</summary>
+    public static OcpiResult Json<T>(T data, JsonTypeInfo<T> typeInfo, HttpStatusCode http = HttpStatusCode.OK) =>
+        new() { HttpStatus = http, Plain = true, _writeData = w => JsonSerializer.Serialize(w, data, typeInfo) };
 
     public static OcpiResult Status(int statusCode, string message, HttpStatusCode http = HttpStatusCode.OK) =>
         new() { StatusCode = statusCode, StatusMessage = message, HttpStatus = http };
@@ -35,12 +41,18 @@ public sealed class OcpiResult
         return this;
     }
 
-    /// <summary>The envelope: data (when there is any), status_code, status_message, timestamp.</summary>
-    public byte[] WriteEnvelope(DateTimeOffset now)
+    /// <summary>The envelope: data (when there is any), status_code, status_message, timestamp. Plain results: the data alone.</summary>
+    public byte[] WriteBody(DateTimeOffset now)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var w = new Utf8JsonWriter(buffer))
         {
+            if (Plain)
+            {
+                if (_writeData is null) w.WriteNullValue(); else _writeData(w);
+                w.Flush();
+                return buffer.WrittenSpan.ToArray();
+            }
             w.WriteStartObject();
             if (_writeData is not null)
             {

@@ -71,4 +71,5 @@ public static class ModuleIds
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = [typeof(OcpiDateTimeConverter)])]
 [JsonSerializable(typeof(List<VersionInfo>))]
 [JsonSerializable(typeof(VersionDetails))]
+[JsonSerializable(typeof(List<Endpoint>))]
 public sealed partial class VersionsJson : JsonSerializerContext;

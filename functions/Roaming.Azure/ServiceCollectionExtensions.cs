@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Roaming.Azure.Queues;
+using Roaming.Azure.Tables;
+using Roaming.Core.Queues;
+using Roaming.Core.Storage;
+
+namespace Roaming.Azure;
+
+public static class ServiceCollectionExtensions
+{
+    /// <summary>Table Storage and Storage Queues behind the core's interfaces; tables and queues are created at start.</summary>
+    public static IServiceCollection AddRoamingStorage(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(new StorageConnection(configuration));
+        services.AddSingleton<StorageTables>();
+        services.AddSingleton<StorageQueues>();
+        services.AddSingleton<IWorkQueue>(sp => sp.GetRequiredService<StorageQueues>());
+        services.AddSingleton<IPartnerStore, TablePartnerStore>();
+        services.AddHostedService<StorageInitializer>();
+        return services;
+    }
+
+    /// <summary>The polling queue processors, for hosts that are not Azure Functions (the Functions app uses queue triggers).</summary>
+    public static IServiceCollection AddQueueProcessorService(this IServiceCollection services) =>
+        services.AddHostedService<QueueProcessorService>();
+}
+
+/// <summary>Creates the tables and queues before the host serves its first request.</summary>
+internal sealed class StorageInitializer(StorageTables tables, StorageQueues queues, IEnumerable<IQueueProcessor> processors) : IHostedService
+{
+    public async Task StartAsync(CancellationToken ct)
+    {
+        await tables.CreateAllAsync(StorageTables.All, ct);
+        await queues.CreateAllAsync(processors.Select(p => p.QueueName).Distinct(), ct);
+    }
+
+    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+}

@@ -1,0 +1,34 @@
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
+using Roaming.Core.Platform;
+
+namespace Roaming.Azure.Tables;
+
+/// <summary>
+/// The tables, created once at start. Layout (partition key / row key), chosen for the queries made:
+/// - partners: "partner" / partner id. Few rows, listed whole for the operator and for push fan-out.
+/// - credentialtokens: HMAC of a token / "". One point read per authenticated request.
+/// Later modules add their own tables here, each with its layout written beside it.
+/// </summary>
+public sealed class StorageTables(StorageConnection connection, IOptions<RoamingOptions> options)
+{
+    private readonly TableServiceClient _service = connection.CreateTableServiceClient();
+    private readonly string _prefix = options.Value.StoragePrefix;
+
+    public TableClient Partners => Get("partners");
+    public TableClient CredentialTokens => Get("credentialtokens");
+
+    public TableClient Get(string name) => _service.GetTableClient(_prefix + name);
+
+    public static readonly string[] All = ["partners", "credentialtokens"];
+
+    public async Task CreateAllAsync(IEnumerable<string> names, CancellationToken ct)
+    {
+        foreach (var name in names)
+        {
+            try { await Get(name).CreateIfNotExistsAsync(ct); }
+            catch (RequestFailedException e) when (e.Status == 409) { /* created by another instance meanwhile */ }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Roaming.Core.Credentials;
+using Roaming.Core.Partners;
+using Roaming.Core.Storage;
+using Roaming.Core.Versions;
+
+namespace Roaming.Azure.Tables;
+
+/// <summary>Partners and the token-hash index in Table Storage. Roles and endpoints are JSON columns (a few KiB at most).</summary>
+public sealed class TablePartnerStore(StorageTables tables) : IPartnerStore
+{
+    private const string Partition = "partner";
+
+    public async Task<Partner?> GetAsync(string partnerId, CancellationToken ct)
+    {
+        var response = await tables.Partners.GetEntityIfExistsAsync<TableEntity>(Partition, partnerId, cancellationToken: ct);
+        return response.HasValue ? ToPartner(response.Value!) : null;
+    }
+
+    public async Task<IReadOnlyList<Partner>> ListAsync(CancellationToken ct)
+    {
+        var list = new List<Partner>();
+        await foreach (var entity in tables.Partners.QueryAsync<TableEntity>(e => e.PartitionKey == Partition, cancellationToken: ct))
+            list.Add(ToPartner(entity));
+        return list;
+    }
+
+    public async Task CreateAsync(Partner partner, CancellationToken ct)
+    {
+        var response = await tables.Partners.AddEntityAsync(ToEntity(partner), ct);
+        partner.ETag = response.Headers.ETag?.ToString();
+    }
+
+    public async Task UpdateAsync(Partner partner, CancellationToken ct)
+    {
+        try
+        {
+            var response = await tables.Partners.UpdateEntityAsync(ToEntity(partner), new ETag(partner.ETag ?? throw new InvalidOperationException("Partner has no ETag; read it first.")), TableUpdateMode.Replace, ct);
+            partner.ETag = response.Headers.ETag?.ToString();
+        }
+        catch (RequestFailedException e) when (e.Status is 412 or 404)
+        {
+            throw new ConcurrencyException($"Partner {partner.Id} changed or disappeared meanwhile.");
+        }
+    }
+
+    public async Task DeleteAsync(string partnerId, CancellationToken ct)
+    {
+        try { await tables.Partners.DeleteEntityAsync(Partition, partnerId, ETag.All, ct); }
+        catch (RequestFailedException e) when (e.Status == 404) { }
+    }
+
+    public async Task<string?> FindPartnerIdByTokenHashAsync(string tokenHash, CancellationToken ct)
+    {
+        var response = await tables.CredentialTokens.GetEntityIfExistsAsync<TableEntity>(tokenHash, "", ["PartnerId"], ct);
+        return response.HasValue ? response.Value!.GetString("PartnerId") : null;
+    }
+
+    public Task AddTokenHashAsync(string tokenHash, string partnerId, CancellationToken ct) =>
+        tables.CredentialTokens.UpsertEntityAsync(new TableEntity(tokenHash, "") { ["PartnerId"] = partnerId }, TableUpdateMode.Replace, ct);
+
+    public async Task RemoveTokenHashAsync(string tokenHash, CancellationToken ct)
+    {
+        try { await tables.CredentialTokens.DeleteEntityAsync(tokenHash, "", ETag.All, ct); }
+        catch (RequestFailedException e) when (e.Status == 404) { }
+    }
+
+    private static TableEntity ToEntity(Partner p) => new(Partition, p.Id)
+    {
+        ["State"] = p.State.ToString(),
+        ["Name"] = p.Name,
+        ["Roles"] = JsonSerializer.Serialize(p.Roles, CredentialsJson.Default.ListCredentialsRole),
+        ["VersionsUrl"] = p.VersionsUrl,
+        ["Version"] = p.Version,
+        ["Endpoints"] = JsonSerializer.Serialize(p.Endpoints, VersionsJson.Default.ListEndpoint),
+        ["InboundTokenHash"] = p.InboundTokenHash,
+        ["PendingTokenHash"] = p.PendingTokenHash,
+        ["OutboundToken"] = p.OutboundTokenProtected,
+        ["OutboundTokenBase64"] = p.OutboundTokenBase64,
+        ["InboundTokenBase64"] = p.InboundTokenBase64,
+        ["NeedsResync"] = p.NeedsResync,
+        ["Created"] = p.Created,
+        ["Updated"] = p.Updated,
+    };
+
+    private static Partner ToPartner(TableEntity e) => new()
+    {
+        Id = e.RowKey,
+        State = Enum.Parse<PartnerState>(e.GetString("State")),
+        Name = e.GetString("Name"),
+        Roles = JsonSerializer.Deserialize(e.GetString("Roles") ?? "[]", CredentialsJson.Default.ListCredentialsRole) ?? [],
+        VersionsUrl = e.GetString("VersionsUrl"),
+        Version = e.GetString("Version"),
+        Endpoints = JsonSerializer.Deserialize(e.GetString("Endpoints") ?? "[]", VersionsJson.Default.ListEndpoint) ?? [],
+        InboundTokenHash = e.GetString("InboundTokenHash"),
+        PendingTokenHash = e.GetString("PendingTokenHash"),
+        OutboundTokenProtected = e.GetString("OutboundToken"),
+        OutboundTokenBase64 = e.GetBoolean("OutboundTokenBase64") ?? true,
+        InboundTokenBase64 = e.GetBoolean("InboundTokenBase64"),
+        NeedsResync = e.GetBoolean("NeedsResync") ?? false,
+        Created = e.GetDateTimeOffset("Created") ?? default,
+        Updated = e.GetDateTimeOffset("Updated") ?? default,
+        ETag = e.ETag.ToString(),
+    };
+}

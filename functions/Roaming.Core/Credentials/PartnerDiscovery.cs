@@ -1,0 +1,71 @@
+using System.Net;
+using Roaming.Core.Platform;
+using Roaming.Core.Transport;
+using Roaming.Core.Versions;
+
+namespace Roaming.Core.Credentials;
+
+/// <summary>What a partner offers in OCPI 2.2.1, learnt from its versions and version details endpoints.</summary>
+public sealed record DiscoveredPartner(string VersionsUrl, List<Endpoint> Endpoints, bool TokenBase64)
+{
+    public Endpoint Credentials => Endpoints.First(e => e.Identifier == ModuleIds.Credentials);
+}
+
+/// <summary>Raised when a partner's API cannot be used for a registration; carries the 3xxx code the spec gives.</summary>
+public sealed class RegistrationException(int statusCode, string message)
+    : OcpiException(statusCode, HttpStatusCode.OK, message);
+
+/// <summary>
+/// Fetches a partner's versions and 2.2.1 details. A partner that answers 401 to a Base64-encoded token is
+/// tried once more with the token in clear (2.1.1/2.2 habit, which the spec says to allow for), and the
+/// encoding that worked is remembered for every later call.
+/// </summary>
+public sealed class PartnerDiscovery(OcpiClient client)
+{
+    public async Task<DiscoveredPartner> DiscoverAsync(string versionsUrl, string token, CancellationToken ct)
+    {
+        var (versions, base64) = await GetVersionsAsync(versionsUrl, token, ct);
+        var ours = versions.FirstOrDefault(v => v.Version == OcpiPaths.Version)
+            ?? throw new RegistrationException(OcpiStatus.UnsupportedVersion,
+                $"The partner's versions endpoint lists no version {OcpiPaths.Version} (it lists: {string.Join(", ", versions.Select(v => v.Version))}).");
+
+        VersionDetails details;
+        try
+        {
+            details = await client.GetAsync(ours.Url!, new PartnerToken(token, base64), VersionsJson.Default.VersionDetails, ct: ct);
+        }
+        catch (PartnerCallException e)
+        {
+            throw new RegistrationException(OcpiStatus.UnableToUseClientApi, "Could not read the partner's version details: " + e.Message);
+        }
+        if (details.Version != OcpiPaths.Version)
+            throw new RegistrationException(OcpiStatus.UnsupportedVersion, $"The partner's {OcpiPaths.Version} details describe version {details.Version}.");
+        var endpoints = details.Endpoints!;
+        if (!endpoints.Any(e => e.Identifier == ModuleIds.Credentials))
+            throw new RegistrationException(OcpiStatus.NoMatchingEndpoints, "The partner's version details list no credentials endpoint.");
+        return new DiscoveredPartner(versionsUrl, endpoints, base64);
+    }
+
+    private async Task<(List<VersionInfo>, bool Base64)> GetVersionsAsync(string versionsUrl, string token, CancellationToken ct)
+    {
+        try
+        {
+            return (await client.GetAsync(versionsUrl, new PartnerToken(token, true), VersionsJson.Default.ListVersionInfo, ct: ct), true);
+        }
+        catch (PartnerCallException e) when (e.HttpStatus == HttpStatusCode.Unauthorized)
+        {
+            try
+            {
+                return (await client.GetAsync(versionsUrl, new PartnerToken(token, false), VersionsJson.Default.ListVersionInfo, ct: ct), false);
+            }
+            catch (PartnerCallException again)
+            {
+                throw new RegistrationException(OcpiStatus.UnableToUseClientApi, "Could not read the partner's versions: " + again.Message);
+            }
+        }
+        catch (PartnerCallException e)
+        {
+            throw new RegistrationException(OcpiStatus.UnableToUseClientApi, "Could not read the partner's versions: " + e.Message);
+        }
+    }
+}

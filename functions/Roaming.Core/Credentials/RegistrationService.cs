@@ -1,0 +1,105 @@
+using Microsoft.Extensions.Logging;
+using Roaming.Core.Partners;
+using Roaming.Core.Transport;
+
+namespace Roaming.Core.Credentials;
+
+/// <summary>
+/// The credentials module as client: we register with a partner that gave us its versions URL and a Token A,
+/// rotate our token with a PUT, and unregister with a DELETE.
+/// </summary>
+public sealed class RegistrationService(PartnerRegistry registry, PartnerDiscovery discovery, OcpiClient client, ILogger<RegistrationService> logger)
+{
+    /// <param name="ours">Our credentials as we present them (the token field is replaced).</param>
+    public async Task<Partner> RegisterAsync(string? name, string versionsUrl, string tokenA, Credentials ours, CancellationToken ct)
+    {
+        var discovered = await discovery.DiscoverAsync(versionsUrl, tokenA, ct);
+        var tokenB = CredentialsToken.New();
+        var partner = await registry.BeginOutboundRegistrationAsync(name, versionsUrl, tokenB, ct);
+        Credentials theirs;
+        try
+        {
+            theirs = await SendCredentialsAsync(HttpMethod.Post, discovered, new PartnerToken(tokenA, discovered.TokenBase64), ours with { Token = tokenB }, ct);
+            if (theirs.Url != versionsUrl) discovered = await discovery.DiscoverAsync(theirs.Url!, theirs.Token!, ct);
+        }
+        catch
+        {
+            await registry.AbandonAsync(partner, CancellationToken.None);
+            throw;
+        }
+
+        await registry.CommitAsync(partner, tokenB, p => Apply(p, theirs, discovered), ct);
+        logger.LogInformation("Registered with partner {PartnerId}", partner.Id);
+        return partner;
+    }
+
+    /// <summary>Sends the partner a new token for us (PUT) and takes the new token it answers with.</summary>
+    public async Task<Partner> RotateAsync(Partner partner, Credentials ours, CancellationToken ct)
+    {
+        if (partner.State != PartnerState.Registered) throw new InvalidOperationException($"Partner {partner.Id} is not registered.");
+        var current = registry.OutboundToken(partner);
+        var discovered = await discovery.DiscoverAsync(partner.VersionsUrl!, current.Token, ct);
+        var newToken = CredentialsToken.New();
+        await registry.AddPendingTokenAsync(partner, newToken, ct);
+        Credentials theirs;
+        try
+        {
+            theirs = await SendCredentialsAsync(HttpMethod.Put, discovered, current, ours with { Token = newToken }, ct);
+        }
+        catch
+        {
+            await registry.DropPendingTokenAsync(partner, CancellationToken.None);
+            throw;
+        }
+        await registry.CommitAsync(partner, newToken, p => Apply(p, theirs, discovered), ct);
+        logger.LogInformation("Rotated credentials with partner {PartnerId}", partner.Id);
+        return partner;
+    }
+
+    /// <summary>Unregisters: tells a registered partner with DELETE (if it can be reached), then revokes every token on our side.</summary>
+    /// <returns>Why the partner could not be told, or null when it was (or did not need to be).</returns>
+    public async Task<string?> UnregisterAsync(Partner partner, CancellationToken ct)
+    {
+        string? problem = null;
+        if (partner.State == PartnerState.Registered && partner.FindEndpoint(Versions.ModuleIds.Credentials, Versions.InterfaceRole.Sender) is { } endpoint)
+        {
+            try
+            {
+                await client.SendAsync<object>(HttpMethod.Delete, endpoint.Url!, registry.OutboundToken(partner), null, ct: ct);
+            }
+            catch (PartnerCallException e)
+            {
+                problem = e.Message;
+                logger.LogWarning("Partner {PartnerId} was not told of the unregistration: {Problem}", partner.Id, e.Message);
+            }
+        }
+        if (partner.State != PartnerState.Unregistered) await registry.UnregisterAsync(partner, ct);
+        return problem;
+    }
+
+    private void Apply(Partner p, Credentials theirs, DiscoveredPartner discovered)
+    {
+        p.State = PartnerState.Registered;
+        p.Roles = theirs.Roles!;
+        p.VersionsUrl = discovered.VersionsUrl;
+        p.Version = Platform.OcpiPaths.Version;
+        p.Endpoints = discovered.Endpoints;
+        p.OutboundTokenProtected = registry.Protect(theirs.Token!);
+        p.OutboundTokenBase64 = discovered.TokenBase64;
+    }
+
+    private async Task<Credentials> SendCredentialsAsync(HttpMethod method, DiscoveredPartner partner, PartnerToken token, Credentials body, CancellationToken ct)
+    {
+        try
+        {
+            var response = await client.SendAsync(method, partner.Credentials.Url!, token, CredentialsJson.Default.Credentials,
+                w => System.Text.Json.JsonSerializer.Serialize(w, body, CredentialsJson.Default.Credentials), ct: ct);
+            return response.Data ?? throw new PartnerCallException($"{method} credentials answered without credentials.");
+        }
+        catch (PartnerCallException e)
+        {
+            throw new RegistrationException(e.OcpiStatus is >= 3000 and < 4000 ? e.OcpiStatus.Value : OcpiStatus.UnableToUseClientApi,
+                $"The partner refused our credentials: {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using System.Text.Json.Serialization;
+using Roaming.Core.Partners;
+using Roaming.Core.Transport;
+using Roaming.Core.Types;
+using Roaming.Core.Versions;
+
+namespace Roaming.Core.Operator;
+
+public sealed record InvitationRequest
+{
+    public string? Name { get; init; }
+}
+
+public sealed record InvitationResponse(string PartnerId, string Token, string VersionsUrl);
+
+public sealed record RegistrationRequest : IOcpiValidatable
+{
+    public string? Name { get; init; }
+    public string? VersionsUrl { get; init; }
+    public string? Token { get; init; }
+
+    public void Validate(OcpiValidator v)
+    {
+        v.String("name", Name, 100, required: false);
+        v.Url("versions_url", VersionsUrl);
+        v.String("token", Token, 64);
+    }
+}
+
+public sealed record OperatorError(string Error, int? StatusCode);
+
+public sealed record UnregisterResponse(string PartnerId, PartnerState State, bool PartnerNotified, string? Problem);
+
+/// <summary>A partner as the operator sees it; never its tokens.</summary>
+public sealed record PartnerView(
+    string Id, string? Name, PartnerState State, List<PartnerRoleView> Roles, string? VersionsUrl, string? Version,
+    List<Endpoint> Endpoints, bool OutboundTokenBase64, bool? InboundTokenBase64, bool NeedsResync, DateTimeOffset Created, DateTimeOffset Updated)
+{
+    public static PartnerView Of(Partner p) => new(
+        p.Id, p.Name, p.State,
+        p.Roles.Select(r => new PartnerRoleView(r.Role, r.CountryCode, r.PartyId, r.BusinessDetails?.Name)).ToList(),
+        p.VersionsUrl, p.Version, p.Endpoints, p.OutboundTokenBase64, p.InboundTokenBase64, p.NeedsResync, p.Created, p.Updated);
+}
+
+public sealed record PartnerRoleView(Role? Role, string? CountryCode, string? PartyId, string? Name);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = [typeof(OcpiDateTimeConverter), typeof(JsonStringEnumConverter<PartnerState>)])]
+[JsonSerializable(typeof(InvitationRequest))]
+[JsonSerializable(typeof(InvitationResponse))]
+[JsonSerializable(typeof(RegistrationRequest))]
+[JsonSerializable(typeof(OperatorError))]
+[JsonSerializable(typeof(UnregisterResponse))]
+[JsonSerializable(typeof(PartnerView))]
+[JsonSerializable(typeof(List<PartnerView>))]
+public sealed partial class OperatorJson : JsonSerializerContext;

@@ -1,0 +1,77 @@
+using System.Net;
+using Roaming.Core.Credentials;
+using Roaming.Core.Partners;
+using Roaming.Core.Platform;
+using Roaming.Core.Transport;
+
+namespace Roaming.Core.Operator;
+
+/// <summary>
+/// The operator's partner management on /operator/: invitations (Token A for a partner to register with us),
+/// registration with a partner (its versions URL and Token A), the partner list, rotation and unregistration.
+/// </summary>
+public sealed class PartnersApi(PartnerRegistry registry, RegistrationService registration) : IOperatorApi
+{
+    public void Map(RouteTable routes)
+    {
+        routes.Map("POST", "/operator/invitations", RouteAccess.Operator, Invite);
+        routes.Map("POST", "/operator/registrations", RouteAccess.Operator, Register);
+        routes.Map("GET", "/operator/partners", RouteAccess.Operator, List);
+        routes.Map("GET", "/operator/partners/{id}", RouteAccess.Operator, Get);
+        routes.Map("POST", "/operator/partners/{id}/rotate", RouteAccess.Operator, Rotate);
+        routes.Map("DELETE", "/operator/partners/{id}", RouteAccess.Operator, Unregister);
+    }
+
+    private async Task<OcpiResult> Invite(OcpiContext ctx)
+    {
+        var request = ctx.Request.Body.IsEmpty ? new InvitationRequest() : ctx.Body(OperatorJson.Default.InvitationRequest);
+        if (request.Name is { Length: > 100 }) throw new InvalidParametersException([new FieldError("name", "longer than 100 characters")]);
+        var (partner, tokenA) = await registry.InviteAsync(request.Name, ctx.Cancellation);
+        return OcpiResult.Json(new InvitationResponse(partner.Id, tokenA, ctx.Url(OcpiPaths.Versions)), OperatorJson.Default.InvitationResponse, HttpStatusCode.Created);
+    }
+
+    private async Task<OcpiResult> Register(OcpiContext ctx)
+    {
+        var request = ctx.Body(OperatorJson.Default.RegistrationRequest);
+        var partner = await registration.RegisterAsync(request.Name, request.VersionsUrl!, request.Token!, CredentialsModule.Ours(ctx, ""), ctx.Cancellation);
+        return OcpiResult.Json(PartnerView.Of(partner), OperatorJson.Default.PartnerView, HttpStatusCode.Created);
+    }
+
+    private async Task<OcpiResult> List(OcpiContext ctx)
+    {
+        var partners = await registry.Store.ListAsync(ctx.Cancellation);
+        return OcpiResult.Json(partners.OrderBy(p => p.Created).Select(PartnerView.Of).ToList(), OperatorJson.Default.ListPartnerView);
+    }
+
+    private async Task<OcpiResult> Get(OcpiContext ctx) =>
+        OcpiResult.Json(PartnerView.Of(await Find(ctx)), OperatorJson.Default.PartnerView);
+
+    private async Task<OcpiResult> Rotate(OcpiContext ctx)
+    {
+        var partner = await Find(ctx);
+        if (partner.State != PartnerState.Registered) throw new InvalidParametersException($"Partner {partner.Id} is {partner.State}, not Registered.");
+        partner = await registration.RotateAsync(partner, CredentialsModule.Ours(ctx, ""), ctx.Cancellation);
+        return OcpiResult.Json(PartnerView.Of(partner), OperatorJson.Default.PartnerView);
+    }
+
+    private async Task<OcpiResult> Unregister(OcpiContext ctx)
+    {
+        var partner = await Find(ctx);
+        var problem = await registration.UnregisterAsync(partner, ctx.Cancellation);
+        return OcpiResult.Json(new UnregisterResponse(partner.Id, partner.State, problem is null, problem), OperatorJson.Default.UnregisterResponse);
+    }
+
+    private async Task<Partner> Find(OcpiContext ctx)
+    {
+        var id = ctx.Value("id");
+        // Only ids we issue are looked up, so nothing a caller types reaches a storage key unchecked.
+        if (!PartnerRegistry.IsPartnerId(id)) throw new NotFoundException($"No partner {id}.");
+        return await registry.Store.GetAsync(id, ctx.Cancellation) ?? throw new NotFoundException($"No partner {id}.");
+    }
+}
+
+/// <summary>A group of operator routes (partners here; locations, tariffs and tokens in their modules).</summary>
+public interface IOperatorApi
+{
+    void Map(RouteTable routes);
+}

@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Roaming.Core.Operator;
+using Roaming.Core.Partners;
+using Roaming.Core.Transport;
+
+namespace Roaming.Core.Platform;
+
+/// <summary>
+/// The whole endpoint behind one call: both hosts hand every request under /ocpi/ and /operator/ to
+/// <see cref="HandleAsync"/>. Here, and only here: request ids, routing, authentication, the routing-header
+/// checks, and the turning of every error into an OCPI answer, so no host can answer differently.
+/// </summary>
+public sealed class RoamingEndpoint
+{
+    private readonly RouteTable _routes = new();
+    private readonly PartnerRegistry _registry;
+    private readonly RoamingOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<RoamingEndpoint> _logger;
+    private readonly byte[] _operatorKeyHash;
+
+    public RoamingEndpoint(IEnumerable<IOcpiModule> modules, IEnumerable<IOperatorApi> operatorApis, PartnerRegistry registry,
+        IOptions<RoamingOptions> options, TimeProvider clock, ILogger<RoamingEndpoint> logger)
+    {
+        _registry = registry;
+        _options = options.Value;
+        _clock = clock;
+        _logger = logger;
+        _operatorKeyHash = SHA256.HashData(Encoding.UTF8.GetBytes(_options.OperatorKey ?? ""));
+        foreach (var module in modules) module.Map(_routes);
+        foreach (var api in operatorApis) api.Map(_routes);
+    }
+
+    public RouteTable Routes => _routes;
+
+    public async Task<TransportResponse> HandleAsync(TransportRequest request, CancellationToken ct)
+    {
+        var requestId = Header(request, OcpiHeaders.RequestId) ?? Guid.NewGuid().ToString();
+        var correlationId = Header(request, OcpiHeaders.CorrelationId) ?? Guid.NewGuid().ToString();
+        var isOperator = request.Path.StartsWith("/operator", StringComparison.Ordinal);
+        var started = Stopwatch.GetTimestamp();
+        RouteTable.Route? route = null;
+        RoutingHeaders routing = default;
+        OcpiResult result;
+        string? partnerId = null;
+        try
+        {
+            switch (_routes.Match(request.Method, request.Path, out route, out var values))
+            {
+                case RouteTable.Outcome.NotFound:
+                    throw NotFound(request.Path);
+                case RouteTable.Outcome.MethodNotAllowed:
+                    throw new MethodNotAllowedException($"{request.Method} is not allowed here; allowed: {string.Join(", ", _routes.MethodsFor(request.Path))}.");
+            }
+
+            Authenticated? caller = null;
+            if (route!.Access == RouteAccess.Operator) AuthenticateOperator(request);
+            else
+            {
+                caller = await _registry.AuthenticateAsync(request.Header("Authorization"), ct)
+                    ?? throw new UnauthorizedException("Missing or unknown credentials token.");
+                if (route.Access == RouteAccess.Registered && !caller.FullAccess)
+                    throw new UnauthorizedException("This token may only be used on the versions and credentials modules until registration is complete.");
+                partnerId = caller.Partner.Id;
+            }
+
+            if (route.Functional)
+            {
+                routing = RoutingHeaders.Parse(request);
+                if (routing.From is { } from && !caller!.Partner.Owns(from) && !caller.Partner.HasRole(Types.Role.Hub))
+                    throw new InvalidParametersException([new FieldError(OcpiHeaders.FromCountryCode, $"{from} is not a party of this connection")]);
+                if (routing.To is { } to && !_options.Parties.Any(p => p.Key == to))
+                    throw new InvalidParametersException([new FieldError(OcpiHeaders.ToCountryCode, $"{to} is not a party of this platform")]);
+            }
+
+            var context = new OcpiContext
+            {
+                Request = request,
+                Route = route,
+                RouteValues = values,
+                Caller = caller?.Partner,
+                PresentedToken = caller?.Token,
+                PresentedTokenWasBase64 = caller?.WasBase64 ?? false,
+                RequestId = requestId,
+                CorrelationId = correlationId,
+                Routing = routing,
+                BaseUrl = BaseUrl(request),
+                Options = _options,
+                Cancellation = ct,
+            };
+            result = await route.Handler(context);
+        }
+        catch (OcpiException e)
+        {
+            result = isOperator ? OperatorError(e.HttpStatus == HttpStatusCode.OK ? HttpStatusCode.BadGateway : e.HttpStatus, e.Message, e.StatusCode) : OcpiResult.From(e);
+        }
+        catch (PartnerCallException e) when (isOperator)
+        {
+            result = OperatorError(HttpStatusCode.BadGateway, e.Message, e.OcpiStatus);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            _logger.LogError(e, "Request {RequestId} {Method} {Route} failed", requestId, request.Method, route?.Template ?? "(unmatched)");
+            const string message = "Internal error; quote the X-Request-ID when reporting it.";
+            result = isOperator ? OperatorError(HttpStatusCode.InternalServerError, message, OcpiStatus.ServerError)
+                : OcpiResult.Status(OcpiStatus.ServerError, message, HttpStatusCode.InternalServerError);
+        }
+
+        // Paths may carry token uids (tokens module): log the route template, never the path itself.
+        _logger.LogInformation("{Method} {Route} partner={PartnerId} -> {Status} ({StatusCode}) in {Elapsed:F1} ms, request {RequestId}",
+            request.Method, route?.Template ?? "(unmatched)", partnerId ?? "-", (int)result.HttpStatus, result.StatusCode,
+            Stopwatch.GetElapsedTime(started).TotalMilliseconds, requestId);
+
+        var response = new TransportResponse { Status = result.HttpStatus, Body = result.WriteBody(_clock.GetUtcNow()) };
+        response.Headers.Add(new(OcpiHeaders.RequestId, requestId));
+        response.Headers.Add(new(OcpiHeaders.CorrelationId, correlationId));
+        if (route?.Functional == true) AddRoutingHeaders(response, routing);
+        response.Headers.AddRange(result.Headers);
+        if (result.HttpStatus == HttpStatusCode.Unauthorized && !isOperator) response.Headers.Add(new("WWW-Authenticate", "Token"));
+        return response;
+    }
+
+    private OcpiException NotFound(string path)
+    {
+        // /ocpi/<version>/... or /ocpi/<role>/<version>/... with a version we do not serve: the spec's 3002.
+        var segments = path.Trim('/').Split('/');
+        var version = segments.Length >= 2 && segments[0] == "ocpi"
+            ? segments.Skip(1).Take(2).FirstOrDefault(s => s.Length > 0 && char.IsDigit(s[0]))
+            : null;
+        if (version is not null && version != OcpiPaths.Version)
+            return new OcpiException(OcpiStatus.UnsupportedVersion, HttpStatusCode.NotFound, $"Unsupported version {version}; this endpoint serves OCPI {OcpiPaths.Version} (see {OcpiPaths.Versions}).");
+        return new NotFoundException("No such endpoint.");
+    }
+
+    private void AuthenticateOperator(TransportRequest request)
+    {
+        var header = request.Header("Authorization");
+        var key = header is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
+        if (key is null || !CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(key)), _operatorKeyHash))
+            throw new UnauthorizedException("Missing or wrong operator key (Authorization: Bearer <key>).");
+    }
+
+    private void AddRoutingHeaders(TransportResponse response, RoutingHeaders request)
+    {
+        // The answer goes back to whoever the request came from, from whoever it was addressed to.
+        var from = request.To ?? (_options.Parties.Count == 1 ? _options.Parties[0].Key : null);
+        if (from is { } f)
+        {
+            response.Headers.Add(new(OcpiHeaders.FromCountryCode, f.CountryCode));
+            response.Headers.Add(new(OcpiHeaders.FromPartyId, f.PartyId));
+        }
+        if (request.From is { } t)
+        {
+            response.Headers.Add(new(OcpiHeaders.ToCountryCode, t.CountryCode));
+            response.Headers.Add(new(OcpiHeaders.ToPartyId, t.PartyId));
+        }
+    }
+
+    private string BaseUrl(TransportRequest request) =>
+        (_options.PublicBaseUrl ?? request.Origin.GetLeftPart(UriPartial.Authority)).TrimEnd('/');
+
+    private static OcpiResult OperatorError(HttpStatusCode http, string message, int? statusCode) =>
+        OcpiResult.Json(new OperatorError(message, statusCode), OperatorJson.Default.OperatorError, http);
+
+    private static string? Header(TransportRequest request, string name)
+    {
+        var value = request.Header(name);
+        // Echoed back in a header: keep it to a sane, printable size.
+        return value is { Length: > 0 and <= 100 } && value.All(c => c is >= '!' and <= '~') ? value : null;
+    }
+}

@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Roaming.Core.Credentials;
+using Roaming.Core.Operator;
+using Roaming.Core.Partners;
+using Roaming.Core.Queues;
+using Roaming.Core.Transport;
+using Roaming.Core.Versions;
+
+namespace Roaming.Core.Platform;
+
+public static class ServiceCollectionExtensions
+{
+    /// <summary>The OCPI core: options (validated at start), modules, the endpoint, the partner HTTP client.</summary>
+    public static IServiceCollection AddRoamingCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<RoamingOptions>().Bind(configuration.GetSection(RoamingOptions.Section))
+            .Validate(o => { o.Validate(); return true; }).ValidateOnStart();
+        services.AddOptions<QueueRules>().Bind(configuration.GetSection(QueueRules.Section));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new TokenProtector(sp.GetRequiredService<IOptions<RoamingOptions>>().Value.TokenKey!));
+        services.AddSingleton<PartnerRegistry>();
+        services.AddSingleton<OcpiClient>();
+        services.AddSingleton<PartnerDiscovery>();
+        services.AddSingleton<RegistrationService>();
+        services.AddPartnerHttpClient();
+
+        services.AddSingleton<IOcpiModule>(sp => new VersionsModule(sp.GetServices<IOcpiModule>));
+        services.AddSingleton<IOcpiModule, CredentialsModule>();
+        services.AddSingleton<IOperatorApi, PartnersApi>();
+        services.AddSingleton<RoamingEndpoint>();
+        return services;
+    }
+}

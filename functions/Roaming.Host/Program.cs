@@ -1,0 +1,3 @@
+using Roaming.Host;
+
+await RoamingWebHost.Build(args).RunAsync();
