@@ -46,7 +46,7 @@ public static class RoamingWebHost
         var transport = new TransportRequest
         {
             Method = request.Method,
-            Path = request.Path.Value ?? "/",
+            Path = request.Path.HasValue ? request.Path.ToUriComponent() : "/",
             QueryString = request.QueryString.Value ?? "",
             Headers = headers,
             Body = body,

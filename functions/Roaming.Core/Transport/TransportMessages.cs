@@ -9,7 +9,7 @@ namespace Roaming.Core.Transport;
 public sealed class TransportRequest
 {
     public required string Method { get; init; }
-    /// <summary>The decoded path, without query string, starting with '/'.</summary>
+    /// <summary>The path as sent (percent-encoded), without query string, starting with '/'; the router decodes each segment once.</summary>
     public required string Path { get; init; }
     /// <summary>The raw query string including its leading '?', or empty.</summary>
     public string QueryString { get; init; } = "";

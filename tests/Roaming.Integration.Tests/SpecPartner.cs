@@ -1,0 +1,135 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Roaming.Integration.Tests;
+
+/// <summary>
+/// A partner platform written from the OCPI 2.2.1 text alone, sharing no code with the endpoint: it serves
+/// versions, version details and credentials on loopback, accepts only the tokens it knows, and records what
+/// it was sent. With <see cref="RawTokensOnly"/> it behaves like a 2.1.1-era partner that does not Base64-encode.
+/// </summary>
+public sealed class SpecPartner : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, string> _tokens = new(); // token -> what it is
+    public ConcurrentQueue<string> Seen { get; } = new();
+    public string BaseUrl { get; private set; } = "";
+    public bool RawTokensOnly { get; init; }
+    public bool OffersVersion221 { get; set; } = true;
+    /// <summary>The token our endpoint gave this partner (B when it registered with us, or its own after we registered).</summary>
+    public string? TokenForEndpoint { get; set; }
+    public string? LastIssuedToken { get; private set; }
+    public JsonNode? LastCredentialsReceived { get; private set; }
+
+    public string VersionsUrl => BaseUrl + "/versions";
+
+    private SpecPartner(WebApplication app) => _app = app;
+
+    public static async Task<SpecPartner> StartAsync(bool rawTokensOnly = false)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var partner = new SpecPartner(app) { RawTokensOnly = rawTokensOnly };
+        partner.Map();
+        await app.StartAsync();
+        partner.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return partner;
+    }
+
+    /// <summary>A token this partner accepts (its Token A for us, or a Token C it issued).</summary>
+    public string Issue(string what)
+    {
+        var token = "spec-" + what + "-" + Guid.NewGuid().ToString("N");
+        _tokens[token] = what;
+        LastIssuedToken = token;
+        return token;
+    }
+
+    public void Accept(string token, string what) => _tokens[token] = what;
+
+    private void Map()
+    {
+        _app.MapGet("/versions", (HttpContext ctx) => Authorized(ctx, () => Envelope(new JsonArray(
+            OffersVersion221
+                ? new JsonObject { ["version"] = "2.2.1", ["url"] = BaseUrl + "/2.2.1" }
+                : new JsonObject { ["version"] = "2.1.1", ["url"] = BaseUrl + "/2.1.1" }))));
+        _app.MapGet("/2.2.1", (HttpContext ctx) => Authorized(ctx, () => Envelope(new JsonObject
+        {
+            ["version"] = "2.2.1",
+            ["endpoints"] = new JsonArray(
+                new JsonObject { ["identifier"] = "credentials", ["role"] = "SENDER", ["url"] = BaseUrl + "/2.2.1/credentials" },
+                new JsonObject { ["identifier"] = "locations", ["role"] = "RECEIVER", ["url"] = BaseUrl + "/2.2.1/locations" }),
+        })));
+        _app.MapPost("/2.2.1/credentials", (Delegate)((HttpContext ctx) => Authorized(ctx, () => ExchangeAsync(ctx))));
+        _app.MapPut("/2.2.1/credentials", (Delegate)((HttpContext ctx) => Authorized(ctx, () => ExchangeAsync(ctx))));
+        _app.MapDelete("/2.2.1/credentials", (HttpContext ctx) => Authorized(ctx, () =>
+        {
+            TokenForEndpoint = null;
+            return Envelope(null);
+        }));
+    }
+
+    private async Task<IResult> ExchangeAsync(HttpContext ctx)
+    {
+        var body = JsonNode.Parse(await new StreamReader(ctx.Request.Body).ReadToEndAsync())!;
+        LastCredentialsReceived = body;
+        TokenForEndpoint = body["token"]!.GetValue<string>();
+        var issued = Issue("C");
+        return Envelope(new JsonObject
+        {
+            ["token"] = issued,
+            ["url"] = VersionsUrl,
+            ["roles"] = new JsonArray(new JsonObject
+            {
+                ["role"] = "EMSP", ["party_id"] = "SPC", ["country_code"] = "BE",
+                ["business_details"] = new JsonObject { ["name"] = "Spec Partner" },
+            }),
+        });
+    }
+
+    private IResult Authorized(HttpContext ctx, Func<IResult> ok) => Authorized(ctx, () => Task.FromResult(ok())).Result;
+
+    private async Task<IResult> Authorized(HttpContext ctx, Func<Task<IResult>> ok)
+    {
+        var header = ctx.Request.Headers.Authorization.ToString();
+        Seen.Enqueue($"{ctx.Request.Method} {ctx.Request.Path} {header}");
+        if (!header.StartsWith("Token ", StringComparison.Ordinal)) return Unauthorized();
+        var value = header[6..];
+        string? token = RawTokensOnly ? value : TryBase64(value);
+        if (token is null || !_tokens.ContainsKey(token)) return Unauthorized();
+        return await ok();
+    }
+
+    private static string? TryBase64(string value)
+    {
+        try { return Encoding.UTF8.GetString(Convert.FromBase64String(value)); }
+        catch (FormatException) { return null; }
+    }
+
+    private static IResult Unauthorized() =>
+        Results.Json(new JsonObject { ["status_code"] = 2000, ["status_message"] = "unknown token", ["timestamp"] = DateTime.UtcNow.ToString("s") + "Z" }, statusCode: 401);
+
+    private static IResult Envelope(JsonNode? data)
+    {
+        var o = new JsonObject { ["status_code"] = 1000, ["timestamp"] = DateTime.UtcNow.ToString("s") + "Z" };
+        if (data is not null) o["data"] = data;
+        return Results.Text(o.ToJsonString(), "application/json");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
