@@ -12,7 +12,7 @@ public static class OcpiJson
 {
     public static T Read<T>(ReadOnlyMemory<byte> body, JsonTypeInfo<T> typeInfo, string what = "request body")
     {
-        if (body.IsEmpty) throw new InvalidParametersException($"The {what} is empty; a JSON object is required.");
+        if (body.IsEmpty) throw new InvalidParametersException([new FieldError("(body)", $"the {what} is empty; a JSON object is required")]);
         T? value;
         try
         {
@@ -22,7 +22,7 @@ public static class OcpiJson
         {
             throw new InvalidParametersException([ToFieldError(e)]);
         }
-        if (value is null) throw new InvalidParametersException($"The {what} must be a JSON object, not null.");
+        if (value is null) throw new InvalidParametersException([new FieldError("(body)", $"the {what} must be a JSON object, not null")]);
         if (value is IOcpiValidatable validatable) OcpiValidator.ThrowIfInvalid(validatable);
         return value;
     }
@@ -30,12 +30,12 @@ public static class OcpiJson
     /// <summary>Reads a body that must be a JSON object, for PATCH merges that work on the JSON itself.</summary>
     public static JsonElement ReadObject(ReadOnlyMemory<byte> body)
     {
-        if (body.IsEmpty) throw new InvalidParametersException("The request body is empty; a JSON object is required.");
+        if (body.IsEmpty) throw new InvalidParametersException([new FieldError("(body)", "the request body is empty; a JSON object is required")]);
         try
         {
             using var doc = JsonDocument.Parse(body);
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
-                throw new InvalidParametersException("The request body must be a JSON object.");
+                throw new InvalidParametersException([new FieldError("(body)", "must be a JSON object")]);
             return doc.RootElement.Clone();
         }
         catch (JsonException e)
@@ -46,14 +46,21 @@ public static class OcpiJson
 
     internal static FieldError ToFieldError(JsonException e)
     {
+        // STJ wraps a syntax error of the reader in a JsonException whose inner exception is the reader's.
+        if (e.InnerException is JsonException syntax)
+            return new FieldError("(body)", $"malformed JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine}: {Trim(syntax.Message)}");
         var field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "(body)" : e.Path.StartsWith("$.", StringComparison.Ordinal) ? e.Path[2..] : e.Path.TrimStart('$');
-        var message = e.Message;
-        // STJ appends location details to its messages; the field name says where, so drop them.
+        var message = Trim(e.Message);
+        if (message.Contains("could not be converted", StringComparison.Ordinal)) message = "wrong type or unknown value";
+        return new FieldError(field, message);
+    }
+
+    // STJ appends location details to its messages; the field name says where, so drop them.
+    private static string Trim(string message)
+    {
         var cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
         if (cut < 0) cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
         if (cut > 0) message = message[..cut];
-        if (message.Contains("could not be converted", StringComparison.Ordinal)) message = "wrong type or unknown value";
-        else if (e.LineNumber is not null && e.InnerException is null && field == "(body)") message = "malformed JSON: " + message;
-        return new FieldError(field, message.TrimEnd('.'));
+        return message.TrimEnd('.', ' ');
     }
 }

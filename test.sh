@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs every test against real parts: Azurite (started on loopback if nothing listens yet, stopped again
+# afterwards if this script started it) and the endpoint on loopback HTTP. Extra arguments go to dotnet test.
+set -euo pipefail
+cd "$(dirname "$0")"
+started=0
+if ! scripts/azurite.sh status >/dev/null 2>&1; then
+  scripts/azurite.sh start
+  started=1
+fi
+trap '[ "$started" = 1 ] && scripts/azurite.sh stop >/dev/null' EXIT
+dotnet test RoamingFunctions.Local.slnf "$@"
