@@ -1,0 +1,177 @@
+using System.Text.Json.Serialization;
+using Roaming.Core.Tariffs;
+using Roaming.Core.Transport;
+using Roaming.Core.Types;
+
+namespace Roaming.Core.Cdrs;
+
+/// <summary>OCPI CDR (mod_cdrs): a finished session as billed, sealed with the data valid at its start.</summary>
+public sealed record Cdr : IOcpiValidatable
+{
+    public string? CountryCode { get; init; }
+    public string? PartyId { get; init; }
+    public string? Id { get; init; }
+    public DateTimeOffset? StartDateTime { get; init; }
+    public DateTimeOffset? EndDateTime { get; init; }
+    public string? SessionId { get; init; }
+    public CdrToken? CdrToken { get; init; }
+    public AuthMethod? AuthMethod { get; init; }
+    public string? AuthorizationReference { get; init; }
+    public CdrLocation? CdrLocation { get; init; }
+    public string? MeterId { get; init; }
+    public string? Currency { get; init; }
+    public List<Tariff>? Tariffs { get; init; }
+    public List<ChargingPeriod>? ChargingPeriods { get; init; }
+    public SignedData? SignedData { get; init; }
+    public Price? TotalCost { get; init; }
+    public Price? TotalFixedCost { get; init; }
+    public decimal? TotalEnergy { get; init; }
+    public Price? TotalEnergyCost { get; init; }
+    public decimal? TotalTime { get; init; }
+    public Price? TotalTimeCost { get; init; }
+    public decimal? TotalParkingTime { get; init; }
+    public Price? TotalParkingCost { get; init; }
+    public Price? TotalReservationCost { get; init; }
+    public string? Remark { get; init; }
+    public string? InvoiceReferenceId { get; init; }
+    public bool? Credit { get; init; }
+    public string? CreditReferenceId { get; init; }
+    public bool? HomeChargingCompensation { get; init; }
+    public DateTimeOffset? LastUpdated { get; init; }
+
+    public void Validate(OcpiValidator v)
+    {
+        v.CiString("country_code", CountryCode, 2);
+        v.CiString("party_id", PartyId, 3);
+        // 39, not 36: a credit CDR appends to the id of the CDR it credits.
+        v.CiString("id", Id, 39);
+        v.Required("start_date_time", StartDateTime);
+        v.Required("end_date_time", EndDateTime);
+        if (StartDateTime > EndDateTime) v.Fail("end_date_time", "before start_date_time");
+        v.CiString("session_id", SessionId, 36, required: false);
+        v.Object("cdr_token", CdrToken);
+        v.Required("auth_method", AuthMethod);
+        v.CiString("authorization_reference", AuthorizationReference, 36, required: false);
+        v.Object("cdr_location", CdrLocation);
+        v.String("meter_id", MeterId, 255, required: false);
+        v.String("currency", Currency, 3);
+        v.List("tariffs", Tariffs, required: false);
+        v.List("charging_periods", ChargingPeriods, atLeastOne: true);
+        v.Object("signed_data", SignedData, required: false);
+        v.Object("total_cost", TotalCost);
+        v.Object("total_fixed_cost", TotalFixedCost, required: false);
+        v.Required("total_energy", TotalEnergy);
+        v.Object("total_energy_cost", TotalEnergyCost, required: false);
+        v.Required("total_time", TotalTime);
+        v.Object("total_time_cost", TotalTimeCost, required: false);
+        v.Object("total_parking_cost", TotalParkingCost, required: false);
+        v.Object("total_reservation_cost", TotalReservationCost, required: false);
+        v.String("remark", Remark, 255, required: false);
+        v.CiString("invoice_reference_id", InvoiceReferenceId, 39, required: false);
+        v.CiString("credit_reference_id", CreditReferenceId, 39, required: false);
+        if (Credit == true && CreditReferenceId is null) v.Fail("credit_reference_id", "required for a credit CDR");
+        v.Required("last_updated", LastUpdated);
+    }
+}
+
+/// <summary>OCPI CdrToken: the token that started the session.</summary>
+public sealed record CdrToken : IOcpiValidatable
+{
+    public string? CountryCode { get; init; }
+    public string? PartyId { get; init; }
+    public string? Uid { get; init; }
+    public Tokens.TokenType? Type { get; init; }
+    public string? ContractId { get; init; }
+
+    public void Validate(OcpiValidator v)
+    {
+        v.CiString("country_code", CountryCode, 2);
+        v.CiString("party_id", PartyId, 3);
+        v.CiString("uid", Uid, 36);
+        v.Required("type", Type);
+        v.CiString("contract_id", ContractId, 36);
+    }
+}
+
+/// <summary>OCPI CdrLocation: the location as it was at the session start, with only the EVSE and connector used.</summary>
+public sealed record CdrLocation : IOcpiValidatable
+{
+    public string? Id { get; init; }
+    public string? Name { get; init; }
+    public string? Address { get; init; }
+    public string? City { get; init; }
+    public string? PostalCode { get; init; }
+    public string? State { get; init; }
+    public string? Country { get; init; }
+    public Locations.GeoLocation? Coordinates { get; init; }
+    public string? EvseUid { get; init; }
+    public string? EvseId { get; init; }
+    public string? ConnectorId { get; init; }
+    public Locations.ConnectorType? ConnectorStandard { get; init; }
+    public Locations.ConnectorFormat? ConnectorFormat { get; init; }
+    public Locations.PowerType? ConnectorPowerType { get; init; }
+
+    public void Validate(OcpiValidator v)
+    {
+        v.CiString("id", Id, 36);
+        v.String("name", Name, 255, required: false);
+        v.String("address", Address, 45);
+        v.String("city", City, 45);
+        v.String("postal_code", PostalCode, 10, required: false);
+        v.String("state", State, 20, required: false);
+        v.String("country", Country, 3);
+        v.Object("coordinates", Coordinates);
+        v.CiString("evse_uid", EvseUid, 36);
+        v.CiString("evse_id", EvseId, 48);
+        v.CiString("connector_id", ConnectorId, 36);
+        v.Required("connector_standard", ConnectorStandard);
+        v.Required("connector_format", ConnectorFormat);
+        v.Required("connector_power_type", ConnectorPowerType);
+    }
+}
+
+[JsonConverter(typeof(OcpiEnumConverter<AuthMethod>))]
+public enum AuthMethod
+{
+    [JsonStringEnumMemberName("AUTH_REQUEST")] AuthRequest,
+    [JsonStringEnumMemberName("COMMAND")] Command,
+    [JsonStringEnumMemberName("WHITELIST")] Whitelist,
+}
+
+/// <summary>OCPI SignedData: metering values signed by the charge point (e.g. German Eichrecht).</summary>
+public sealed record SignedData : IOcpiValidatable
+{
+    public string? EncodingMethod { get; init; }
+    public int? EncodingMethodVersion { get; init; }
+    public string? PublicKey { get; init; }
+    public List<SignedValue>? SignedValues { get; init; }
+    public string? Url { get; init; }
+
+    public void Validate(OcpiValidator v)
+    {
+        v.CiString("encoding_method", EncodingMethod, 36);
+        v.String("public_key", PublicKey, 512, required: false);
+        v.List("signed_values", SignedValues, atLeastOne: true);
+        v.String("url", Url, 512, required: false);
+    }
+}
+
+public sealed record SignedValue : IOcpiValidatable
+{
+    public string? Nature { get; init; }
+    public string? PlainData { get; init; }
+    public string? SignedData { get; init; }
+
+    public void Validate(OcpiValidator v)
+    {
+        v.CiString("nature", Nature, 32);
+        v.String("plain_data", PlainData, 5000);
+        v.String("signed_data", SignedData, 5000);
+    }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = [typeof(OcpiDateTimeConverter)])]
+[JsonSerializable(typeof(Cdr))]
+[JsonSerializable(typeof(List<Cdr>))]
+public sealed partial class CdrsJson : JsonSerializerContext;

@@ -1,0 +1,22 @@
+namespace Roaming.Core.Tariffs.Pricing;
+
+/// <summary>
+/// The one rounding of money the engine does. OCPI leaves rounding to law, contract and currency
+/// (mod_tariffs note on price rounding), so the engine keeps every amount exact and rounds each cost
+/// the CDR carries once, at output, to the currency's ISO 4217 minor unit, half away from zero
+/// (commercial rounding, the rule the spec's own figures follow: 5.125 is 5.13).
+/// </summary>
+public static class CurrencyRounding
+{
+    /// <summary>ISO 4217 minor unit: 2 unless the currency is listed here with 0, 3 or 4 digits.</summary>
+    public static int MinorUnitDigits(string currency) => currency.ToUpperInvariant() switch
+    {
+        "BIF" or "CLP" or "DJF" or "GNF" or "ISK" or "JPY" or "KMF" or "KRW" or "PYG" or "RWF" or "UGX" or "UYI"
+            or "VND" or "VUV" or "XAF" or "XOF" or "XPF" => 0,
+        "BHD" or "IQD" or "JOD" or "KWD" or "LYD" or "OMR" or "TND" => 3,
+        "CLF" or "UYW" => 4,
+        _ => 2,
+    };
+
+    public static decimal Round(decimal amount, int digits) => decimal.Round(amount, digits, MidpointRounding.AwayFromZero);
+}
