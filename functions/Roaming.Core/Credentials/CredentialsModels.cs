@@ -50,6 +50,7 @@ public sealed record CredentialsRole : IOcpiValidatable
         v.CiString("country_code", CountryCode, 2);
     }
 
+    [JsonIgnore]
     public PartyKey Key => new(CountryCode ?? "", PartyId ?? "");
 }
 

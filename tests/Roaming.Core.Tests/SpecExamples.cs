@@ -1,0 +1,38 @@
+namespace Roaming.Core.Tests;
+
+/// <summary>
+/// The OCPI 2.2.1 example payloads, read from ../shared/ocpi-2.2.1/examples beside the repository (never copied
+/// into it). Where that folder is absent the tests that use it are skipped, saying so.
+/// </summary>
+public static class SpecExamples
+{
+    public static string? Folder { get; } = Find();
+
+    public const string MissingReason = "The OCPI 2.2.1 example payloads (../shared/ocpi-2.2.1/examples) are not present on this machine.";
+
+    /// <summary>Theory data: the example file names matching the pattern, or one "(none)" row that the test skips.</summary>
+    public static TheoryData<string> Files(string pattern)
+    {
+        var data = new TheoryData<string>();
+        if (Folder is null) { data.Add("(none)"); return data; }
+        foreach (var file in Directory.GetFiles(Folder, pattern).Order()) data.Add(Path.GetFileName(file));
+        return data;
+    }
+
+    public static byte[] Read(string name)
+    {
+        Skip.If(Folder is null || name == "(none)", MissingReason);
+        return File.ReadAllBytes(Path.Combine(Folder!, name));
+    }
+
+    private static string? Find()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (!File.Exists(Path.Combine(dir.FullName, "RoamingFunctions.sln"))) continue;
+            var examples = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "ocpi-2.2.1", "examples"));
+            return Directory.Exists(examples) ? examples : null;
+        }
+        return null;
+    }
+}
