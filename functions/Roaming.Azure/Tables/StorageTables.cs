@@ -21,7 +21,11 @@ public sealed class StorageTables(StorageConnection connection, IOptions<Roaming
 
     public TableClient Get(string name) => _service.GetTableClient(_prefix + name);
 
-    public static readonly string[] All = ["partners", "credentialtokens"];
+    public const string Locations = "locations";
+    public const string Tariffs = "tariffs";
+    public const string SyncJobs = "syncjobs";
+
+    public static readonly string[] All = ["partners", "credentialtokens", Locations, Tariffs, SyncJobs];
 
     public async Task CreateAllAsync(IEnumerable<string> names, CancellationToken ct)
     {
