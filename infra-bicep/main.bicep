@@ -35,7 +35,7 @@ param clientCertificateRefreshInterval string = '00:15:00'
 @description('Require a TLS client certificate on inbound requests (mutual TLS); the app then matches it against the partner\'s registered certificate.')
 param enableInboundClientCertificates bool = false
 
-@description('With inbound client certificates: ";"-separated paths that do not require one (e.g. "/operator"). Empty: none.')
+@description('With inbound client certificates: comma-separated paths that do not require one (e.g. "/operator"). Empty: none.')
 param clientCertificateExclusionPaths string = ''
 
 @allowed(['1.2', '1.3'])

@@ -68,7 +68,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       minTlsVersion: minimumTlsVersion
       scmMinTlsVersion: '1.2'
       ftpsState: 'Disabled'
-      http20Enabled: true
+      // App Service does not request client certificates over HTTP/2, so mutual TLS needs HTTP/1.1.
+      http20Enabled: !enableInboundClientCertificates
     }
     functionAppConfig: {
       deployment: {

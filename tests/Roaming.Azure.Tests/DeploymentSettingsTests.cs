@@ -113,6 +113,8 @@ public sealed class DeploymentSettingsTests
         Assert.Equal("UserAssignedIdentity", (string?)site["functionAppConfig"]!["deployment"]!["storage"]!["authentication"]!["type"]);
         Assert.Equal("FlexConsumption", (string?)plan["sku"]!["tier"]);
         Assert.Equal("Required", (string?)site["clientCertMode"]);
+        // App Service requests client certificates only over HTTP/1.1.
+        Assert.Equal("[not(parameters('enableInboundClientCertificates'))]", (string?)site["siteConfig"]!["http20Enabled"]);
     }
 
     [Fact]
