@@ -1,5 +1,4 @@
 using System.Security.Cryptography.X509Certificates;
-using Azure;
 using Azure.Security.KeyVault.Certificates;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -68,8 +67,9 @@ public sealed class KeyVaultClientCertificateSource : BackgroundService, IClient
                 _certificateName, version, certificate.Thumbprint, certificate.NotAfter.ToUniversalTime());
             return true;
         }
-        catch (Exception e) when (e is RequestFailedException or global::Azure.Identity.AuthenticationFailedException or InvalidOperationException
-                                      or System.Security.Cryptography.CryptographicException or HttpRequestException)
+        // Any failure, not only the SDK's: an exception escaping the background loop would stop the whole host,
+        // and a refresh failure must cost at most a stale certificate.
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             if (_current is { } kept)
                 _logger.LogError(e, "Could not refresh client certificate {Name} from Key Vault; still presenting version {Version} ({Thumbprint})",
