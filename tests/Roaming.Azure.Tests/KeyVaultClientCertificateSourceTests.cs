@@ -74,6 +74,24 @@ public sealed class KeyVaultClientCertificateSourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_certificate_stored_as_PEM_comes_with_its_private_key_too()
+    {
+        var pemVault = new KeyVaultStandIn(Name, _first) { Pem = true };
+        await using var server = await LoopbackHttpsServer.StartAsync(_serverCertificate, pemVault.HandleAsync);
+        pemVault.VaultUri = server.Address;
+        var options = new CertificateClientOptions();
+        ConfigureClient(options);
+        var source = new KeyVaultClientCertificateSource(new CertificateClient(server.Address, _credential, options), Name, TimeSpan.FromMinutes(5),
+            new LoggerFactory([_logs]).CreateLogger<KeyVaultClientCertificateSource>());
+
+        Assert.True(await source.RefreshAsync(CancellationToken.None));
+
+        Assert.Equal(_first.Thumbprint, source.Current!.Thumbprint);
+        Assert.True(source.Current.HasPrivateKey);
+        Assert.Empty(pemVault.Unexpected);
+    }
+
+    [Fact]
     public async Task Does_not_download_again_while_the_version_is_unchanged()
     {
         var source = CreateSource(TimeSpan.FromMinutes(5));

@@ -31,6 +31,11 @@ internal sealed class KeyVaultStandIn
     public ConcurrentQueue<string> Unexpected { get; } = new();
     public volatile bool Failing;
 
+    /// <summary>Serve the secret as PEM (certificate + PKCS#8 key), as a certificate with a PEM policy is stored.</summary>
+    public bool Pem { get; init; }
+
+    private string ContentType => Pem ? "application/x-pem-file" : "application/x-pkcs12";
+
     public string Rotate(X509Certificate2 next)
     {
         var version = Guid.NewGuid().ToString("N");
@@ -97,7 +102,7 @@ internal sealed class KeyVaultStandIn
         {
             ["id"] = $"{VaultUri}certificates/{CertificateName}/policy",
             ["key_props"] = new Dictionary<string, object> { ["exportable"] = true, ["kty"] = "RSA", ["key_size"] = 2048, ["reuse_key"] = false },
-            ["secret_props"] = new Dictionary<string, object> { ["contentType"] = "application/x-pkcs12" },
+            ["secret_props"] = new Dictionary<string, object> { ["contentType"] = ContentType },
             ["x509_props"] = new Dictionary<string, object> { ["subject"] = certificate.Subject, ["validity_months"] = 1 },
             ["issuer"] = new Dictionary<string, object> { ["name"] = "Self" },
             ["attributes"] = new Dictionary<string, object> { ["enabled"] = true },
@@ -106,8 +111,10 @@ internal sealed class KeyVaultStandIn
 
     private object SecretBody(string version, X509Certificate2 certificate) => new Dictionary<string, object>
     {
-        ["value"] = Convert.ToBase64String(certificate.Export(X509ContentType.Pkcs12)),
-        ["contentType"] = "application/x-pkcs12",
+        ["value"] = Pem
+            ? ((System.Security.Cryptography.AsymmetricAlgorithm?)certificate.GetRSAPrivateKey() ?? certificate.GetECDsaPrivateKey())!.ExportPkcs8PrivateKeyPem() + "\n" + certificate.ExportCertificatePem()
+            : Convert.ToBase64String(certificate.Export(X509ContentType.Pkcs12)),
+        ["contentType"] = ContentType,
         ["id"] = $"{VaultUri}secrets/{CertificateName}/{version}",
         ["kid"] = $"{VaultUri}keys/{CertificateName}/{version}",
         ["managed"] = true,

@@ -147,6 +147,18 @@ public sealed class OutboundMutualTlsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_development_root_does_not_lift_the_host_name_check()
+    {
+        await using var provider = Build(WithFile(_ourPfx));
+        // The partner's certificate names 127.0.0.1 only; "localhost" reaches the same server under another name.
+        var byName = new UriBuilder(_partner.Address) { Host = "localhost" }.Uri;
+
+        var failure = await Assert.ThrowsAnyAsync<HttpRequestException>(() =>
+            provider.GetRequiredService<IHttpClientFactory>().CreateClient(PartnerHttp.ClientName).GetAsync(byName));
+        Assert.IsType<AuthenticationException>(failure.InnerException);
+    }
+
+    [Fact]
     public async Task The_development_root_is_refused_on_App_Service()
     {
         var settings = WithFile(_ourPfx);
