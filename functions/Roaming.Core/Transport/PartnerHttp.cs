@@ -61,7 +61,7 @@ public static class PartnerHttp
         };
         var developmentRoot = LoadDevelopmentTrustedCertificate(services);
         if (developmentRoot is not null)
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) => TrustedWithDevelopmentRoot(certificate, errors, developmentRoot);
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => TrustedWithDevelopmentRoot(certificate, chain, errors, developmentRoot);
         if (!options.AllowHttpPartners) handler.ConnectCallback = ConnectToPublicAddressAsync;
         return handler;
     }
@@ -71,7 +71,7 @@ public static class PartnerHttp
         var configuration = services.GetService<IConfiguration>();
         var path = configuration?[DevelopmentTrustedServerCertificateSetting];
         if (string.IsNullOrWhiteSpace(path)) return null;
-        if (!string.IsNullOrEmpty(configuration!["WEBSITE_SITE_NAME"]))
+        if (!string.IsNullOrEmpty(configuration!["WEBSITE_SITE_NAME"]) || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("WEBSITE_SITE_NAME")))
             throw new InvalidOperationException($"{DevelopmentTrustedServerCertificateSetting} is for local development and is refused on App Service.");
         var certificate = X509CertificateLoader.LoadCertificateFromFile(path);
         services.GetService<ILoggerFactory>()?.CreateLogger(typeof(PartnerHttp).FullName!)
@@ -80,7 +80,7 @@ public static class PartnerHttp
     }
 
     /// <summary>Platform validation first; only a chain error may be rescued, and only by a chain to the development root.</summary>
-    internal static bool TrustedWithDevelopmentRoot(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2 developmentRoot)
+    internal static bool TrustedWithDevelopmentRoot(X509Certificate? certificate, X509Chain? presented, SslPolicyErrors errors, X509Certificate2 developmentRoot)
     {
         if (errors == SslPolicyErrors.None) return true;
         if (errors != SslPolicyErrors.RemoteCertificateChainErrors || certificate is null) return false;
@@ -88,6 +88,8 @@ public static class PartnerHttp
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.Add(developmentRoot);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        // Intermediates the server sent, so a development CA's leaf chains without its intermediate installed.
+        if (presented is not null) foreach (var element in presented.ChainElements) chain.ChainPolicy.ExtraStore.Add(element.Certificate);
         if (certificate is X509Certificate2 leaf) return chain.Build(leaf);
         using var copy = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
         return chain.Build(copy);
