@@ -3,7 +3,9 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Roaming.Core.Platform;
 
@@ -26,6 +28,13 @@ public static class PartnerHttp
 {
     public const string ClientName = "ocpi-partners";
 
+    /// <summary>
+    /// Local development only: path of a PEM or DER certificate (a local partner's self-signed certificate or
+    /// development CA) trusted as a root for partner server certificates, in addition to the system roots.
+    /// Host names are still checked. Refused when running on App Service (WEBSITE_SITE_NAME is set).
+    /// </summary>
+    public const string DevelopmentTrustedServerCertificateSetting = "Roaming:Development:TrustedPartnerServerCertificate";
+
     public static IHttpClientBuilder AddPartnerHttpClient(this IServiceCollection services) =>
         services.AddHttpClient(ClientName)
             .ConfigureHttpClient((sp, client) =>
@@ -41,6 +50,7 @@ public static class PartnerHttp
         var certificates = services.GetService<IClientCertificateSource>();
         var handler = new SocketsHttpHandler
         {
+            // Also bounds how long a renewed client certificate waits for a new connection.
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             AllowAutoRedirect = false,
             SslOptions = new SslClientAuthenticationOptions
@@ -49,8 +59,40 @@ public static class PartnerHttp
                 LocalCertificateSelectionCallback = (_, _, _, _, _) => certificates?.Current!,
             },
         };
+        var developmentRoot = LoadDevelopmentTrustedCertificate(services);
+        if (developmentRoot is not null)
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => TrustedWithDevelopmentRoot(certificate, chain, errors, developmentRoot);
         if (!options.AllowHttpPartners) handler.ConnectCallback = ConnectToPublicAddressAsync;
         return handler;
+    }
+
+    private static X509Certificate2? LoadDevelopmentTrustedCertificate(IServiceProvider services)
+    {
+        var configuration = services.GetService<IConfiguration>();
+        var path = configuration?[DevelopmentTrustedServerCertificateSetting];
+        if (string.IsNullOrWhiteSpace(path)) return null;
+        if (!string.IsNullOrEmpty(configuration!["WEBSITE_SITE_NAME"]) || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("WEBSITE_SITE_NAME")))
+            throw new InvalidOperationException($"{DevelopmentTrustedServerCertificateSetting} is for local development and is refused on App Service.");
+        var certificate = X509CertificateLoader.LoadCertificateFromFile(path);
+        services.GetService<ILoggerFactory>()?.CreateLogger(typeof(PartnerHttp).FullName!)
+            .LogWarning("Local development: partner server certificates issued by {Subject} ({Thumbprint}) are trusted", certificate.Subject, certificate.Thumbprint);
+        return certificate;
+    }
+
+    /// <summary>Platform validation first; only a chain error may be rescued, and only by a chain to the development root.</summary>
+    internal static bool TrustedWithDevelopmentRoot(X509Certificate? certificate, X509Chain? presented, SslPolicyErrors errors, X509Certificate2 developmentRoot)
+    {
+        if (errors == SslPolicyErrors.None) return true;
+        if (errors != SslPolicyErrors.RemoteCertificateChainErrors || certificate is null) return false;
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(developmentRoot);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        // Intermediates the server sent, so a development CA's leaf chains without its intermediate installed.
+        if (presented is not null) foreach (var element in presented.ChainElements) chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+        if (certificate is X509Certificate2 leaf) return chain.Build(leaf);
+        using var copy = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        return chain.Build(copy);
     }
 
     private static async ValueTask<Stream> ConnectToPublicAddressAsync(SocketsHttpConnectionContext context, CancellationToken ct)
