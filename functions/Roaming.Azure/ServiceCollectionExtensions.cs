@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Roaming.Azure.KeyVault;
 using Roaming.Azure.Queues;
 using Roaming.Azure.Tables;
 using Roaming.Core.Queues;
@@ -10,9 +11,13 @@ namespace Roaming.Azure;
 
 public static class ServiceCollectionExtensions
 {
-    /// <summary>Table Storage and Storage Queues behind the core's interfaces; tables and queues are created at start.</summary>
-    public static IServiceCollection AddRoamingStorage(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>
+    /// The Azure side of the endpoint: Table Storage and Storage Queues behind the core's interfaces (tables and
+    /// queues are created at start) and the TLS client certificate for partner calls (Key Vault or a file).
+    /// </summary>
+    public static IServiceCollection AddRoamingAzure(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddClientCertificates(configuration);
         services.AddSingleton(new StorageConnection(configuration));
         services.AddSingleton<StorageTables>();
         services.AddSingleton<StorageQueues>();

@@ -7,5 +7,5 @@ using Roaming.Core.Platform;
 // queue triggers here (QueueFunctions), so the polling service of the other host is not added.
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.Services.AddRoamingCore(builder.Configuration);
-builder.Services.AddRoamingStorage(builder.Configuration);
+builder.Services.AddRoamingAzure(builder.Configuration);
 builder.Build().Run();

@@ -16,7 +16,7 @@ public static class RoamingWebHost
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
         builder.Services.AddRoamingCore(builder.Configuration);
-        builder.Services.AddRoamingStorage(builder.Configuration);
+        builder.Services.AddRoamingAzure(builder.Configuration);
         builder.Services.AddQueueProcessorService();
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = MaxBodyBytes);
 

@@ -13,7 +13,7 @@ namespace Roaming.Integration.Tests;
 /// </summary>
 public class RoutingAndAccessTests
 {
-    private sealed class PingModule : IOcpiModule
+    internal sealed class PingModule : IOcpiModule
     {
         public IEnumerable<ModuleEndpoint> Endpoints => [new("ping", InterfaceRole.Sender, Role.Cpo, OcpiPaths.ForRole(Role.Cpo, "ping"))];
 

@@ -4,6 +4,7 @@ using Azure.Data.Tables;
 using Roaming.Core.Credentials;
 using Roaming.Core.Partners;
 using Roaming.Core.Storage;
+using Roaming.Core.Transport;
 using Roaming.Core.Versions;
 
 namespace Roaming.Azure.Tables;
@@ -81,6 +82,10 @@ public sealed class TablePartnerStore(StorageTables tables) : IPartnerStore
         ["OutboundTokenBase64"] = p.OutboundTokenBase64,
         ["InboundTokenBase64"] = p.InboundTokenBase64,
         ["NeedsResync"] = p.NeedsResync,
+        ["CertThumbprint"] = p.ClientCertificate?.Thumbprint,
+        ["CertIssuer"] = p.ClientCertificate?.Issuer,
+        ["CertSubject"] = p.ClientCertificate?.Subject,
+        ["CertIssuerPem"] = p.ClientCertificate?.IssuerCertificatesPem,
         ["Created"] = p.Created,
         ["Updated"] = p.Updated,
     };
@@ -100,6 +105,8 @@ public sealed class TablePartnerStore(StorageTables tables) : IPartnerStore
         OutboundTokenBase64 = e.GetBoolean("OutboundTokenBase64") ?? true,
         InboundTokenBase64 = e.GetBoolean("InboundTokenBase64"),
         NeedsResync = e.GetBoolean("NeedsResync") ?? false,
+        ClientCertificate = e.GetString("CertThumbprint") is null && e.GetString("CertSubject") is null ? null
+            : new ClientCertificateRule(e.GetString("CertThumbprint"), e.GetString("CertIssuer"), e.GetString("CertSubject"), e.GetString("CertIssuerPem")),
         Created = e.GetDateTimeOffset("Created") ?? default,
         Updated = e.GetDateTimeOffset("Updated") ?? default,
         ETag = e.ETag.ToString(),

@@ -29,18 +29,41 @@ public sealed record RegistrationRequest : IOcpiValidatable
 
 public sealed record OperatorError(string Error, int? StatusCode);
 
+/// <summary>The client certificate a partner must present: a thumbprint, or issuer + subject (with the issuer's PEM, optionally).</summary>
+public sealed record CertificateRequest : IOcpiValidatable
+{
+    public string? Thumbprint { get; init; }
+    public string? Issuer { get; init; }
+    public string? Subject { get; init; }
+    public string? IssuerCertificatesPem { get; init; }
+
+    public void Validate(OcpiValidator v)
+    {
+        v.String("thumbprint", Thumbprint, 128, required: false);
+        v.String("issuer", Issuer, 1024, required: false);
+        v.String("subject", Subject, 1024, required: false);
+        if (Thumbprint is null && (Issuer is null || Subject is null)) v.Fail("thumbprint", "give a thumbprint, or an issuer and a subject");
+    }
+
+    public ClientCertificateRule ToRule() => new(Thumbprint, Issuer, Subject, IssuerCertificatesPem);
+}
+
 public sealed record UnregisterResponse(string PartnerId, PartnerState State, bool PartnerNotified, string? Problem);
 
 /// <summary>A partner as the operator sees it; never its tokens.</summary>
 public sealed record PartnerView(
     string Id, string? Name, PartnerState State, List<PartnerRoleView> Roles, string? VersionsUrl, string? Version,
-    List<Endpoint> Endpoints, bool OutboundTokenBase64, bool? InboundTokenBase64, bool NeedsResync, DateTimeOffset Created, DateTimeOffset Updated)
+    List<Endpoint> Endpoints, bool OutboundTokenBase64, bool? InboundTokenBase64, bool NeedsResync, CertificateView? ClientCertificate,
+    DateTimeOffset Created, DateTimeOffset Updated)
 {
     public static PartnerView Of(Partner p) => new(
         p.Id, p.Name, p.State,
         p.Roles.Select(r => new PartnerRoleView(r.Role, r.CountryCode, r.PartyId, r.BusinessDetails?.Name)).ToList(),
-        p.VersionsUrl, p.Version, p.Endpoints, p.OutboundTokenBase64, p.InboundTokenBase64, p.NeedsResync, p.Created, p.Updated);
+        p.VersionsUrl, p.Version, p.Endpoints, p.OutboundTokenBase64, p.InboundTokenBase64, p.NeedsResync,
+        p.ClientCertificate is { } c ? new CertificateView(c.Thumbprint, c.Issuer, c.Subject) : null, p.Created, p.Updated);
 }
+
+public sealed record CertificateView(string? Thumbprint, string? Issuer, string? Subject);
 
 public sealed record PartnerRoleView(Role? Role, string? CountryCode, string? PartyId, string? Name);
 
@@ -50,6 +73,7 @@ public sealed record PartnerRoleView(Role? Role, string? CountryCode, string? Pa
 [JsonSerializable(typeof(InvitationResponse))]
 [JsonSerializable(typeof(RegistrationRequest))]
 [JsonSerializable(typeof(OperatorError))]
+[JsonSerializable(typeof(CertificateRequest))]
 [JsonSerializable(typeof(UnregisterResponse))]
 [JsonSerializable(typeof(PartnerView))]
 [JsonSerializable(typeof(List<PartnerView>))]

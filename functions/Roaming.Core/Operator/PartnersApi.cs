@@ -20,6 +20,8 @@ public sealed class PartnersApi(PartnerRegistry registry, RegistrationService re
         routes.Map("GET", "/operator/partners/{id}", RouteAccess.Operator, Get);
         routes.Map("POST", "/operator/partners/{id}/rotate", RouteAccess.Operator, Rotate);
         routes.Map("DELETE", "/operator/partners/{id}", RouteAccess.Operator, Unregister);
+        routes.Map("PUT", "/operator/partners/{id}/certificate", RouteAccess.Operator, SetCertificate);
+        routes.Map("DELETE", "/operator/partners/{id}/certificate", RouteAccess.Operator, ClearCertificate);
     }
 
     private async Task<OcpiResult> Invite(OcpiContext ctx)
@@ -59,6 +61,23 @@ public sealed class PartnersApi(PartnerRegistry registry, RegistrationService re
         var partner = await Find(ctx);
         var problem = await registration.UnregisterAsync(partner, ctx.Cancellation);
         return OcpiResult.Json(new UnregisterResponse(partner.Id, partner.State, problem is null, problem), OperatorJson.Default.UnregisterResponse);
+    }
+
+    private async Task<OcpiResult> SetCertificate(OcpiContext ctx)
+    {
+        var request = ctx.Body(OperatorJson.Default.CertificateRequest);
+        var partner = await Find(ctx);
+        partner.ClientCertificate = request.ToRule();
+        await registry.SaveAsync(partner, ctx.Cancellation);
+        return OcpiResult.Json(PartnerView.Of(partner), OperatorJson.Default.PartnerView);
+    }
+
+    private async Task<OcpiResult> ClearCertificate(OcpiContext ctx)
+    {
+        var partner = await Find(ctx);
+        partner.ClientCertificate = null;
+        await registry.SaveAsync(partner, ctx.Cancellation);
+        return OcpiResult.Json(PartnerView.Of(partner), OperatorJson.Default.PartnerView);
     }
 
     private async Task<Partner> Find(OcpiContext ctx)

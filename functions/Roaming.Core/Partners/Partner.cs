@@ -1,4 +1,5 @@
 using Roaming.Core.Credentials;
+using Roaming.Core.Transport;
 using Roaming.Core.Types;
 using Roaming.Core.Versions;
 
@@ -42,6 +43,9 @@ public sealed class Partner
     public bool OutboundTokenBase64 { get; set; } = true;
     /// <summary>How the partner last sent its own token to us; informational, for the operator.</summary>
     public bool? InboundTokenBase64 { get; set; }
+
+    /// <summary>The TLS client certificate the partner must present when Roaming:RequireClientCertificate is on.</summary>
+    public ClientCertificateRule? ClientCertificate { get; set; }
 
     /// <summary>Set when pushes to this partner failed for good and a full resync is needed.</summary>
     public bool NeedsResync { get; set; }

@@ -67,6 +67,7 @@ public sealed class RoamingEndpoint
                 if (route.Access == RouteAccess.Registered && !caller.FullAccess)
                     throw new UnauthorizedException("This token may only be used on the versions and credentials modules until registration is complete.");
                 partnerId = caller.Partner.Id;
+                if (_options.RequireClientCertificate) CheckClientCertificate(request, caller, route.Access);
             }
 
             if (route.Functional)
@@ -135,6 +136,21 @@ public sealed class RoamingEndpoint
         if (version is not null && version != OcpiPaths.Version)
             return new OcpiException(OcpiStatus.UnsupportedVersion, HttpStatusCode.NotFound, $"Unsupported version {version}; this endpoint serves OCPI {OcpiPaths.Version} (see {OcpiPaths.Versions}).");
         return new NotFoundException("No such endpoint.");
+    }
+
+    private void CheckClientCertificate(TransportRequest request, Authenticated caller, RouteAccess access)
+    {
+        if (caller.Partner.ClientCertificate is not { } rule)
+        {
+            if (access == RouteAccess.Handshake) return;
+            throw new UnauthorizedException("No client certificate is registered for this connection; ask the operator to register one.");
+        }
+        var check = InboundClientCertificate.Check(request.Header(InboundClientCertificate.HeaderName), rule, _clock.GetUtcNow());
+        if (!check.Accepted)
+        {
+            _logger.LogWarning("Partner {PartnerId} refused: client certificate {Verdict}", caller.Partner.Id, check.Verdict);
+            throw new UnauthorizedException("Client certificate refused: " + check.Reason);
+        }
     }
 
     private void AuthenticateOperator(TransportRequest request)

@@ -43,6 +43,12 @@ public sealed class RoamingOptions
     /// </summary>
     public string StoragePrefix { get; set; } = "";
 
+    /// <summary>
+    /// Inbound mutual TLS (App Service forwards the client certificate in X-ARR-ClientCert): a partner's calls are
+    /// accepted only with the certificate registered for it; a partner with none registered may only complete the handshake.
+    /// </summary>
+    public bool RequireClientCertificate { get; set; }
+
     /// <summary>How long an outbound call to a partner may take.</summary>
     public TimeSpan PartnerTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
