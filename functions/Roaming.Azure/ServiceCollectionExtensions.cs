@@ -6,6 +6,7 @@ using Roaming.Azure.Queues;
 using Roaming.Azure.Tables;
 using Roaming.Core.Queues;
 using Roaming.Core.Storage;
+using Roaming.Core.Sync;
 
 namespace Roaming.Azure;
 
@@ -23,6 +24,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<StorageQueues>();
         services.AddSingleton<IWorkQueue>(sp => sp.GetRequiredService<StorageQueues>());
         services.AddSingleton<IPartnerStore, TablePartnerStore>();
+        services.AddSingleton<ILocationStore, TableLocationStore>();
+        services.AddSingleton<ISyncJobStore, TableSyncJobStore>();
         services.AddHostedService<StorageInitializer>();
         return services;
     }

@@ -11,7 +11,8 @@ namespace Roaming.Core.Credentials;
 /// The credentials module as server (a partner registers with us): GET ours, POST to register with a
 /// Token A, PUT to rotate/update, DELETE to unregister, with 405 for a call in the wrong state.
 /// </summary>
-public sealed class CredentialsModule(PartnerRegistry registry, PartnerDiscovery discovery, ILogger<CredentialsModule> logger) : IOcpiModule
+public sealed class CredentialsModule(PartnerRegistry registry, PartnerDiscovery discovery, IEnumerable<Sync.IRegistrationListener> listeners,
+    ILogger<CredentialsModule> logger) : IOcpiModule
 {
     public IEnumerable<ModuleEndpoint> Endpoints => [new(ModuleIds.Credentials, InterfaceRole.Sender, null, OcpiPaths.Credentials)];
 
@@ -66,6 +67,7 @@ public sealed class CredentialsModule(PartnerRegistry registry, PartnerDiscovery
     private async Task<OcpiResult> ExchangeAsync(OcpiContext ctx, Partner partner, string what)
     {
         var theirs = ctx.Body(CredentialsJson.Default.Credentials);
+        var firstRegistration = partner.State == PartnerState.Invited;
         await CheckRolesAreFreeAsync(partner, theirs, ctx.Cancellation);
         var discovered = await discovery.DiscoverAsync(theirs.Url!, theirs.Token!, ctx.Cancellation);
 
@@ -90,6 +92,8 @@ public sealed class CredentialsModule(PartnerRegistry registry, PartnerDiscovery
         }
         logger.LogInformation("Partner {PartnerId} {What} ({Roles})", partner.Id, what,
             string.Join(", ", partner.Roles.Select(r => $"{r.Role} {r.Key}")));
+        if (firstRegistration)
+            foreach (var listener in listeners) await listener.OnRegisteredAsync(partner, ctx.Cancellation);
         return OcpiResult.Ok(Ours(ctx, tokenC), CredentialsJson.Default.Credentials);
     }
 

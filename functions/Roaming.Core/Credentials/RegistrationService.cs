@@ -8,7 +8,8 @@ namespace Roaming.Core.Credentials;
 /// The credentials module as client: we register with a partner that gave us its versions URL and a Token A,
 /// rotate our token with a PUT, and unregister with a DELETE.
 /// </summary>
-public sealed class RegistrationService(PartnerRegistry registry, PartnerDiscovery discovery, OcpiClient client, ILogger<RegistrationService> logger)
+public sealed class RegistrationService(PartnerRegistry registry, PartnerDiscovery discovery, OcpiClient client, IEnumerable<Sync.IRegistrationListener> listeners,
+    ILogger<RegistrationService> logger)
 {
     /// <param name="ours">Our credentials as we present them (the token field is replaced).</param>
     public async Task<Partner> RegisterAsync(string? name, string versionsUrl, string tokenA, Credentials ours, CancellationToken ct)
@@ -30,6 +31,7 @@ public sealed class RegistrationService(PartnerRegistry registry, PartnerDiscove
 
         await registry.CommitAsync(partner, tokenB, p => Apply(p, theirs, discovered), ct);
         logger.LogInformation("Registered with partner {PartnerId}", partner.Id);
+        foreach (var listener in listeners) await listener.OnRegisteredAsync(partner, ct);
         return partner;
     }
 

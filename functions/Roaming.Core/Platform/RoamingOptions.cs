@@ -49,6 +49,14 @@ public sealed class RoamingOptions
     /// </summary>
     public bool RequireClientCertificate { get; set; }
 
+    /// <summary>How many times a failed push to a partner is tried again before it goes to the poison queue.</summary>
+    public int PushMaxAttempts { get; set; } = 8;
+
+    /// <summary>The wait before the first retry of a failed push; doubled at every further try, up to <see cref="PushMaxRetryDelay"/>.</summary>
+    public TimeSpan PushRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan PushMaxRetryDelay { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>How long an outbound call to a partner may take.</summary>
     public TimeSpan PartnerTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -2,6 +2,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Roaming.Core.Credentials;
+using Roaming.Core.Locations;
+using Roaming.Core.Push;
+using Roaming.Core.Sync;
 using Roaming.Core.Operator;
 using Roaming.Core.Partners;
 using Roaming.Core.Queues;
@@ -29,6 +32,19 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IOcpiModule>(sp => new VersionsModule(sp.GetServices<IOcpiModule>));
         services.AddSingleton<IOcpiModule, CredentialsModule>();
         services.AddSingleton<IOperatorApi, PartnersApi>();
+
+        services.AddSingleton<IOcpiModule, LocationsSenderModule>();
+        services.AddSingleton<IOcpiModule, LocationsReceiverModule>();
+        services.AddSingleton<IOperatorApi, LocationsOperatorApi>();
+        services.AddSingleton<IPushSender, LocationPushSender>();
+        services.AddSingleton<IPullHandler, LocationPullHandler>();
+
+        services.AddSingleton<PushOutbox>();
+        services.AddSingleton<IQueueProcessor, PushProcessor>();
+        services.AddSingleton<SyncService>();
+        services.AddSingleton<IQueueProcessor, SyncProcessor>();
+        services.AddSingleton<IOperatorApi, SyncApi>();
+        services.AddSingleton<IRegistrationListener, SyncOnRegistration>();
         services.AddSingleton<RoamingEndpoint>();
         return services;
     }

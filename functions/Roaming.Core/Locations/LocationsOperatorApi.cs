@@ -1,0 +1,225 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Web;
+using Roaming.Core.Operator;
+using Roaming.Core.Push;
+using Roaming.Core.Storage;
+using Roaming.Core.Transport;
+using Roaming.Core.Types;
+using Roaming.Core.Versions;
+
+namespace Roaming.Core.Locations;
+
+/// <summary>
+/// The back office's side of Locations on /operator/locations: a CSO publishes its locations and EVSE status
+/// changes (validated as OCPI objects, stored, then pushed to partners through the queue; the call never waits
+/// for a partner), and reads what partner CPOs sent (scope=received), filtered and paged.
+/// </summary>
+public sealed class LocationsOperatorApi(ILocationStore store, PushOutbox outbox, TimeProvider clock) : IOperatorApi
+{
+    private const string Base = "/operator/locations";
+
+    public void Map(RouteTable routes)
+    {
+        routes.Map("GET", Base, RouteAccess.Operator, List);
+        routes.Map("GET", Base + "/{country_code}/{party_id}/{location_id}", RouteAccess.Operator, Get);
+        routes.Map("PUT", Base + "/{country_code}/{party_id}/{location_id}", RouteAccess.Operator, PutLocation);
+        routes.Map("PATCH", Base + "/{country_code}/{party_id}/{location_id}", RouteAccess.Operator, PatchLocation);
+        routes.Map("PUT", Base + "/{country_code}/{party_id}/{location_id}/{evse_uid}", RouteAccess.Operator, PutEvse);
+        routes.Map("PATCH", Base + "/{country_code}/{party_id}/{location_id}/{evse_uid}", RouteAccess.Operator, PatchEvse);
+        routes.Map("POST", Base + "/evse-statuses", RouteAccess.Operator, BulkStatuses);
+    }
+
+    private async Task<OcpiResult> List(OcpiContext ctx)
+    {
+        var q = HttpUtility.ParseQueryString(ctx.Request.QueryString);
+        var scope = Scope(q["scope"]);
+        var page = ctx.Page();
+        PartyKey? party = null;
+        if (q["country_code"] is { } cc || q["party_id"] is not null)
+        {
+            var v = new OcpiValidator();
+            v.CiString("country_code", q["country_code"], 2);
+            v.CiString("party_id", q["party_id"], 3);
+            v.ThrowIfInvalid();
+            party = new PartyKey(q["country_code"]!, q["party_id"]!);
+        }
+        EvseStatus? status = null;
+        if (q["status"] is { } s)
+        {
+            try { status = JsonSerializer.Deserialize($"\"{s.Replace("\"", "")}\"", OperatorLocationsJson.Default.EvseStatus); }
+            catch (JsonException) { throw new InvalidParametersException([new FieldError("status", $"'{s}' is not an EVSE status")]); }
+        }
+        var result = await store.ListAsync(scope, new LocationQuery(party, page.DateFrom, page.DateTo, status, page.Offset, page.Limit, page.Continuation), ctx.Cancellation);
+        string? next = null;
+        if (result.Items.Count > 0 && page.Offset + result.Items.Count < result.TotalCount)
+        {
+            var link = page.NextLink(ctx.Url(Base), result.Items.Count, result.Continuation);
+            next = link[1..link.IndexOf('>')] + $"&scope={(scope == DataScope.Own ? "own" : "received")}"
+                + (party is { } p ? $"&country_code={p.CountryCode}&party_id={Uri.EscapeDataString(p.PartyId)}" : "")
+                + (q["status"] is { } st ? "&status=" + Uri.EscapeDataString(st) : "");
+        }
+        return OcpiResult.Json(new LocationList(result.TotalCount, result.Items.ToList(), next), OperatorLocationsJson.Default.LocationList);
+    }
+
+    private async Task<OcpiResult> Get(OcpiContext ctx)
+    {
+        var scope = Scope(HttpUtility.ParseQueryString(ctx.Request.QueryString)["scope"]);
+        var (party, id) = Target(ctx, mustBeOwn: false);
+        var location = await store.GetAsync(scope, party, id, ctx.Cancellation) ?? throw new NotFoundException($"Unknown location {party}/{id}.", OcpiStatus.UnknownLocation);
+        return OcpiResult.Json(location, LocationsJson.Default.Location);
+    }
+
+    private async Task<OcpiResult> PutLocation(OcpiContext ctx)
+    {
+        var (party, id) = Target(ctx, mustBeOwn: true);
+        var now = Now();
+        var body = OcpiJson.ReadObject(ctx.Request.Body);
+        var location = Stamp(Parse(body, LocationsJson.Default.Location), now) with { CountryCode = party.CountryCode, PartyId = party.PartyId, Id = id };
+        OcpiValidator.ThrowIfInvalid(location);
+        var created = await store.PutAsync(DataScope.Own, location, ctx.Cancellation);
+        await outbox.EnqueueAsync(new PushChange(ModuleIds.Locations, PushKind.Put, party.CountryCode, party.PartyId, id));
+        return OcpiResult.Json(location, LocationsJson.Default.Location, created ? HttpStatusCode.Created : HttpStatusCode.OK);
+    }
+
+    private async Task<OcpiResult> PatchLocation(OcpiContext ctx)
+    {
+        var (party, id) = Target(ctx, mustBeOwn: true);
+        var patch = OcpiJson.ReadObject(ctx.Request.Body);
+        foreach (var forbidden in new[] { "country_code", "party_id", "id", "evses" })
+            if (patch.TryGetProperty(forbidden, out _)) throw new InvalidParametersException([new FieldError(forbidden, "cannot be changed with a location PATCH")]);
+        var now = Now();
+        var updated = await store.UpdateHeaderAsync(DataScope.Own, party, id,
+            current => JsonMerge.Apply(current, patch, LocationsJson.Default.Location) with { LastUpdated = now }, ctx.Cancellation);
+        await outbox.EnqueueAsync(new PushChange(ModuleIds.Locations, PushKind.Patch, party.CountryCode, party.PartyId, id, Fields: Names(patch)));
+        return OcpiResult.Json(updated, LocationsJson.Default.Location);
+    }
+
+    private async Task<OcpiResult> PutEvse(OcpiContext ctx)
+    {
+        var (party, id) = Target(ctx, mustBeOwn: true);
+        var uid = ctx.Value("evse_uid");
+        var now = Now();
+        var evse = Stamp(Parse(OcpiJson.ReadObject(ctx.Request.Body), LocationsJson.Default.Evse), now) with { Uid = uid };
+        OcpiValidator.ThrowIfInvalid(evse);
+        var created = false;
+        await store.UpdateEvseAsync(DataScope.Own, party, id, uid, before => { created = before is null; return evse; }, now, ctx.Cancellation);
+        await outbox.EnqueueAsync(new PushChange(ModuleIds.Locations, PushKind.Put, party.CountryCode, party.PartyId, id, uid));
+        return OcpiResult.Json(evse, LocationsJson.Default.Evse, created ? HttpStatusCode.Created : HttpStatusCode.OK);
+    }
+
+    private async Task<OcpiResult> PatchEvse(OcpiContext ctx)
+    {
+        var (party, id) = Target(ctx, mustBeOwn: true);
+        var uid = ctx.Value("evse_uid");
+        var patch = OcpiJson.ReadObject(ctx.Request.Body);
+        if (patch.TryGetProperty("uid", out _)) throw new InvalidParametersException([new FieldError("uid", "cannot be changed")]);
+        var now = Now();
+        var evse = await store.UpdateEvseAsync(DataScope.Own, party, id, uid,
+            before => JsonMerge.Apply(before ?? throw new NotFoundException($"Unknown EVSE {uid}.", OcpiStatus.UnknownLocation), patch, LocationsJson.Default.Evse) with { LastUpdated = now },
+            now, ctx.Cancellation);
+        await outbox.EnqueueAsync(new PushChange(ModuleIds.Locations, PushKind.Patch, party.CountryCode, party.PartyId, id, uid, Fields: Names(patch)));
+        return OcpiResult.Json(evse, LocationsJson.Default.Evse);
+    }
+
+    /// <summary>Many EVSE status changes in one call: each applied on its own, all pushed together.</summary>
+    private async Task<OcpiResult> BulkStatuses(OcpiContext ctx)
+    {
+        var items = ctx.Body(OperatorLocationsJson.Default.ListEvseStatusUpdate);
+        var v = new OcpiValidator();
+        v.List("(body)", items);
+        v.ThrowIfInvalid();
+        var own = ctx.Options.Parties.Where(p => p.Role == Role.Cpo).Select(p => p.Key).ToHashSet();
+        var now = Now();
+        var failed = new List<BulkFailure>();
+        var changes = new List<PushChange>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, items.Count), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ctx.Cancellation }, async (i, ct) =>
+        {
+            var item = items[i];
+            var party = new PartyKey(item.CountryCode!, item.PartyId!);
+            try
+            {
+                if (!own.Contains(party)) throw new InvalidParametersException($"{party} is not a CPO party of this platform.");
+                await store.UpdateEvseAsync(DataScope.Own, party, item.LocationId!, item.EvseUid!,
+                    before => (before ?? throw new NotFoundException($"Unknown EVSE {item.EvseUid}.", OcpiStatus.UnknownLocation)) with { Status = item.Status, LastUpdated = now },
+                    now, ct);
+                lock (changes) changes.Add(new PushChange(ModuleIds.Locations, PushKind.Patch, party.CountryCode, party.PartyId, item.LocationId!, item.EvseUid, Fields: ["status"]));
+            }
+            catch (OcpiException e)
+            {
+                lock (failed) failed.Add(new BulkFailure(i, e.Message));
+            }
+        });
+        await outbox.EnqueueAsync(changes);
+        return OcpiResult.Json(new BulkResult(changes.Count, failed.OrderBy(f => f.Index).ToList()), OperatorLocationsJson.Default.BulkResult);
+    }
+
+    private static DataScope Scope(string? value) => value switch
+    {
+        null or "own" => DataScope.Own,
+        "received" => DataScope.Received,
+        _ => throw new InvalidParametersException([new FieldError("scope", "must be 'own' or 'received'")]),
+    };
+
+    private static (PartyKey, string) Target(OcpiContext ctx, bool mustBeOwn)
+    {
+        var v = new OcpiValidator();
+        v.CiString("country_code", ctx.Value("country_code"), 2);
+        v.CiString("party_id", ctx.Value("party_id"), 3);
+        v.CiString("location_id", ctx.Value("location_id"), 36);
+        if (ctx.RouteValues.TryGetValue("evse_uid", out var uid)) v.CiString("evse_uid", uid, 36);
+        v.ThrowIfInvalid();
+        var party = new PartyKey(ctx.Value("country_code"), ctx.Value("party_id"));
+        if (mustBeOwn && !ctx.Options.Parties.Any(p => p.Role == Role.Cpo && p.Key == party))
+            throw new InvalidParametersException([new FieldError("country_code", $"{party} is not a CPO party of this platform")]);
+        return (party, ctx.Value("location_id"));
+    }
+
+    private DateTimeOffset Now() => OcpiDateTime.Normalize(clock.GetUtcNow());
+
+    private static T Parse<T>(JsonElement body, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
+    {
+        try { return body.Deserialize(type)!; }
+        catch (JsonException e) { throw new InvalidParametersException([OcpiJson.ToFieldError(e)]); }
+    }
+
+    /// <summary>The back office may leave last_updated out: it is then the time of this call.</summary>
+    private static Location Stamp(Location l, DateTimeOffset now) =>
+        l with { LastUpdated = l.LastUpdated ?? now, Evses = l.Evses?.Select(e => Stamp(e, now)).ToList() };
+
+    private static Evse Stamp(Evse e, DateTimeOffset now) =>
+        e with { LastUpdated = e.LastUpdated ?? now, Connectors = e.Connectors?.Select(c => c with { LastUpdated = c.LastUpdated ?? now }).ToList() };
+
+    private static List<string> Names(JsonElement patch) => patch.EnumerateObject().Select(p => p.Name).ToList();
+}
+
+public sealed record EvseStatusUpdate : IOcpiValidatable
+{
+    public string? CountryCode { get; init; }
+    public string? PartyId { get; init; }
+    public string? LocationId { get; init; }
+    public string? EvseUid { get; init; }
+    public EvseStatus? Status { get; init; }
+
+    public void Validate(OcpiValidator v)
+    {
+        v.CiString("country_code", CountryCode, 2);
+        v.CiString("party_id", PartyId, 3);
+        v.CiString("location_id", LocationId, 36);
+        v.CiString("evse_uid", EvseUid, 36);
+        v.Required("status", Status);
+    }
+}
+
+public sealed record BulkFailure(int Index, string Error);
+public sealed record BulkResult(int Updated, List<BulkFailure> Failed);
+public sealed record LocationList(int Total, List<Location> Items, string? Next);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = [typeof(OcpiDateTimeConverter)])]
+[JsonSerializable(typeof(List<EvseStatusUpdate>))]
+[JsonSerializable(typeof(BulkResult))]
+[JsonSerializable(typeof(LocationList))]
+[JsonSerializable(typeof(EvseStatus))]
+public sealed partial class OperatorLocationsJson : JsonSerializerContext;

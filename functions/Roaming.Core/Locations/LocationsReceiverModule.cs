@@ -1,0 +1,189 @@
+using System.Net;
+using System.Text.Json;
+using Roaming.Core.Platform;
+using Roaming.Core.Storage;
+using Roaming.Core.Transport;
+using Roaming.Core.Types;
+using Roaming.Core.Versions;
+
+namespace Roaming.Core.Locations;
+
+/// <summary>
+/// Locations, Receiver interface (eMSP side): a CPO pushes its Locations, EVSEs and Connectors with PUT and
+/// PATCH, and may GET them back. A partner writes only under its own country_code/party_id (a hub, for any
+/// party it speaks for); everything else is refused before anything is stored.
+/// </summary>
+public sealed class LocationsReceiverModule(ILocationStore store) : IOcpiModule
+{
+    private static readonly string Base = OcpiPaths.ForRole(Role.Emsp, ModuleIds.Locations);
+    private const string LocationPath = "/{country_code}/{party_id}/{location_id}";
+    private const string EvsePath = LocationPath + "/{evse_uid}";
+    private const string ConnectorPath = EvsePath + "/{connector_id}";
+
+    public IEnumerable<ModuleEndpoint> Endpoints => [new(ModuleIds.Locations, InterfaceRole.Receiver, Role.Emsp, Base)];
+
+    public void Map(RouteTable routes)
+    {
+        routes.Map("GET", Base + LocationPath, RouteAccess.Registered, GetLocation, functional: true);
+        routes.Map("GET", Base + EvsePath, RouteAccess.Registered, GetEvse, functional: true);
+        routes.Map("GET", Base + ConnectorPath, RouteAccess.Registered, GetConnector, functional: true);
+        routes.Map("PUT", Base + LocationPath, RouteAccess.Registered, PutLocation, functional: true);
+        routes.Map("PUT", Base + EvsePath, RouteAccess.Registered, PutEvse, functional: true);
+        routes.Map("PUT", Base + ConnectorPath, RouteAccess.Registered, PutConnector, functional: true);
+        routes.Map("PATCH", Base + LocationPath, RouteAccess.Registered, PatchLocation, functional: true);
+        routes.Map("PATCH", Base + EvsePath, RouteAccess.Registered, PatchEvse, functional: true);
+        routes.Map("PATCH", Base + ConnectorPath, RouteAccess.Registered, PatchConnector, functional: true);
+    }
+
+    private async Task<OcpiResult> GetLocation(OcpiContext ctx)
+    {
+        var (party, id) = Target(ctx);
+        var location = await store.GetAsync(DataScope.Received, party, id, ctx.Cancellation) ?? throw Unknown($"location {id}");
+        return OcpiResult.Ok(location, LocationsJson.Default.Location);
+    }
+
+    private async Task<OcpiResult> GetEvse(OcpiContext ctx) =>
+        OcpiResult.Ok(await FindEvseAsync(ctx), LocationsJson.Default.Evse);
+
+    private async Task<OcpiResult> GetConnector(OcpiContext ctx) =>
+        OcpiResult.Ok(FindConnector(await FindEvseAsync(ctx), ctx.Value("connector_id")), LocationsJson.Default.Connector);
+
+    private async Task<OcpiResult> PutLocation(OcpiContext ctx)
+    {
+        var (party, id) = Target(ctx);
+        var location = ctx.Body(LocationsJson.Default.Location);
+        SameIdentity(location.CountryCode, party.CountryCode, "country_code");
+        SameIdentity(location.PartyId, party.PartyId, "party_id");
+        SameIdentity(location.Id, id, "id");
+        var created = await store.PutAsync(DataScope.Received, location, ctx.Cancellation);
+        return OcpiResult.Ok(created ? HttpStatusCode.Created : HttpStatusCode.OK);
+    }
+
+    private async Task<OcpiResult> PutEvse(OcpiContext ctx)
+    {
+        var (party, id) = Target(ctx);
+        var evse = ctx.Body(LocationsJson.Default.Evse);
+        SameIdentity(evse.Uid, ctx.Value("evse_uid"), "uid");
+        var created = false;
+        await store.UpdateEvseAsync(DataScope.Received, party, id, evse.Uid!, before => { created = before is null; return evse; }, evse.LastUpdated!.Value, ctx.Cancellation);
+        return OcpiResult.Ok(created ? HttpStatusCode.Created : HttpStatusCode.OK);
+    }
+
+    private async Task<OcpiResult> PutConnector(OcpiContext ctx)
+    {
+        var (party, id) = Target(ctx);
+        var connector = ctx.Body(LocationsJson.Default.Connector);
+        SameIdentity(connector.Id, ctx.Value("connector_id"), "id");
+        var created = false;
+        await store.UpdateEvseAsync(DataScope.Received, party, id, ctx.Value("evse_uid"), before =>
+        {
+            var evse = before ?? throw Unknown($"EVSE {ctx.Value("evse_uid")}");
+            var connectors = evse.Connectors ?? [];
+            var index = connectors.FindIndex(c => SameId(c.Id, connector.Id));
+            created = index < 0;
+            var list = new List<Connector>(connectors);
+            if (created) list.Add(connector); else list[index] = connector;
+            return evse with { Connectors = list, LastUpdated = connector.LastUpdated };
+        }, connector.LastUpdated!.Value, ctx.Cancellation);
+        return OcpiResult.Ok(created ? HttpStatusCode.Created : HttpStatusCode.OK);
+    }
+
+    private async Task<OcpiResult> PatchLocation(OcpiContext ctx)
+    {
+        var (party, id) = Target(ctx);
+        var patch = OcpiJson.ReadObject(ctx.Request.Body);
+        var lastUpdated = JsonMerge.RequireLastUpdated(patch);
+        foreach (var key in new[] { "country_code", "party_id", "id" })
+            if (patch.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.String)
+                SameIdentity(value.GetString(), key == "id" ? id : key == "party_id" ? party.PartyId : party.CountryCode, key);
+
+        // EVSEs named in a location PATCH are merged one by one, each as an EVSE PATCH would be.
+        if (patch.TryGetProperty("evses", out var evses))
+        {
+            if (evses.ValueKind != JsonValueKind.Array) throw new InvalidParametersException([new FieldError("evses", "must be an array")]);
+            if (await store.GetHeaderAsync(DataScope.Received, party, id, ctx.Cancellation) is null) throw Unknown($"location {id}");
+            var i = 0;
+            foreach (var evsePatch in evses.EnumerateArray())
+            {
+                var uid = evsePatch.ValueKind == JsonValueKind.Object && evsePatch.TryGetProperty("uid", out var u) && u.ValueKind == JsonValueKind.String ? u.GetString()! : null;
+                if (uid is null) throw new InvalidParametersException([new FieldError($"evses[{i}].uid", "required")]);
+                await store.UpdateEvseAsync(DataScope.Received, party, id, uid,
+                    before => before is null ? OcpiJson.Read(System.Text.Encoding.UTF8.GetBytes(evsePatch.GetRawText()), LocationsJson.Default.Evse)
+                        : JsonMerge.Apply(before, evsePatch, LocationsJson.Default.Evse),
+                    lastUpdated, ctx.Cancellation);
+                i++;
+            }
+        }
+        await store.UpdateHeaderAsync(DataScope.Received, party, id,
+            current => JsonMerge.Apply(current, patch, LocationsJson.Default.Location, ignore: ["evses"]) with { LastUpdated = lastUpdated }, ctx.Cancellation);
+        return OcpiResult.Ok();
+    }
+
+    private async Task<OcpiResult> PatchEvse(OcpiContext ctx)
+    {
+        var (party, id) = Target(ctx);
+        var uid = ctx.Value("evse_uid");
+        var patch = OcpiJson.ReadObject(ctx.Request.Body);
+        var lastUpdated = JsonMerge.RequireLastUpdated(patch);
+        if (patch.TryGetProperty("uid", out var u) && u.ValueKind == JsonValueKind.String) SameIdentity(u.GetString(), uid, "uid");
+        await store.UpdateEvseAsync(DataScope.Received, party, id, uid,
+            before => JsonMerge.Apply(before ?? throw Unknown($"EVSE {uid}"), patch, LocationsJson.Default.Evse), lastUpdated, ctx.Cancellation);
+        return OcpiResult.Ok();
+    }
+
+    private async Task<OcpiResult> PatchConnector(OcpiContext ctx)
+    {
+        var (party, id) = Target(ctx);
+        var uid = ctx.Value("evse_uid");
+        var connectorId = ctx.Value("connector_id");
+        var patch = OcpiJson.ReadObject(ctx.Request.Body);
+        var lastUpdated = JsonMerge.RequireLastUpdated(patch);
+        if (patch.TryGetProperty("id", out var cid) && cid.ValueKind == JsonValueKind.String) SameIdentity(cid.GetString(), connectorId, "id");
+        await store.UpdateEvseAsync(DataScope.Received, party, id, uid, before =>
+        {
+            var evse = before ?? throw Unknown($"EVSE {uid}");
+            var list = new List<Connector>(evse.Connectors ?? []);
+            var index = list.FindIndex(c => SameId(c.Id, connectorId));
+            if (index < 0) throw Unknown($"connector {connectorId}");
+            list[index] = JsonMerge.Apply(list[index], patch, LocationsJson.Default.Connector);
+            return evse with { Connectors = list, LastUpdated = lastUpdated };
+        }, lastUpdated, ctx.Cancellation);
+        return OcpiResult.Ok();
+    }
+
+    private async Task<Evse> FindEvseAsync(OcpiContext ctx)
+    {
+        var (party, id) = Target(ctx);
+        return await store.GetEvseAsync(DataScope.Received, party, id, ctx.Value("evse_uid"), ctx.Cancellation)
+            ?? throw Unknown(await store.GetHeaderAsync(DataScope.Received, party, id, ctx.Cancellation) is null ? $"location {id}" : $"EVSE {ctx.Value("evse_uid")}");
+    }
+
+    internal static Connector FindConnector(Evse evse, string connectorId) =>
+        evse.Connectors?.FirstOrDefault(c => SameId(c.Id, connectorId)) ?? throw Unknown($"connector {connectorId}");
+
+    /// <summary>The URL's party and location id, checked: well-formed, and a party the caller may write for.</summary>
+    private static (PartyKey Party, string LocationId) Target(OcpiContext ctx)
+    {
+        var v = new OcpiValidator();
+        v.CiString("country_code", ctx.Value("country_code"), 2);
+        v.CiString("party_id", ctx.Value("party_id"), 3);
+        v.CiString("location_id", ctx.Value("location_id"), 36);
+        if (ctx.RouteValues.TryGetValue("evse_uid", out var uid)) v.CiString("evse_uid", uid, 36);
+        if (ctx.RouteValues.TryGetValue("connector_id", out var cid)) v.CiString("connector_id", cid, 36);
+        v.ThrowIfInvalid();
+        var party = new PartyKey(ctx.Value("country_code"), ctx.Value("party_id"));
+        if (!ctx.Partner.Owns(party) && !ctx.Partner.HasRole(Role.Hub))
+            throw new NotFoundException($"{party} is not a party of this connection; its objects cannot be read or written here.", OcpiStatus.InvalidOrMissingParameters);
+        return (party, ctx.Value("location_id"));
+    }
+
+    private static void SameIdentity(string? inBody, string inUrl, string field)
+    {
+        if (!string.Equals(inBody, inUrl, StringComparison.OrdinalIgnoreCase))
+            throw new InvalidParametersException([new FieldError(field, $"'{inBody}' differs from '{inUrl}' in the URL")]);
+    }
+
+    private static bool SameId(string? a, string? b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
+
+    private static NotFoundException Unknown(string what) => new($"Unknown {what}.", OcpiStatus.UnknownLocation);
+}

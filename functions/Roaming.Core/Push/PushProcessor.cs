@@ -1,0 +1,97 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Roaming.Core.Partners;
+using Roaming.Core.Platform;
+using Roaming.Core.Queues;
+using Roaming.Core.Storage;
+using Roaming.Core.Transport;
+
+namespace Roaming.Core.Push;
+
+/// <summary>
+/// Sends pushed changes to partners (queue "ocpi-push"). A first message fans out to every partner that takes
+/// the module; a partner that fails gets its own retry message, delayed with exponential backoff, so one partner
+/// being down neither blocks nor repeats the others. After the last try the message goes to "ocpi-push-poison"
+/// and the partner is marked as needing a resync (it should pull).
+/// </summary>
+public sealed class PushProcessor(IEnumerable<IPushSender> senders, IPartnerStore partners, IWorkQueue queue, IOptions<RoamingOptions> options,
+    ILogger<PushProcessor> logger) : IQueueProcessor
+{
+    private readonly Dictionary<string, IPushSender> _senders = senders.ToDictionary(s => s.Module);
+
+    public string QueueName => PushOutbox.QueueName;
+
+    public async Task ProcessAsync(QueueWork work, CancellationToken ct)
+    {
+        PushMessage message;
+        try
+        {
+            message = JsonSerializer.Deserialize(work.Body.Span, PushJson.Default.PushMessage)
+                ?? throw new JsonException("empty push message");
+        }
+        catch (JsonException e)
+        {
+            // Unreadable work can never succeed: park it for a person instead of retrying it.
+            logger.LogError(e, "Unreadable push message {MessageId}; moved to the poison queue", work.MessageId);
+            await queue.SendAsync(QueueRules.PoisonQueueName(QueueName), work.Body, ct: ct);
+            return;
+        }
+
+        var targets = message.PartnerId is null
+            ? (await partners.ListAsync(ct)).Where(p => p.State == PartnerState.Registered).ToList()
+            : await partners.GetAsync(message.PartnerId, ct) is { State: PartnerState.Registered } one ? [one] : [];
+        await Parallel.ForEachAsync(targets, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
+            async (partner, token) => await PushToAsync(partner, message, token));
+    }
+
+    private async Task PushToAsync(Partner partner, PushMessage message, CancellationToken ct)
+    {
+        var changes = message.Changes.Where(c => _senders.TryGetValue(c.Module, out var s) && s.Wants(partner)).ToList();
+        for (var i = 0; i < changes.Count; i++)
+        {
+            try
+            {
+                await _senders[changes[i].Module].SendAsync(partner, changes[i], ct);
+            }
+            catch (PushObjectGoneException e)
+            {
+                logger.LogWarning("Push to {PartnerId} skipped: {Reason}", partner.Id, e.Message);
+            }
+            catch (PartnerCallException e)
+            {
+                await RetryLaterAsync(partner, changes.Skip(i).ToList(), message.PartnerId is null ? 1 : message.Attempt + 1, e, ct);
+                return;
+            }
+        }
+    }
+
+    private async Task RetryLaterAsync(Partner partner, List<PushChange> left, int attempt, PartnerCallException error, CancellationToken ct)
+    {
+        var o = options.Value;
+        var retry = JsonSerializer.SerializeToUtf8Bytes(new PushMessage(left, partner.Id, attempt), PushJson.Default.PushMessage);
+        if (attempt > o.PushMaxAttempts)
+        {
+            logger.LogError("Push of {Count} changes to partner {PartnerId} failed {Attempts} times ({Error}); moved to the poison queue, partner needs a resync",
+                left.Count, partner.Id, attempt - 1, error.Message);
+            await queue.SendAsync(QueueRules.PoisonQueueName(QueueName), retry, ct: ct);
+            await MarkNeedsResyncAsync(partner.Id, ct);
+            return;
+        }
+        var delay = TimeSpan.FromTicks(Math.Min(o.PushRetryDelay.Ticks * (1L << Math.Min(attempt - 1, 20)), o.PushMaxRetryDelay.Ticks));
+        logger.LogWarning("Push of {Count} changes to partner {PartnerId} failed ({Error}); try {Attempt} in {Delay}", left.Count, partner.Id, error.Message, attempt, delay);
+        await queue.SendAsync(QueueName, retry, delay, ct);
+    }
+
+    private async Task MarkNeedsResyncAsync(string partnerId, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var partner = await partners.GetAsync(partnerId, ct);
+            if (partner is null || partner.NeedsResync) return;
+            partner.NeedsResync = true;
+            try { await partners.UpdateAsync(partner, ct); return; }
+            catch (ConcurrencyException) { }
+        }
+    }
+}

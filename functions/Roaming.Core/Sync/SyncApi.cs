@@ -1,0 +1,96 @@
+using System.Net;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Logging;
+using Roaming.Core.Operator;
+using Roaming.Core.Partners;
+using Roaming.Core.Transport;
+using Roaming.Core.Versions;
+
+namespace Roaming.Core.Sync;
+
+/// <summary>
+/// The operator starts a pull and follows it: POST /operator/partners/{id}/sync {"module","mode"}, then
+/// GET /operator/partners/{id}/sync[/{job}] for pages, objects fetched, stored and failed.
+/// </summary>
+public sealed class SyncApi(PartnerRegistry registry, SyncService sync, ISyncJobStore jobs) : IOperatorApi
+{
+    public void Map(RouteTable routes)
+    {
+        routes.Map("POST", "/operator/partners/{id}/sync", RouteAccess.Operator, Start);
+        routes.Map("GET", "/operator/partners/{id}/sync", RouteAccess.Operator, List);
+        routes.Map("GET", "/operator/partners/{id}/sync/{job}", RouteAccess.Operator, Get);
+    }
+
+    private async Task<OcpiResult> Start(OcpiContext ctx)
+    {
+        var request = ctx.Body(SyncApiJson.Default.SyncRequest);
+        var partner = await FindAsync(ctx);
+        var job = await sync.StartAsync(partner, request.Module!, request.Mode ?? SyncMode.Full, ctx.Cancellation);
+        return OcpiResult.Json(job, SyncJson.Default.SyncJob, HttpStatusCode.Accepted);
+    }
+
+    private async Task<OcpiResult> List(OcpiContext ctx)
+    {
+        var partner = await FindAsync(ctx);
+        var list = (await jobs.ListAsync(partner.Id, ctx.Cancellation)).OrderByDescending(j => j.JobId).Take(50).ToList();
+        return OcpiResult.Json(list, SyncJson.Default.ListSyncJob);
+    }
+
+    private async Task<OcpiResult> Get(OcpiContext ctx)
+    {
+        var partner = await FindAsync(ctx);
+        var id = ctx.Value("job");
+        var job = id.Length <= 40 && id.All(c => char.IsAsciiLetterOrDigit(c) || c == '-') ? await jobs.GetAsync(partner.Id, id, ctx.Cancellation) : null;
+        return OcpiResult.Json(job ?? throw new NotFoundException($"No sync job {id}."), SyncJson.Default.SyncJob);
+    }
+
+    private async Task<Partner> FindAsync(OcpiContext ctx)
+    {
+        var id = ctx.Value("id");
+        if (!PartnerRegistry.IsPartnerId(id)) throw new NotFoundException($"No partner {id}.");
+        return await registry.Store.GetAsync(id, ctx.Cancellation) ?? throw new NotFoundException($"No partner {id}.");
+    }
+}
+
+public sealed record SyncRequest : IOcpiValidatable
+{
+    public string? Module { get; init; }
+    public SyncMode? Mode { get; init; }
+
+    public void Validate(OcpiValidator v)
+    {
+        v.String("module", Module, 32);
+        if (Module is not null and not (ModuleIds.Locations or ModuleIds.Tariffs)) v.Fail("module", "must be 'locations' or 'tariffs'");
+    }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    Converters = [typeof(JsonStringEnumConverter<SyncMode>)])]
+[JsonSerializable(typeof(SyncRequest))]
+public sealed partial class SyncApiJson : JsonSerializerContext;
+
+/// <summary>Something to do once a partner connection is registered (both directions of the handshake).</summary>
+public interface IRegistrationListener
+{
+    Task OnRegisteredAsync(Partner partner, CancellationToken ct);
+}
+
+/// <summary>An eMSP platform pulls a new CPO partner's locations (and tariffs) in full right after registration.</summary>
+public sealed class SyncOnRegistration(SyncService sync, IEnumerable<IPullHandler> handlers, Microsoft.Extensions.Options.IOptions<Platform.RoamingOptions> options,
+    ILogger<SyncOnRegistration> logger) : IRegistrationListener
+{
+    public async Task OnRegisteredAsync(Partner partner, CancellationToken ct)
+    {
+        if (!options.Value.Parties.Any(p => p.Role == Types.Role.Emsp)) return;
+        foreach (var handler in handlers)
+        {
+            if (!SyncService.CanPull(partner, handler.Module)) continue;
+            try { await sync.StartAsync(partner, handler.Module, SyncMode.Full, ct); }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The registration stands; the operator can start the sync by hand.
+                logger.LogWarning(e, "Could not start the first {Module} sync of partner {PartnerId}", handler.Module, partner.Id);
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Roaming.Core.Partners;
+using Roaming.Core.Queues;
+using Roaming.Core.Storage;
+using Roaming.Core.Transport;
+using Roaming.Core.Types;
+
+namespace Roaming.Core.Sync;
+
+/// <summary>
+/// Fetches one page of a sync (queue "ocpi-sync"), stores its objects, records the progress and queues the next
+/// page. A page that cannot be fetched is retried by the queue; at its last try the job is marked failed.
+/// </summary>
+public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, PartnerRegistry registry, OcpiClient client, SyncService sync,
+    IEnumerable<IPullHandler> handlers, IOptions<QueueRules> rules, TimeProvider clock, ILogger<SyncProcessor> logger) : IQueueProcessor
+{
+    private readonly Dictionary<string, IPullHandler> _handlers = handlers.ToDictionary(h => h.Module);
+
+    public string QueueName => SyncService.QueueName;
+
+    public async Task ProcessAsync(QueueWork work, CancellationToken ct)
+    {
+        var message = JsonSerializer.Deserialize(work.Body.Span, SyncJson.Default.SyncPageMessage)!;
+        var job = await jobs.GetAsync(message.PartnerId, message.JobId, ct);
+        if (job is null || job.State != SyncState.Running || message.Page <= job.Pages) return; // done already: seen twice
+        var partner = await partners.GetAsync(message.PartnerId, ct);
+        if (partner is not { State: PartnerState.Registered })
+        {
+            await FinishAsync(job, SyncState.Failed, "The partner is no longer registered.", ct);
+            return;
+        }
+
+        PartnerResponse<List<JsonElement>> response;
+        try
+        {
+            var own = partner.Roles.FirstOrDefault(r => r.Role == Role.Cpo)?.Key;
+            response = await client.SendAsync(HttpMethod.Get, message.Url, registry.OutboundToken(partner), SyncJson.Default.ListJsonElement,
+                routing: new RoutingHeaders(null, own), ct: ct);
+        }
+        catch (PartnerCallException e) when (work.DequeueCount >= rules.Value.MaxDequeueCount)
+        {
+            await FinishAsync(job, SyncState.Failed, $"Page {message.Page}: {e.Message}", ct);
+            return;
+        }
+
+        var objects = response.Data ?? [];
+        var (stored, errors) = await _handlers[job.Module].StoreAsync(partner, objects, ct);
+        foreach (var error in errors.Take(3)) logger.LogWarning("Sync {JobId}: {Error}", job.JobId, error);
+        job.Pages = message.Page;
+        job.Fetched += objects.Count;
+        job.Stored += stored;
+        job.Failed += errors.Count;
+        if (errors.Count > 0) job.LastError = errors[^1];
+
+        if (response.NextLink is { } next && objects.Count > 0)
+        {
+            await jobs.UpdateAsync(job, ct);
+            await sync.EnqueuePageAsync(message with { Url = next, Page = message.Page + 1 }, ct);
+            return;
+        }
+        // The pages together are the truth (spec): after a clean full sync, what was not in them goes.
+        if (job.Mode == SyncMode.Full && job.Failed == 0) job.Removed = await _handlers[job.Module].RemoveNotSeenAsync(partner, job.Started, ct);
+        await FinishAsync(job, SyncState.Succeeded, job.LastError, ct);
+        logger.LogInformation("Sync {JobId} done: {Pages} pages, {Stored} stored, {Failed} failed, {Removed} removed", job.JobId, job.Pages, job.Stored, job.Failed, job.Removed);
+    }
+
+    private async Task FinishAsync(SyncJob job, SyncState state, string? error, CancellationToken ct)
+    {
+        job.State = state;
+        job.LastError = error;
+        job.Finished = clock.GetUtcNow();
+        await jobs.UpdateAsync(job, ct);
+    }
+}

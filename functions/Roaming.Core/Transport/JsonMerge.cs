@@ -1,0 +1,44 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Roaming.Core.Transport;
+
+/// <summary>
+/// OCPI PATCH: the fields present replace the stored ones, absent ones stay. The merged object is read back
+/// through the model and validated whole, so a PATCH can never leave an invalid object behind.
+/// </summary>
+public static class JsonMerge
+{
+    public static T Apply<T>(T current, JsonElement patch, JsonTypeInfo<T> type, IEnumerable<string>? ignore = null)
+    {
+        var node = JsonSerializer.SerializeToNode(current, type)!.AsObject();
+        var skipped = ignore?.ToHashSet(StringComparer.Ordinal) ?? [];
+        foreach (var property in patch.EnumerateObject())
+        {
+            if (skipped.Contains(property.Name)) continue;
+            node[property.Name] = JsonNode.Parse(property.Value.GetRawText());
+        }
+        T merged;
+        try
+        {
+            merged = node.Deserialize(type)!;
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidParametersException([OcpiJson.ToFieldError(e)]);
+        }
+        if (merged is IOcpiValidatable v) OcpiValidator.ThrowIfInvalid(v);
+        return merged;
+    }
+
+    /// <summary>PATCH bodies must carry last_updated (spec: "Any request to the PATCH method SHALL contain the last_updated field").</summary>
+    public static DateTimeOffset RequireLastUpdated(JsonElement patch)
+    {
+        if (!patch.TryGetProperty("last_updated", out var value))
+            throw new InvalidParametersException([new FieldError("last_updated", "required in a PATCH")]);
+        if (value.ValueKind != JsonValueKind.String || !OcpiDateTime.TryParse(value.GetString(), out var at))
+            throw new InvalidParametersException([new FieldError("last_updated", "not an OCPI DateTime")]);
+        return at;
+    }
+}
