@@ -156,13 +156,16 @@ public sealed class TariffPricer
             while (nextBoundary < ws.BoundaryCount && ws.Boundaries[nextBoundary] <= t0) nextBoundary++;
             var cuts = 0;
             for (var b = nextBoundary; b < ws.BoundaryCount && ws.Boundaries[b] < t1; b++)
-                GrowableArray.Add(ref ws.Cuts, ref cuts, (decimal)(ws.Boundaries[b] - t0) / (t1 - t0));
+            {
+                var share = (decimal)(ws.Boundaries[b] - t0) / (t1 - t0);
+                ws.AddCut(ref cuts, share, p.Energy * share);
+            }
             if (p.Energy > 0)
             {
                 var timeCuts = cuts;
                 foreach (var k in _kwhThresholds)
-                    if (k > kwhBefore && k < kwhBefore + p.Energy) GrowableArray.Add(ref ws.Cuts, ref cuts, (k - kwhBefore) / p.Energy);
-                if (timeCuts > 0 && cuts > timeCuts) Array.Sort(ws.Cuts, 0, cuts);
+                    if (k > kwhBefore && k < kwhBefore + p.Energy) ws.AddCut(ref cuts, (k - kwhBefore) / p.Energy, k - kwhBefore);
+                if (timeCuts > 0 && cuts > timeCuts) Array.Sort(ws.Cuts, ws.CutEnergy, 0, cuts);
             }
             if (cuts == 0)
                 PricePart(ws, ref state, i, p, t0, t1, p.Energy, p.Time, p.ParkingTime, p.ReservationTime, kwhBefore + p.Energy * 0.5m);
@@ -191,8 +194,9 @@ public sealed class TariffPricer
             var to = last ? 1m : ws.Cuts[c];
             if (to <= from) continue;
             var share = to - from;
-            // The last part takes what is left, so the parts always add up to the period exactly.
-            var energy = last ? p.Energy - energyDone : p.Energy * share;
+            // The last part takes what is left, so the parts always add up to the period exactly; energy is
+            // cut at the energy of each cut, so a part ending at a kWh threshold ends exactly on it.
+            var energy = (last ? p.Energy : ws.CutEnergy[c]) - energyDone;
             var time = last ? p.Time - timeDone : p.Time * share;
             var parking = last ? p.ParkingTime - parkingDone : p.ParkingTime * share;
             var reservation = last ? p.ReservationTime - reservationDone : p.ReservationTime * share;
@@ -421,6 +425,7 @@ public sealed class TariffPricer
         public long[] Boundaries = new long[16];
         public int BoundaryCount;
         public decimal[] Cuts = new decimal[8];
+        public decimal[] CutEnergy = new decimal[8];
         public BilledPeriod[] Periods = new BilledPeriod[64];
         public int PeriodCount;
         public BilledCharge[] Charges = new BilledCharge[128];
@@ -430,6 +435,15 @@ public sealed class TariffPricer
         public int UnpricedCount;
 
         public void Reset() => BoundaryCount = PeriodCount = ChargeCount = UnpricedCount = 0;
+
+        /// <summary>A cut at a share of the period, with the energy charged in the period up to it.</summary>
+        public void AddCut(ref int count, decimal share, decimal energy)
+        {
+            var at = count;
+            GrowableArray.Add(ref Cuts, ref count, share);
+            if (CutEnergy.Length < Cuts.Length) Array.Resize(ref CutEnergy, Cuts.Length);
+            CutEnergy[at] = energy;
+        }
 
         public void AddPeriod(in BilledPeriod p) => GrowableArray.Add(ref Periods, ref PeriodCount, p);
 
