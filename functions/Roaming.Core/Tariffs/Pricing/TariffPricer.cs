@@ -267,7 +267,7 @@ public sealed class TariffPricer
             if (!c.Restrictions.Holds(probe)) continue;
             var excl = quantity * c.Price;
             ws.AddCharge(new BilledCharge(part, dimension, c.Restrictions.ElementIndex, c.ComponentIndex, quantity, 0m, c.Price, c.Vat,
-                excl, c.Vat is null ? excl : excl * c.VatFactor), c.StepSize);
+                excl, excl * c.VatFactor), c);
             return ws.ChargeCount - 1;
         }
         if (dimension is not (BilledDimension.Flat or BilledDimension.ReservationFlat))
@@ -283,7 +283,8 @@ public sealed class TariffPricer
     private static void ApplyStep(Workspace ws, int chargeIndex, decimal pricedTotal, decimal unitsPerQuantity)
     {
         if (chargeIndex < 0) return;
-        var step = ws.ChargeSteps[chargeIndex];
+        var component = ws.ChargeComponents[chargeIndex];
+        var step = component.StepSize;
         if (step <= 0) return;
         var units = pricedTotal * unitsPerQuantity;
         var billedUnits = decimal.Ceiling(decimal.Round(units, 9) / step) * step;
@@ -291,14 +292,8 @@ public sealed class TariffPricer
         var extra = (billedUnits - units) / unitsPerQuantity;
         ref var c = ref ws.Charges[chargeIndex];
         var quantity = c.Quantity + extra;
-        var excl = quantity * c.UnitPrice;
-        c = c with
-        {
-            Quantity = quantity,
-            StepExtra = extra,
-            CostExclVat = excl,
-            CostInclVat = c.Vat is { } vat ? excl * (1m + vat / 100m) : excl,
-        };
+        var excl = quantity * component.Price;
+        c = c with { Quantity = quantity, StepExtra = extra, CostExclVat = excl, CostInclVat = excl * component.VatFactor };
     }
 
     private PricedSession Finish(Workspace ws, in PricingRequest request, decimal totalEnergy)
@@ -405,6 +400,7 @@ public sealed class TariffPricer
     }
 
 
+    /// <summary>A price component that may price a dimension, with the restrictions of its element.</summary>
     private sealed record Candidate(CompiledRestrictions Restrictions, int ComponentIndex, decimal Price, decimal? Vat, decimal VatFactor, int StepSize);
 
     private struct State
@@ -429,12 +425,17 @@ public sealed class TariffPricer
         public BilledPeriod[] Periods = new BilledPeriod[64];
         public int PeriodCount;
         public BilledCharge[] Charges = new BilledCharge[128];
-        public int[] ChargeSteps = new int[128];
+        public Candidate[] ChargeComponents = new Candidate[128];
         public int ChargeCount;
         public UnpricedQuantity[] Unpriced = new UnpricedQuantity[8];
         public int UnpricedCount;
 
-        public void Reset() => BoundaryCount = PeriodCount = ChargeCount = UnpricedCount = 0;
+        public void Reset()
+        {
+            // Drop the last session's components, so a thread's buffer does not keep a replaced tariff alive.
+            Array.Clear(ChargeComponents, 0, ChargeCount);
+            BoundaryCount = PeriodCount = ChargeCount = UnpricedCount = 0;
+        }
 
         /// <summary>A cut at a share of the period, with the energy charged in the period up to it.</summary>
         public void AddCut(ref int count, decimal share, decimal energy)
@@ -447,12 +448,13 @@ public sealed class TariffPricer
 
         public void AddPeriod(in BilledPeriod p) => GrowableArray.Add(ref Periods, ref PeriodCount, p);
 
-        public void AddCharge(in BilledCharge c, int step)
+        /// <summary>A charge and the component that priced it, which step_size may come back to.</summary>
+        public void AddCharge(in BilledCharge c, Candidate component)
         {
             var at = ChargeCount;
             GrowableArray.Add(ref Charges, ref ChargeCount, c);
-            if (ChargeSteps.Length < Charges.Length) Array.Resize(ref ChargeSteps, Charges.Length);
-            ChargeSteps[at] = step;
+            if (ChargeComponents.Length < Charges.Length) Array.Resize(ref ChargeComponents, Charges.Length);
+            ChargeComponents[at] = component;
         }
 
         public void AddUnpriced(in UnpricedQuantity u) => GrowableArray.Add(ref Unpriced, ref UnpricedCount, u);
