@@ -30,7 +30,7 @@ public class PriceCommandTests
         var tariff = TempFile(JsonSerializer.Serialize(SpecExamples.Cdr("cdr_example.json").Tariffs![0], Core.Tariffs.TariffsJson.Default.Tariff));
         var (exit, output, error) = Run("price", "--tariff", tariff, "--cdr", cdr);
         Assert.True(exit == 0, error);
-        var priced = JsonSerializer.Deserialize(output, CdrsJson.Default.Cdr)!;
+        var priced = Core.Transport.OcpiJson.Read(System.Text.Encoding.UTF8.GetBytes(output), CdrsJson.Default.Cdr);
         Assert.Equal((4.00m, 4.40m), (priced.TotalCost!.ExclVat, priced.TotalCost.InclVat!.Value));
         Assert.Equal("12", Assert.Single(priced.ChargingPeriods!).TariffId);
         Assert.Equal(1.9731m, priced.TotalTime);
