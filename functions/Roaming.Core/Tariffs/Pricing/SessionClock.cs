@@ -13,9 +13,6 @@ internal sealed class SessionClock
     private long[] _offsets = new long[4];
     private int _count;
 
-    public int ChangeCount => _count - 1;
-    public long ChangeAt(int i) => _changes[i + 1];
-
     public void Reset(TimeZoneInfo zone, long startUtc, long endUtc)
     {
         _count = 0;

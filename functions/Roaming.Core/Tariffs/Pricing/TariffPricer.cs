@@ -215,7 +215,6 @@ public sealed class TariffPricer
         var local = ws.Clock.Local(middle);
         var probe = new Probe
         {
-            Utc = middle,
             LocalMinute = (int)(local % TimeSpan.TicksPerDay / TimeSpan.TicksPerMinute),
             LocalDay = (int)(local / TimeSpan.TicksPerDay),
             Kwh = kwhAtMiddle,
