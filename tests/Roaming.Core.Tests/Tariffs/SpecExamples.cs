@@ -16,7 +16,8 @@ internal static class SpecExamples
     {
         get
         {
-            Skip.If(Folder.Value is null, "The OCPI 2.2.1 examples folder ../shared/ocpi-2.2.1/examples (beside the repository root) is not present here.");
+            Skip.If(Folder.Value is null,
+                $"The OCPI 2.2.1 examples are not here: no folder shared/ocpi-2.2.1/examples beside a RoamingFunctions.sln above {AppContext.BaseDirectory}.");
             return Folder.Value!;
         }
     }
