@@ -112,4 +112,5 @@ public enum ReservationRestrictionType
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = [typeof(OcpiDateTimeConverter)])]
 [JsonSerializable(typeof(Tariff))]
 [JsonSerializable(typeof(List<Tariff>))]
+[JsonSerializable(typeof(TariffType))]
 public sealed partial class TariffsJson : JsonSerializerContext;

@@ -9,7 +9,6 @@ namespace Roaming.Core.Tariffs.Pricing;
 /// </summary>
 internal struct Probe
 {
-    public long Utc;
     public int LocalMinute;
     public int LocalDay;
     public decimal Kwh;

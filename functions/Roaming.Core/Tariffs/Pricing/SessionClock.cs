@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace Roaming.Core.Tariffs.Pricing;
 
 /// <summary>
@@ -11,34 +13,75 @@ internal sealed class SessionClock
     private long[] _offsets = new long[4];
     private int _count;
 
-    public int ChangeCount => _count - 1;
-    public long ChangeAt(int i) => _changes[i + 1];
-
     public void Reset(TimeZoneInfo zone, long startUtc, long endUtc)
     {
         _count = 0;
-        var first = OffsetTicks(zone, startUtc);
-        Add(long.MinValue, first);
-        if (!zone.SupportsDaylightSavingTime) return;
-        // Offsets change at most a few times a year, so one change per day is the most a day-long step can hide.
-        var t = startUtc;
-        var offset = first;
-        while (t < endUtc)
+        var year = new DateTime(startUtc).Year;
+        var offsets = YearOf(zone, year);
+        Add(long.MinValue, offsets.OffsetAt(startUtc));
+        while (true)
         {
-            var next = Math.Min(t + TimeSpan.TicksPerDay, endUtc);
-            var nextOffset = OffsetTicks(zone, next);
-            if (nextOffset != offset)
+            for (var i = 0; i < offsets.Changes.Length; i++)
+                if (offsets.Changes[i] > startUtc && offsets.Changes[i] < endUtc) Add(offsets.Changes[i], offsets.Offsets[i + 1]);
+            if (offsets.EndUtc >= endUtc) break;
+            offsets = YearOf(zone, ++year);
+        }
+    }
+
+    /// <summary>
+    /// Asking the time zone costs more than pricing a short session, so each zone's offsets and changes
+    /// are worked out once per UTC year and shared; the last year used is kept at hand.
+    /// </summary>
+    private YearOffsets YearOf(TimeZoneInfo zone, int year)
+    {
+        if (ReferenceEquals(zone, _lastZone) && _lastYear is { } last && last.Year == year) return last;
+        _lastZone = zone;
+        return _lastYear = Years.GetOrAdd((zone.Id, year), static (key, z) => YearOffsets.Build(z, key.Year), zone);
+    }
+
+    private static readonly ConcurrentDictionary<(string Zone, int Year), YearOffsets> Years = new();
+    private TimeZoneInfo? _lastZone;
+    private YearOffsets? _lastYear;
+
+    private sealed class YearOffsets
+    {
+        public int Year;
+        public long EndUtc;
+        /// <summary>Offsets[0] holds from the year's start, Offsets[i + 1] from Changes[i].</summary>
+        public long[] Changes = [];
+        public long[] Offsets = [];
+
+        public long OffsetAt(long utc)
+        {
+            var i = Changes.Length;
+            while (i > 0 && Changes[i - 1] > utc) i--;
+            return Offsets[i];
+        }
+
+        public static YearOffsets Build(TimeZoneInfo zone, int year)
+        {
+            long t = new DateTime(year, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks, end = t + (DateTime.IsLeapYear(year) ? 366 : 365) * TimeSpan.TicksPerDay;
+            List<long> changes = [];
+            List<long> offsets = [OffsetTicks(zone, t)];
+            // Offsets change at most a few times a year, so a day never hides two changes.
+            while (t < end)
             {
-                long lo = t, hi = next;
-                while (hi - lo > 1)
+                var next = Math.Min(t + TimeSpan.TicksPerDay, end);
+                var nextOffset = OffsetTicks(zone, next);
+                if (nextOffset != offsets[^1])
                 {
-                    var mid = lo + (hi - lo) / 2;
-                    if (OffsetTicks(zone, mid) == offset) lo = mid; else hi = mid;
+                    long lo = t, hi = next;
+                    while (hi - lo > 1)
+                    {
+                        var mid = lo + (hi - lo) / 2;
+                        if (OffsetTicks(zone, mid) == offsets[^1]) lo = mid; else hi = mid;
+                    }
+                    changes.Add(hi);
+                    offsets.Add(nextOffset);
                 }
-                Add(hi, nextOffset);
-                offset = nextOffset;
+                t = next;
             }
-            t = next;
+            return new YearOffsets { Year = year, EndUtc = end, Changes = [.. changes], Offsets = [.. offsets] };
         }
     }
 

@@ -156,13 +156,16 @@ public sealed class TariffPricer
             while (nextBoundary < ws.BoundaryCount && ws.Boundaries[nextBoundary] <= t0) nextBoundary++;
             var cuts = 0;
             for (var b = nextBoundary; b < ws.BoundaryCount && ws.Boundaries[b] < t1; b++)
-                GrowableArray.Add(ref ws.Cuts, ref cuts, (decimal)(ws.Boundaries[b] - t0) / (t1 - t0));
+            {
+                var share = (decimal)(ws.Boundaries[b] - t0) / (t1 - t0);
+                ws.AddCut(ref cuts, share, p.Energy * share);
+            }
             if (p.Energy > 0)
             {
                 var timeCuts = cuts;
                 foreach (var k in _kwhThresholds)
-                    if (k > kwhBefore && k < kwhBefore + p.Energy) GrowableArray.Add(ref ws.Cuts, ref cuts, (k - kwhBefore) / p.Energy);
-                if (timeCuts > 0 && cuts > timeCuts) Array.Sort(ws.Cuts, 0, cuts);
+                    if (k > kwhBefore && k < kwhBefore + p.Energy) ws.AddCut(ref cuts, (k - kwhBefore) / p.Energy, k - kwhBefore);
+                if (timeCuts > 0 && cuts > timeCuts) Array.Sort(ws.Cuts, ws.CutEnergy, 0, cuts);
             }
             if (cuts == 0)
                 PricePart(ws, ref state, i, p, t0, t1, p.Energy, p.Time, p.ParkingTime, p.ReservationTime, kwhBefore + p.Energy * 0.5m);
@@ -191,8 +194,9 @@ public sealed class TariffPricer
             var to = last ? 1m : ws.Cuts[c];
             if (to <= from) continue;
             var share = to - from;
-            // The last part takes what is left, so the parts always add up to the period exactly.
-            var energy = last ? p.Energy - energyDone : p.Energy * share;
+            // The last part takes what is left, so the parts always add up to the period exactly; energy is
+            // cut at the energy of each cut, so a part ending at a kWh threshold ends exactly on it.
+            var energy = (last ? p.Energy : ws.CutEnergy[c]) - energyDone;
             var time = last ? p.Time - timeDone : p.Time * share;
             var parking = last ? p.ParkingTime - parkingDone : p.ParkingTime * share;
             var reservation = last ? p.ReservationTime - reservationDone : p.ReservationTime * share;
@@ -211,7 +215,6 @@ public sealed class TariffPricer
         var local = ws.Clock.Local(middle);
         var probe = new Probe
         {
-            Utc = middle,
             LocalMinute = (int)(local % TimeSpan.TicksPerDay / TimeSpan.TicksPerMinute),
             LocalDay = (int)(local / TimeSpan.TicksPerDay),
             Kwh = kwhAtMiddle,
@@ -263,7 +266,7 @@ public sealed class TariffPricer
             if (!c.Restrictions.Holds(probe)) continue;
             var excl = quantity * c.Price;
             ws.AddCharge(new BilledCharge(part, dimension, c.Restrictions.ElementIndex, c.ComponentIndex, quantity, 0m, c.Price, c.Vat,
-                excl, c.Vat is null ? excl : excl * c.VatFactor), c.StepSize);
+                excl, excl * c.VatFactor), c);
             return ws.ChargeCount - 1;
         }
         if (dimension is not (BilledDimension.Flat or BilledDimension.ReservationFlat))
@@ -279,7 +282,8 @@ public sealed class TariffPricer
     private static void ApplyStep(Workspace ws, int chargeIndex, decimal pricedTotal, decimal unitsPerQuantity)
     {
         if (chargeIndex < 0) return;
-        var step = ws.ChargeSteps[chargeIndex];
+        var component = ws.ChargeComponents[chargeIndex];
+        var step = component.StepSize;
         if (step <= 0) return;
         var units = pricedTotal * unitsPerQuantity;
         var billedUnits = decimal.Ceiling(decimal.Round(units, 9) / step) * step;
@@ -287,14 +291,8 @@ public sealed class TariffPricer
         var extra = (billedUnits - units) / unitsPerQuantity;
         ref var c = ref ws.Charges[chargeIndex];
         var quantity = c.Quantity + extra;
-        var excl = quantity * c.UnitPrice;
-        c = c with
-        {
-            Quantity = quantity,
-            StepExtra = extra,
-            CostExclVat = excl,
-            CostInclVat = c.Vat is { } vat ? excl * (1m + vat / 100m) : excl,
-        };
+        var excl = quantity * component.Price;
+        c = c with { Quantity = quantity, StepExtra = extra, CostExclVat = excl, CostInclVat = excl * component.VatFactor };
     }
 
     private PricedSession Finish(Workspace ws, in PricingRequest request, decimal totalEnergy)
@@ -401,6 +399,7 @@ public sealed class TariffPricer
     }
 
 
+    /// <summary>A price component that may price a dimension, with the restrictions of its element.</summary>
     private sealed record Candidate(CompiledRestrictions Restrictions, int ComponentIndex, decimal Price, decimal? Vat, decimal VatFactor, int StepSize);
 
     private struct State
@@ -421,24 +420,40 @@ public sealed class TariffPricer
         public long[] Boundaries = new long[16];
         public int BoundaryCount;
         public decimal[] Cuts = new decimal[8];
+        public decimal[] CutEnergy = new decimal[8];
         public BilledPeriod[] Periods = new BilledPeriod[64];
         public int PeriodCount;
         public BilledCharge[] Charges = new BilledCharge[128];
-        public int[] ChargeSteps = new int[128];
+        public Candidate[] ChargeComponents = new Candidate[128];
         public int ChargeCount;
         public UnpricedQuantity[] Unpriced = new UnpricedQuantity[8];
         public int UnpricedCount;
 
-        public void Reset() => BoundaryCount = PeriodCount = ChargeCount = UnpricedCount = 0;
+        public void Reset()
+        {
+            // Drop the last session's components, so a thread's buffer does not keep a replaced tariff alive.
+            Array.Clear(ChargeComponents, 0, ChargeCount);
+            BoundaryCount = PeriodCount = ChargeCount = UnpricedCount = 0;
+        }
+
+        /// <summary>A cut at a share of the period, with the energy charged in the period up to it.</summary>
+        public void AddCut(ref int count, decimal share, decimal energy)
+        {
+            var at = count;
+            GrowableArray.Add(ref Cuts, ref count, share);
+            if (CutEnergy.Length < Cuts.Length) Array.Resize(ref CutEnergy, Cuts.Length);
+            CutEnergy[at] = energy;
+        }
 
         public void AddPeriod(in BilledPeriod p) => GrowableArray.Add(ref Periods, ref PeriodCount, p);
 
-        public void AddCharge(in BilledCharge c, int step)
+        /// <summary>A charge and the component that priced it, which step_size may come back to.</summary>
+        public void AddCharge(in BilledCharge c, Candidate component)
         {
             var at = ChargeCount;
             GrowableArray.Add(ref Charges, ref ChargeCount, c);
-            if (ChargeSteps.Length < Charges.Length) Array.Resize(ref ChargeSteps, Charges.Length);
-            ChargeSteps[at] = step;
+            if (ChargeComponents.Length < Charges.Length) Array.Resize(ref ChargeComponents, Charges.Length);
+            ChargeComponents[at] = component;
         }
 
         public void AddUnpriced(in UnpricedQuantity u) => GrowableArray.Add(ref Unpriced, ref UnpricedCount, u);

@@ -1,0 +1,14 @@
+using Roaming.Bench.Tariffs;
+
+// One subcommand per benchmarked area; each prints its figures and exits.
+return args.FirstOrDefault() switch
+{
+    "tariffs" => TariffBenchmark.Run(args[1..]),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: dotnet run -c Release --project bench/Roaming.Bench -- tariffs [--seconds N]");
+    return 2;
+}

@@ -1,0 +1,186 @@
+using System.Globalization;
+using System.Text.Json;
+using Roaming.Core.Cdrs;
+using Roaming.Core.Tariffs;
+using Roaming.Core.Tariffs.Pricing;
+using Roaming.Core.Transport;
+
+namespace Roaming.Cli;
+
+/// <summary>
+/// Re-prices a CDR with a tariff, for operators settling a disputed CDR by hand: the CDR's periods and
+/// times are used, its cost fields ignored, and the CDR is printed again as OCPI JSON with the engine's costs.
+/// </summary>
+public static class PriceCommand
+{
+    public const string Help = """
+        usage: roaming price --tariff <tariff.json> --cdr <cdr.json> [--time-zone <IANA id>] [--session-type <TariffType>] [--diff] [--breakdown]
+
+          --tariff        an OCPI 2.2.1 Tariff object
+          --cdr           an OCPI 2.2.1 CDR; its charging periods and times are priced, its costs ignored
+          --time-zone     the location's time zone, e.g. Europe/Amsterdam (default UTC)
+          --session-type  the tariff type the session qualifies for (default REGULAR)
+          --diff          after the CDR, list each cost and total that differs from the file's
+          --breakdown     after the CDR, list every billed period with the element and component that priced it
+        """;
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        string? tariffPath = null, cdrPath = null, zoneId = "UTC";
+        var sessionType = TariffType.Regular;
+        bool diff = false, breakdown = false;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--diff": diff = true; break;
+                case "--breakdown": breakdown = true; break;
+                case "--tariff" or "--cdr" or "--time-zone" or "--session-type" when i + 1 < args.Length:
+                    var value = args[++i];
+                    switch (args[i - 1])
+                    {
+                        case "--tariff": tariffPath = value; break;
+                        case "--cdr": cdrPath = value; break;
+                        case "--time-zone": zoneId = value; break;
+                        default:
+                            if (!TryParseType(value, out sessionType)) return UsageError(stderr, $"unknown session type '{value}'");
+                            break;
+                    }
+                    break;
+                default: return UsageError(stderr, $"unexpected argument '{args[i]}'");
+            }
+        }
+        if (tariffPath is null || cdrPath is null) return UsageError(stderr, "--tariff and --cdr are required");
+
+        try
+        {
+            var zone = TimeZoneInfo.FindSystemTimeZoneById(zoneId);
+            var tariff = ReadTariff(tariffPath);
+            var cdr = OcpiJson.Read(ReadFile(cdrPath, "CDR"), CdrsJson.Default.Cdr, $"CDR file {cdrPath}");
+            var priced = CdrPricing.Price(TariffPricer.Compile(tariff), cdr, zone, sessionType);
+            var repriced = priced.ToCdr(cdr, tariff.Id!);
+            WriteJson(stdout, repriced);
+            foreach (var u in priced.Unpriced)
+                stderr.WriteLine($"note: {OcpiName(u.Dimension)} {CdrPricing.Quantity(u.Quantity)} in billed period {u.BilledPeriod} has no price component whose restrictions hold; it is free by the spec's rule");
+            if (diff) WriteDiff(stdout, cdr, repriced);
+            if (breakdown) WriteBreakdown(stdout, priced);
+            return Cli.Ok;
+        }
+        catch (TimeZoneNotFoundException)
+        {
+            return UsageError(stderr, $"unknown time zone '{zoneId}' (use an IANA id such as Europe/Amsterdam)");
+        }
+        catch (Exception e) when (e is TariffPricingException or OcpiException or IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return Cli.Failed;
+        }
+    }
+
+    private static byte[] ReadFile(string path, string what) =>
+        File.Exists(path) ? File.ReadAllBytes(path) : throw new IOException($"{what} file not found: {path}");
+
+    private static Tariff ReadTariff(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(ReadFile(path, "tariff"), TariffsJson.Default.Tariff)
+                ?? throw new IOException($"tariff file {path} holds null, not a Tariff object");
+        }
+        catch (JsonException e)
+        {
+            throw new IOException($"tariff file {path} is not a Tariff: {e.Message}");
+        }
+    }
+
+    private static void WriteJson(TextWriter stdout, Cdr cdr)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+            JsonSerializer.Serialize(writer, cdr, CdrsJson.Default.Cdr);
+        stdout.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+    }
+
+    private static void WriteDiff(TextWriter stdout, Cdr file, Cdr engine)
+    {
+        var rows = new List<(string Field, decimal? File, decimal? Engine)>();
+        void Price(string name, Roaming.Core.Types.Price? a, Roaming.Core.Types.Price? b)
+        {
+            rows.Add((name + ".excl_vat", a?.ExclVat, b?.ExclVat));
+            rows.Add((name + ".incl_vat", a?.InclVat, b?.InclVat));
+        }
+        Price("total_cost", file.TotalCost, engine.TotalCost);
+        Price("total_energy_cost", file.TotalEnergyCost, engine.TotalEnergyCost);
+        Price("total_time_cost", file.TotalTimeCost, engine.TotalTimeCost);
+        Price("total_parking_cost", file.TotalParkingCost, engine.TotalParkingCost);
+        Price("total_fixed_cost", file.TotalFixedCost, engine.TotalFixedCost);
+        Price("total_reservation_cost", file.TotalReservationCost, engine.TotalReservationCost);
+        rows.Add(("total_energy", file.TotalEnergy, engine.TotalEnergy));
+        rows.Add(("total_time", file.TotalTime, engine.TotalTime));
+        rows.Add(("total_parking_time", file.TotalParkingTime, engine.TotalParkingTime));
+
+        stdout.WriteLine();
+        stdout.WriteLine($"{"field",-32} {"in file",14} {"engine",14} {"engine - file",14}");
+        var differences = 0;
+        foreach (var (field, a, b) in rows)
+        {
+            if (a == b) continue;
+            differences++;
+            var delta = a is { } x && b is { } y ? Format(y - x) : "";
+            stdout.WriteLine($"{field,-32} {Format(a),14} {Format(b),14} {delta,14}");
+        }
+        if (differences == 0) stdout.WriteLine("(no differences)");
+    }
+
+    private static void WriteBreakdown(TextWriter stdout, PricedSession priced)
+    {
+        stdout.WriteLine();
+        foreach (var p in priced.Periods)
+        {
+            stdout.WriteLine($"{OcpiDateTime.Format(p.Start)} - {OcpiDateTime.Format(p.End)} (charging period {p.SourcePeriod})");
+            foreach (var c in priced.ChargesOf(p))
+            {
+                var step = c.StepExtra > 0 ? $" (step_size added {CdrPricing.Quantity(c.StepExtra)})" : "";
+                var vat = c.Vat is { } v ? $"{v}%" : "no VAT";
+                stdout.WriteLine($"  {OcpiName(c.Dimension),-17} {CdrPricing.Quantity(c.Quantity),10} x {c.UnitPrice} = {Round(priced, c.CostExclVat)} excl, {Round(priced, c.CostInclVat)} incl ({vat}; element {c.ElementIndex}, component {c.ComponentIndex}){step}");
+            }
+        }
+        if (priced.MinPriceApplied) stdout.WriteLine("min_price raised the total");
+        if (priced.MaxPriceApplied) stdout.WriteLine("max_price capped the total");
+    }
+
+    private static decimal Round(PricedSession priced, decimal amount) => CurrencyRounding.Round(amount, priced.MinorUnitDigits);
+
+    private static string Format(decimal? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "-";
+
+    private static string OcpiName(BilledDimension d) => d switch
+    {
+        BilledDimension.Flat => "FLAT",
+        BilledDimension.Energy => "ENERGY",
+        BilledDimension.Time => "TIME",
+        BilledDimension.ParkingTime => "PARKING_TIME",
+        BilledDimension.ReservationFlat => "RESERVATION FLAT",
+        _ => "RESERVATION TIME",
+    };
+
+    private static bool TryParseType(string text, out TariffType type)
+    {
+        try
+        {
+            type = JsonSerializer.Deserialize($"\"{text.ToUpperInvariant()}\"", TariffsJson.Default.TariffType);
+            return true;
+        }
+        catch (JsonException)
+        {
+            type = default;
+            return false;
+        }
+    }
+
+    private static int UsageError(TextWriter stderr, string message)
+    {
+        stderr.WriteLine($"error: {message}");
+        stderr.WriteLine(Help);
+        return Cli.Usage;
+    }
+}

@@ -1,0 +1,3 @@
+using Roaming.Cli;
+
+return Cli.Run(args, Console.Out, Console.Error);
