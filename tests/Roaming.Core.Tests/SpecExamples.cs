@@ -1,3 +1,7 @@
+using System.Text.Json;
+using Roaming.Core.Cdrs;
+using Roaming.Core.Tariffs;
+
 namespace Roaming.Core.Tests;
 
 /// <summary>
@@ -19,11 +23,17 @@ public static class SpecExamples
         return data;
     }
 
-    public static byte[] Read(string name)
+    public static byte[] Read(string name) => File.ReadAllBytes(PathOf(name));
+
+    public static string PathOf(string name)
     {
         Skip.If(Folder is null || name == "(none)", MissingReason);
-        return File.ReadAllBytes(Path.Combine(Folder!, name));
+        return Path.Combine(Folder!, name);
     }
+
+    public static Tariff Tariff(string name) => JsonSerializer.Deserialize(Read(name), TariffsJson.Default.Tariff)!;
+
+    public static Cdr Cdr(string name) => JsonSerializer.Deserialize(Read(name), CdrsJson.Default.Cdr)!;
 
     private static string? Find()
     {

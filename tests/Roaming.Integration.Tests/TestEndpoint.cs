@@ -23,16 +23,20 @@ public sealed class TestEndpoint : IAsyncDisposable
 {
     public const string OperatorKey = "test-operator-key-0123456789";
 
-    private readonly WebApplication _app;
+    private WebApplication _app;
+    private readonly Dictionary<string, string?> _values;
+    private readonly Action<WebApplicationBuilder>? _configure;
     public string Prefix { get; }
     public Uri BaseUri { get; }
     public HttpClient Http { get; }
     public IServiceProvider Services => _app.Services;
     public string VersionsUrl => new Uri(BaseUri, "/ocpi/versions").ToString();
 
-    private TestEndpoint(WebApplication app, string prefix, Uri baseUri)
+    private TestEndpoint(WebApplication app, string prefix, Uri baseUri, Dictionary<string, string?> values, Action<WebApplicationBuilder>? configure)
     {
         _app = app;
+        _values = values;
+        _configure = configure;
         Prefix = prefix;
         BaseUri = baseUri;
         Http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(60) };
@@ -67,14 +71,38 @@ public sealed class TestEndpoint : IAsyncDisposable
         }
         foreach (var (k, v) in settings ?? []) values[k] = v;
 
+        var app = await BuildAndStartAsync(values, configure);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new TestEndpoint(app, prefix, new Uri(address), values, configure);
+    }
+
+    private static async Task<WebApplication> BuildAndStartAsync(Dictionary<string, string?> values, Action<WebApplicationBuilder>? configure)
+    {
         var app = RoamingWebHost.Build([], builder =>
         {
             builder.Configuration.AddInMemoryCollection(values);
             configure?.Invoke(builder);
         });
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new TestEndpoint(app, prefix, new Uri(address));
+        return app;
+    }
+
+    public bool Running { get; private set; } = true;
+
+    /// <summary>Takes the endpoint off the network (its storage stays), as a partner that is down.</summary>
+    public async Task StopAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Running = false;
+    }
+
+    /// <summary>Brings it back on the same port, same storage, same keys.</summary>
+    public async Task StartAgainAsync()
+    {
+        var values = new Dictionary<string, string?>(_values) { ["Urls"] = BaseUri.GetLeftPart(UriPartial.Authority) };
+        _app = await BuildAndStartAsync(values, _configure);
+        Running = true;
     }
 
     public static Task<TestEndpoint> StartCpoAsync(string party = "CPO") => StartAsync([("NL", party, "CPO")]);
@@ -113,8 +141,11 @@ public sealed class TestEndpoint : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        if (Running)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
         await DeleteStorageAsync(Prefix);
     }
 

@@ -107,7 +107,8 @@ public sealed record CdrLocation : IOcpiValidatable
     public string? EvseUid { get; init; }
     public string? EvseId { get; init; }
     public string? ConnectorId { get; init; }
-    public Locations.ConnectorType? ConnectorStandard { get; init; }
+    /// <summary>ConnectorType, an open list (new standards appear between versions): kept as sent.</summary>
+    public string? ConnectorStandard { get; init; }
     public Locations.ConnectorFormat? ConnectorFormat { get; init; }
     public Locations.PowerType? ConnectorPowerType { get; init; }
 
@@ -124,7 +125,7 @@ public sealed record CdrLocation : IOcpiValidatable
         v.CiString("evse_uid", EvseUid, 36);
         v.CiString("evse_id", EvseId, 48);
         v.CiString("connector_id", ConnectorId, 36);
-        v.Required("connector_standard", ConnectorStandard);
+        v.CiString("connector_standard", ConnectorStandard, Locations.OpenValues.MaxLength);
         v.Required("connector_format", ConnectorFormat);
         v.Required("connector_power_type", ConnectorPowerType);
     }

@@ -15,7 +15,7 @@ public class CdrModelTests
         var bytes = File.ReadAllBytes(SpecExamples.PathOf("cdr_example.json"));
         var cdr = OcpiJson.Read(bytes, CdrsJson.Default.Cdr);
         Assert.Equal(Tokens.TokenType.Rfid, cdr.CdrToken!.Type);
-        Assert.Equal(Locations.ConnectorType.Iec62196T2, cdr.CdrLocation!.ConnectorStandard);
+        Assert.Equal("IEC_62196_T2", cdr.CdrLocation!.ConnectorStandard);
         Assert.Equal(CdrDimensionType.Time, cdr.ChargingPeriods![0].Dimensions![0].Type);
         Assert.Equal(1.973m, cdr.ChargingPeriods[0].Dimensions![0].Volume);
         Assert.Equal(TariffDimensionType.Time, cdr.Tariffs![0].Elements![0].PriceComponents![0].Type);
@@ -57,7 +57,7 @@ public class CdrModelTests
     public void Coordinates_must_follow_the_spec_pattern()
     {
         var v = new OcpiValidator();
-        new Locations.GeoLocation { Latitude = "51.0476", Longitude = "3.729944" }.Validate(v);
+        new Core.Locations.GeoLocation { Latitude = "51.0476", Longitude = "3.729944" }.Validate(v);
         Assert.Equal(["latitude"], v.Errors.Select(e => e.Field));
     }
 

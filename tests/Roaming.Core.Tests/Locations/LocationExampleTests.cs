@@ -29,7 +29,7 @@ public class LocationExampleTests
     }
 
     /// <summary>Equal as JSON values: numbers compared as decimals, DateTimes as instants.</summary>
-    internal static void AssertJsonEqual(JsonNode expected, JsonNode actual, string path = "$")
+    public static void AssertJsonEqual(JsonNode expected, JsonNode actual, string path = "$")
     {
         switch (expected)
         {
@@ -45,8 +45,9 @@ public class LocationExampleTests
                 for (var i = 0; i < ea.Count; i++) AssertJsonEqual(ea[i]!, aa[i]!, $"{path}[{i}]");
                 break;
             default:
-                var e = expected.GetValue<JsonElement>();
-                var a = actual.GetValue<JsonElement>();
+                // Nodes built in code hold CLR values, parsed ones JsonElements: compare both as parsed JSON.
+                var e = JsonDocument.Parse(expected.ToJsonString()).RootElement;
+                var a = JsonDocument.Parse(actual.ToJsonString()).RootElement;
                 if (e.ValueKind == JsonValueKind.Number) Assert.True(e.GetDecimal() == a.GetDecimal(), $"{path}: {e} vs {a}");
                 else if (e.ValueKind == JsonValueKind.String && OcpiDateTime.TryParse(e.GetString(), out var ed) && OcpiDateTime.TryParse(a.GetString(), out var ad))
                     Assert.True(ed == ad, $"{path}: {e} vs {a}");

@@ -1,0 +1,65 @@
+using System.Text.Json.Nodes;
+
+namespace Roaming.Integration.Tests;
+
+/// <summary>Test objects written here, from the spec's field tables.</summary>
+public static class Fixtures
+{
+    public static JsonObject Location(string id, int evses = 2, string country = "NL", string party = "CPO", string status = "AVAILABLE")
+    {
+        var list = new JsonArray();
+        for (var i = 1; i <= evses; i++) list.Add(Evse($"{id}-E{i}", status));
+        return new JsonObject
+        {
+            ["country_code"] = country,
+            ["party_id"] = party,
+            ["id"] = id,
+            ["publish"] = true,
+            ["name"] = "Station " + id,
+            ["address"] = "Stationsplein 1",
+            ["city"] = "Amsterdam",
+            ["postal_code"] = "1012AB",
+            ["country"] = "NLD",
+            ["coordinates"] = new JsonObject { ["latitude"] = "52.378900", ["longitude"] = "4.900200" },
+            ["parking_type"] = "ON_STREET",
+            ["evses"] = list,
+            ["facilities"] = new JsonArray("TRAIN_STATION", "FUTURE_FACILITY_NOT_IN_2_2_1"),
+            ["time_zone"] = "Europe/Amsterdam",
+            ["last_updated"] = "2026-01-01T10:00:00Z",
+        };
+    }
+
+    public static JsonObject Evse(string uid, string status = "AVAILABLE") => new()
+    {
+        ["uid"] = uid,
+        ["evse_id"] = "NL*CPO*E" + uid.Replace("-", ""),
+        ["status"] = status,
+        ["capabilities"] = new JsonArray("RFID_READER", "REMOTE_START_STOP_CAPABLE"),
+        ["connectors"] = new JsonArray(Connector("1"), Connector("2", "SOME_NEW_STANDARD")),
+        ["physical_reference"] = "P1",
+        ["last_updated"] = "2026-01-01T10:00:00Z",
+    };
+
+    public static JsonObject Connector(string id, string standard = "IEC_62196_T2") => new()
+    {
+        ["id"] = id,
+        ["standard"] = standard,
+        ["format"] = "SOCKET",
+        ["power_type"] = "AC_3_PHASE",
+        ["max_voltage"] = 230,
+        ["max_amperage"] = 32,
+        ["tariff_ids"] = new JsonArray("T1"),
+        ["last_updated"] = "2026-01-01T10:00:00Z",
+    };
+
+    public static async Task Eventually(Func<Task<bool>> condition, string what, int seconds = 30)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition()) return;
+            await Task.Delay(100);
+        }
+        Assert.Fail($"Timed out after {seconds} s waiting for: {what}");
+    }
+}

@@ -1,0 +1,193 @@
+using System.Text.Json.Nodes;
+using Roaming.Core.Tests;
+using Roaming.Core.Tests.Locations;
+
+namespace Roaming.Integration.Tests;
+
+/// <summary>The eMSP's Locations receiver, called by a partner CPO written from the spec (real HTTP, Azurite).</summary>
+public class LocationsReceiverTests : IAsyncLifetime
+{
+    private TestEndpoint _emsp = null!;
+    private SpecPartner _cpo = null!;
+    private string _token = null!;
+    private const string Base = "/ocpi/emsp/2.2.1/locations/BE/SPC/";
+
+    public async Task InitializeAsync()
+    {
+        _emsp = await TestEndpoint.StartEmspAsync();
+        _cpo = await SpecPartner.StartAsync();
+        var invitation = await _emsp.OperatorAsync(HttpMethod.Post, "/operator/invitations", expect: 201);
+        // The spec partner registers with CPO role BE/SPC (its credentials say EMSP; the test partner's roles are fixed),
+        // so use its credentials with a CPO role instead.
+        var credentials = JsonNode.Parse(CredentialsHandshakeTests.Credentials(_cpo.Issue("B"), _cpo))!;
+        credentials["roles"]![0]!["role"] = "CPO";
+        var (status, posted, _) = await _emsp.OcpiAsync(HttpMethod.Post, "/ocpi/2.2.1/credentials", invitation.Str("token"), credentials.ToJsonString());
+        Assert.True(status == 200, posted.ToJsonString());
+        _token = posted.Str("data.token");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _emsp.DisposeAsync();
+        await _cpo.DisposeAsync();
+    }
+
+    private Task<(int Http, JsonNode Body, HttpResponseMessage Response)> Call(HttpMethod method, string path, JsonNode? body = null) =>
+        _emsp.OcpiAsync(method, Base + path, _token, body?.ToJsonString());
+
+    [Fact]
+    public async Task Put_get_patch_at_every_level_with_last_updated_carried_up()
+    {
+        Assert.Equal(201, (await Call(HttpMethod.Put, "LOC1", Fixtures.Location("LOC1", country: "BE", party: "SPC"))).Http);
+        Assert.Equal(200, (await Call(HttpMethod.Put, "LOC1", Fixtures.Location("LOC1", country: "BE", party: "SPC"))).Http);
+
+        var (_, got, _) = await Call(HttpMethod.Get, "LOC1");
+        Assert.Equal(2, got["data"]!["evses"]!.AsArray().Count);
+        // Open lists keep values this version does not know.
+        Assert.Contains(got["data"]!["facilities"]!.AsArray(), f => f!.GetValue<string>() == "FUTURE_FACILITY_NOT_IN_2_2_1");
+        Assert.Equal("SOME_NEW_STANDARD", got.Str("data.evses.0.connectors.1.standard"));
+
+        // PUT of a new EVSE, then a connector; the location's last_updated follows.
+        var evse = Fixtures.Evse("LOC1-E3");
+        evse["last_updated"] = "2026-02-01T00:00:00Z";
+        Assert.Equal(201, (await Call(HttpMethod.Put, "LOC1/LOC1-E3", evse)).Http);
+        var connector = Fixtures.Connector("3");
+        connector["last_updated"] = "2026-02-02T00:00:00Z";
+        Assert.Equal(201, (await Call(HttpMethod.Put, "LOC1/LOC1-E3/3", connector)).Http);
+        (_, got, _) = await Call(HttpMethod.Get, "LOC1");
+        Assert.Equal("2026-02-02T00:00:00Z", got.Str("data.last_updated"));
+        Assert.Equal("2026-02-02T00:00:00Z", got.Str("data.evses.2.last_updated"));
+        Assert.Equal(3, got["data"]!["evses"]![2]!["connectors"]!.AsArray().Count);
+
+        // PATCH an EVSE's status: only that field changes; EVSE and location last_updated follow.
+        Assert.Equal(200, (await Call(HttpMethod.Patch, "LOC1/LOC1-E1", new JsonObject { ["status"] = "CHARGING", ["last_updated"] = "2026-03-01T00:00:00Z" })).Http);
+        var (_, e1, _) = await Call(HttpMethod.Get, "LOC1/LOC1-E1");
+        Assert.Equal("CHARGING", e1.Str("data.status"));
+        Assert.Equal("P1", e1.Str("data.physical_reference"));
+        Assert.Equal("2026-03-01T00:00:00Z", e1.Str("data.last_updated"));
+        (_, got, _) = await Call(HttpMethod.Get, "LOC1");
+        Assert.Equal("2026-03-01T00:00:00Z", got.Str("data.last_updated"));
+
+        // PATCH a connector and the location's name.
+        Assert.Equal(200, (await Call(HttpMethod.Patch, "LOC1/LOC1-E1/2", new JsonObject { ["tariff_ids"] = new JsonArray("T9"), ["last_updated"] = "2026-03-02T00:00:00Z" })).Http);
+        Assert.Equal("T9", (await Call(HttpMethod.Get, "LOC1/LOC1-E1/2")).Body.Str("data.tariff_ids.0"));
+        Assert.Equal(200, (await Call(HttpMethod.Patch, "LOC1", new JsonObject { ["name"] = "Renamed", ["last_updated"] = "2026-03-03T00:00:00Z" })).Http);
+        (_, got, _) = await Call(HttpMethod.Get, "LOC1");
+        Assert.Equal("Renamed", got.Str("data.name"));
+        Assert.Equal(3, got["data"]!["evses"]!.AsArray().Count);
+        Assert.Equal("CHARGING", got.Str("data.evses.0.status"));
+
+        // Ids compare case-insensitively (CiString).
+        Assert.Equal(200, (await _emsp.OcpiAsync(HttpMethod.Get, "/ocpi/emsp/2.2.1/locations/be/spc/loc1/loc1-e1", _token)).Http);
+    }
+
+    [SkippableFact]
+    public async Task The_specs_patch_examples_apply()
+    {
+        Assert.Equal(201, (await Call(HttpMethod.Put, "1012", Fixtures.Location("1012", country: "BE", party: "SPC"))).Http);
+        Assert.Equal(201, (await Call(HttpMethod.Put, "1012/3255", Fixtures.Evse("3255"))).Http);
+        Assert.Equal(201, (await Call(HttpMethod.Put, "1012/3256", Fixtures.Evse("3256"))).Http);
+        Assert.Equal(200, (await Call(HttpMethod.Patch, "1012/3255", JsonNode.Parse(SpecExamples.Read("location_patch_example_status.json")))).Http);
+        Assert.Equal(200, (await Call(HttpMethod.Patch, "1012", JsonNode.Parse(SpecExamples.Read("location_patch_example_location.json")))).Http);
+        Assert.Equal(200, (await Call(HttpMethod.Patch, "1012/3256", JsonNode.Parse(SpecExamples.Read("location_patch_example_remove_evse.json")))).Http);
+        var (_, got, _) = await Call(HttpMethod.Get, "1012");
+        var status = JsonNode.Parse(SpecExamples.Read("location_patch_example_status.json"))!.Str("status");
+        Assert.Equal(status, got["data"]!["evses"]!.AsArray().Single(e => e!["uid"]!.GetValue<string>() == "3255")!.Str("status"));
+        Assert.Equal("REMOVED", got["data"]!["evses"]!.AsArray().Single(e => e!["uid"]!.GetValue<string>() == "3256")!.Str("status"));
+    }
+
+    public static TheoryData<string, string, string, int, int, string?> BadRequests => new()
+    {
+        // method, path, body, http, status_code, field named
+        { "PUT", "/ocpi/emsp/2.2.1/locations/NL/EVL/LOC9", Fixtures.Location("LOC9", country: "NL", party: "EVL").ToJsonString(), 404, 2001, null },
+        { "GET", "/ocpi/emsp/2.2.1/locations/NL/EVL/LOC9", "", 404, 2001, null },
+        { "PUT", Base + "LOC9", Without(Fixtures.Location("LOC9", country: "BE", party: "SPC"), "address"), 400, 2001, "address" },
+        { "PUT", Base + "LOC9", With(Fixtures.Location("LOC9", country: "BE", party: "SPC"), "evses", new JsonArray(JsonNode.Parse(With(Fixtures.Evse("X"), "status", "BROKEN")))), 400, 2001, "evses[0].status" },
+        { "PUT", Base + "LOC9", With(Fixtures.Location("LOC9", country: "BE", party: "SPC"), "city", new string('x', 46)), 400, 2001, "city" },
+        { "PUT", Base + "LOC9", With(Fixtures.Location("LOC9", country: "BE", party: "SPC"), "id", "OTHER"), 400, 2001, "id" },
+        { "PUT", Base + "LOC9", With(Fixtures.Location("LOC9", country: "BE", party: "SPC"), "publish", "yes"), 400, 2001, "publish" },
+        { "PUT", Base + "LOC9", "{not json", 400, 2001, "(body)" },
+        { "PUT", Base + new string('L', 37), Fixtures.Location(new string('L', 37), country: "BE", party: "SPC").ToJsonString(), 400, 2001, "location_id" },
+        { "PUT", Base + "NOPE/E1", Fixtures.Evse("E1").ToJsonString(), 404, 2003, null },
+        { "PATCH", Base + "NOPE/E1", "{\"status\":\"CHARGING\",\"last_updated\":\"2026-01-01T00:00:00Z\"}", 404, 2003, null },
+        { "PATCH", Base + "NOPE", "{\"name\":\"x\",\"last_updated\":\"2026-01-01T00:00:00Z\"}", 404, 2003, null },
+        { "GET", Base + "NOPE", "", 404, 2003, null },
+        { "GET", Base + "NOPE/E1/1", "", 404, 2003, null },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadRequests))]
+    public async Task Bad_requests_get_the_specs_answer_and_store_nothing(string method, string path, string body, int http, int status, string? field)
+    {
+        var (code, answer, _) = await _emsp.OcpiAsync(new HttpMethod(method), path, _token, body.Length == 0 ? null : body);
+        Assert.True(code == http, $"{method} {path}: HTTP {code}: {answer.ToJsonString()}");
+        Assert.Equal(status, answer["status_code"]!.GetValue<int>());
+        if (field is not null) Assert.Contains(field + ":", answer["status_message"]!.GetValue<string>());
+        var list = await _emsp.OperatorAsync(HttpMethod.Get, "/operator/locations?scope=received");
+        Assert.Equal(0, list["total"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Patches_on_an_existing_location_are_checked_and_change_nothing_when_refused()
+    {
+        Assert.Equal(201, (await Call(HttpMethod.Put, "LOC2", Fixtures.Location("LOC2", country: "BE", party: "SPC"))).Http);
+        var before = (await Call(HttpMethod.Get, "LOC2")).Body["data"]!.ToJsonString();
+        foreach (var (path, patch, field) in new[]
+        {
+            ("LOC2/LOC2-E1", "{\"status\":\"CHARGING\"}", "last_updated"),
+            ("LOC2/LOC2-E1", "{\"status\":\"SLEEPING\",\"last_updated\":\"2026-05-01T00:00:00Z\"}", "status"),
+            ("LOC2/LOC2-E1", "{\"physical_reference\":\"" + new string('x', 17) + "\",\"last_updated\":\"2026-05-01T00:00:00Z\"}", "physical_reference"),
+            ("LOC2/LOC2-E1/1", "{\"max_voltage\":\"high\",\"last_updated\":\"2026-05-01T00:00:00Z\"}", "max_voltage"),
+            ("LOC2", "{\"coordinates\":{\"latitude\":\"north\",\"longitude\":\"4.9\"},\"last_updated\":\"2026-05-01T00:00:00Z\"}", "coordinates.latitude"),
+            ("LOC2", "{\"last_updated\":\"yesterday\"}", "last_updated"),
+            ("LOC2", "[1]", "(body)"),
+        })
+        {
+            var (code, answer, _) = await Call(HttpMethod.Patch, path, JsonNode.Parse(patch));
+            Assert.True(code == 400, $"PATCH {path} {patch}: {code} {answer.ToJsonString()}");
+            Assert.Contains(field + ":", answer["status_message"]!.GetValue<string>());
+        }
+        Assert.Equal(404, (await Call(HttpMethod.Patch, "LOC2/NOPE", JsonNode.Parse("{\"status\":\"CHARGING\",\"last_updated\":\"2026-05-01T00:00:00Z\"}"))).Http);
+        Assert.Equal(before, (await Call(HttpMethod.Get, "LOC2")).Body["data"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task A_location_with_a_thousand_evses_round_trips_intact()
+    {
+        var location = Fixtures.Location("BIG", evses: 1000, country: "BE", party: "SPC");
+        Assert.Equal(201, (await Call(HttpMethod.Put, "BIG", location)).Http);
+        var (_, got, _) = await Call(HttpMethod.Get, "BIG");
+        LocationExampleTests.AssertJsonEqual(location, got["data"]!);
+        // Replaced by a smaller one: no EVSE of the old generation shows.
+        var smaller = Fixtures.Location("BIG", evses: 3, country: "BE", party: "SPC");
+        Assert.Equal(200, (await Call(HttpMethod.Put, "BIG", smaller)).Http);
+        LocationExampleTests.AssertJsonEqual(smaller, (await Call(HttpMethod.Get, "BIG")).Body["data"]!);
+    }
+
+    [Fact]
+    public async Task Concurrent_patches_of_one_evse_both_take_effect()
+    {
+        Assert.Equal(201, (await Call(HttpMethod.Put, "LOC3", Fixtures.Location("LOC3", country: "BE", party: "SPC"))).Http);
+        for (var round = 0; round < 5; round++)
+        {
+            var a = Call(HttpMethod.Patch, "LOC3/LOC3-E1", JsonNode.Parse($"{{\"status\":\"{(round % 2 == 0 ? "CHARGING" : "BLOCKED")}\",\"last_updated\":\"2026-06-01T00:00:0{round}Z\"}}"));
+            var b = Call(HttpMethod.Patch, "LOC3/LOC3-E1", JsonNode.Parse($"{{\"floor_level\":\"F{round}\",\"last_updated\":\"2026-06-01T00:00:0{round}Z\"}}"));
+            Assert.Equal([200, 200], (await Task.WhenAll(a, b)).Select(r => r.Http));
+            var (_, evse, _) = await Call(HttpMethod.Get, "LOC3/LOC3-E1");
+            Assert.Equal(round % 2 == 0 ? "CHARGING" : "BLOCKED", evse.Str("data.status"));
+            Assert.Equal($"F{round}", evse.Str("data.floor_level"));
+        }
+    }
+
+    private static string Without(JsonObject o, string field)
+    {
+        o.Remove(field);
+        return o.ToJsonString();
+    }
+
+    private static string With(JsonObject o, string field, JsonNode value)
+    {
+        o[field] = value;
+        return o.ToJsonString();
+    }
+}
