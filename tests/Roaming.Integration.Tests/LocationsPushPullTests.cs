@@ -1,0 +1,198 @@
+using System.Text.Json.Nodes;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.DependencyInjection;
+using Roaming.Azure.Queues;
+
+namespace Roaming.Integration.Tests;
+
+/// <summary>
+/// A CPO endpoint and an eMSP endpoint, registered with each other through the credentials handshake:
+/// locations travel by push (operator API → table → queue → PUT/PATCH at the partner) and by pull.
+/// </summary>
+public class LocationsPushPullTests
+{
+    private static readonly Dictionary<string, string?> FastRetries = new()
+    {
+        ["Roaming:PushRetryDelay"] = "00:00:00.200",
+        ["Roaming:PushMaxRetryDelay"] = "00:00:01",
+    };
+
+    private static async Task<(TestEndpoint Cpo, TestEndpoint Emsp, string EmspAtCpo, string CpoAtEmsp)> ConnectAsync(
+        Dictionary<string, string?>? cpoSettings = null, Func<TestEndpoint, Task>? beforeRegistration = null)
+    {
+        var cpo = await TestEndpoint.StartAsync([("NL", "CPO", "CPO")], settings: cpoSettings ?? FastRetries);
+        var emsp = await TestEndpoint.StartEmspAsync();
+        if (beforeRegistration is not null) await beforeRegistration(cpo);
+        var invitation = await emsp.OperatorAsync(HttpMethod.Post, "/operator/invitations", expect: 201);
+        var registered = await cpo.OperatorAsync(HttpMethod.Post, "/operator/registrations",
+            new { versions_url = invitation.Str("versions_url"), token = invitation.Str("token") }, expect: 201);
+        return (cpo, emsp, registered.Str("id"), invitation.Str("partner_id"));
+    }
+
+    private static async Task<JsonNode?> Received(TestEndpoint emsp, string id)
+    {
+        using var response = await emsp.Http.SendAsync(emsp.Operator(HttpMethod.Get, $"/operator/locations/NL/CPO/{id}?scope=received"));
+        return response.IsSuccessStatusCode ? JsonNode.Parse(await response.Content.ReadAsStringAsync()) : null;
+    }
+
+    [Fact]
+    public async Task A_published_location_and_a_status_change_arrive_at_the_emsp_by_push()
+    {
+        var (cpo, emsp, _, _) = await ConnectAsync();
+        await using var _cpo = cpo;
+        await using var _emsp = emsp;
+
+        var location = Fixtures.Location("PUSH1");
+        location.Remove("last_updated"); // the back office may leave it to the endpoint
+        var stored = await cpo.OperatorAsync(HttpMethod.Put, "/operator/locations/NL/CPO/PUSH1", location, expect: 201);
+        await Fixtures.Eventually(async () => await Received(emsp, "PUSH1") is not null, "the location at the eMSP");
+        var arrived = (await Received(emsp, "PUSH1"))!;
+        Assert.Equal(stored.Str("last_updated"), arrived.Str("last_updated"));
+        Assert.Equal(2, arrived["evses"]!.AsArray().Count);
+
+        // A status change goes out as a PATCH of the EVSE.
+        await cpo.OperatorAsync(HttpMethod.Patch, "/operator/locations/NL/CPO/PUSH1/PUSH1-E2", new { status = "CHARGING" });
+        await Fixtures.Eventually(async () => (await Received(emsp, "PUSH1"))!.Str("evses.1.status") == "CHARGING", "the status change at the eMSP");
+
+        // And the bulk form, many EVSEs in one call and one queue message.
+        var bulk = await cpo.OperatorAsync(HttpMethod.Post, "/operator/locations/evse-statuses", new object[]
+        {
+            new { country_code = "NL", party_id = "CPO", location_id = "PUSH1", evse_uid = "PUSH1-E1", status = "BLOCKED" },
+            new { country_code = "NL", party_id = "CPO", location_id = "PUSH1", evse_uid = "PUSH1-E2", status = "AVAILABLE" },
+            new { country_code = "NL", party_id = "CPO", location_id = "PUSH1", evse_uid = "NOPE", status = "AVAILABLE" },
+        });
+        Assert.Equal(2, bulk["updated"]!.GetValue<int>());
+        Assert.Equal(2, bulk["failed"]![0]!["index"]!.GetValue<int>());
+        await Fixtures.Eventually(async () =>
+        {
+            var l = (await Received(emsp, "PUSH1"))!;
+            return l.Str("evses.0.status") == "BLOCKED" && l.Str("evses.1.status") == "AVAILABLE";
+        }, "the bulk status changes at the eMSP");
+    }
+
+    [Fact]
+    public async Task With_the_emsp_down_pushes_wait_and_arrive_once_it_is_back()
+    {
+        var (cpo, emsp, _, _) = await ConnectAsync();
+        await using var _cpo = cpo;
+        await using var _emsp = emsp;
+        await cpo.OperatorAsync(HttpMethod.Put, "/operator/locations/NL/CPO/DOWN1", Fixtures.Location("DOWN1"), expect: 201);
+        await Fixtures.Eventually(async () => await Received(emsp, "DOWN1") is not null, "the first push");
+
+        await emsp.StopAsync();
+        var started = DateTime.UtcNow;
+        await cpo.OperatorAsync(HttpMethod.Patch, "/operator/locations/NL/CPO/DOWN1/DOWN1-E1", new { status = "OUTOFORDER" });
+        // The back-office call did not wait for the partner.
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5));
+        await Task.Delay(1500); // a few failed tries
+        await emsp.StartAgainAsync();
+        await Fixtures.Eventually(async () => (await Received(emsp, "DOWN1"))!.Str("evses.0.status") == "OUTOFORDER", "the retried push");
+    }
+
+    [Fact]
+    public async Task A_partner_down_for_good_gets_the_poison_queue_and_a_resync_flag()
+    {
+        var settings = new Dictionary<string, string?>(FastRetries) { ["Roaming:PushMaxAttempts"] = "2", ["Roaming:PushRetryDelay"] = "00:00:00.100" };
+        var (cpo, emsp, emspAtCpo, _) = await ConnectAsync(settings);
+        await using var _cpo = cpo;
+        await using var _emsp = emsp;
+        await emsp.StopAsync();
+        await cpo.OperatorAsync(HttpMethod.Put, "/operator/locations/NL/CPO/GONE1", Fixtures.Location("GONE1"), expect: 201);
+
+        var poison = cpo.Services.GetRequiredService<StorageQueues>().Get("ocpi-push-poison");
+        await Fixtures.Eventually(async () => (await poison.PeekMessagesAsync(1)).Value.Length == 1, "the push in the poison queue");
+        await Fixtures.Eventually(async () => (await cpo.OperatorAsync(HttpMethod.Get, "/operator/partners/" + emspAtCpo))["needs_resync"]!.GetValue<bool>(),
+            "the partner marked for resync");
+    }
+
+    [Fact]
+    public async Task The_emsps_full_pull_of_2000_locations_in_pages_of_100_ends_with_the_cpos_set()
+    {
+        var ids = Enumerable.Range(0, 2000).Select(i => $"PULL{i:D4}").ToList();
+        var (cpo, emsp, _, cpoAtEmsp) = await ConnectAsync(beforeRegistration: async c =>
+        {
+            // Published before any partner exists: nothing is pushed, the eMSP must pull.
+            await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (id, _) =>
+                await c.OperatorAsync(HttpMethod.Put, $"/operator/locations/NL/CPO/{id}", Fixtures.Location(id, evses: 1), expect: 201));
+        });
+        await using var _cpo = cpo;
+        await using var _emsp = emsp;
+
+        // Registration starts a full pull at the eMSP; the operator sees its progress.
+        JsonNode job = null!;
+        await Fixtures.Eventually(async () =>
+        {
+            var jobs = (await emsp.OperatorAsync(HttpMethod.Get, $"/operator/partners/{cpoAtEmsp}/sync")).AsArray();
+            job = jobs.FirstOrDefault(j => j!["module"]!.GetValue<string>() == "locations")!;
+            return job is not null && job["state"]!.GetValue<string>() != "Running";
+        }, "the first full sync", seconds: 120);
+        Assert.Equal("Succeeded", job.Str("state"));
+        Assert.Equal(20, job["pages"]!.GetValue<int>());
+        Assert.Equal(2000, job["stored"]!.GetValue<int>());
+        Assert.Equal(0, job["failed"]!.GetValue<int>());
+
+        var received = new List<string>();
+        string? next = "/operator/locations?scope=received&limit=1000";
+        while (next is not null)
+        {
+            var page = await emsp.OperatorAsync(HttpMethod.Get, next.Replace(emsp.BaseUri.GetLeftPart(UriPartial.Authority), ""));
+            received.AddRange(page["items"]!.AsArray().Select(l => l!["id"]!.GetValue<string>()));
+            next = page["next"]?.GetValue<string>();
+        }
+        Assert.Equal(ids, received.Order());
+
+        // A location the CPO no longer lists disappears at the next full sync; a delta sync fetches only changes.
+        await cpo.OperatorAsync(HttpMethod.Patch, "/operator/locations/NL/CPO/PULL0001/PULL0001-E1", new { status = "CHARGING" });
+        var delta = await emsp.OperatorAsync(HttpMethod.Post, $"/operator/partners/{cpoAtEmsp}/sync", new { module = "locations", mode = "Delta" }, expect: 202);
+        await Fixtures.Eventually(async () => (await emsp.OperatorAsync(HttpMethod.Get, $"/operator/partners/{cpoAtEmsp}/sync/{delta.Str("job_id")}")).Str("state") == "Succeeded", "the delta sync");
+        var deltaJob = await emsp.OperatorAsync(HttpMethod.Get, $"/operator/partners/{cpoAtEmsp}/sync/{delta.Str("job_id")}");
+        Assert.True(deltaJob["fetched"]!.GetValue<int>() < 2000, deltaJob.ToJsonString());
+        Assert.Equal("CHARGING", (await Received(emsp, "PULL0001"))!.Str("evses.0.status"));
+    }
+
+    [Fact]
+    public async Task The_sender_interface_pages_with_links_and_answers_2003_for_unknown_objects()
+    {
+        await using var cpo = await TestEndpoint.StartCpoAsync();
+        await using var partner = await SpecPartner.StartAsync();
+        foreach (var id in Enumerable.Range(0, 25).Select(i => $"S{i:D2}"))
+            await cpo.OperatorAsync(HttpMethod.Put, $"/operator/locations/NL/CPO/{id}", Fixtures.Location(id, evses: 1), expect: 201);
+        var invitation = await cpo.OperatorAsync(HttpMethod.Post, "/operator/invitations", expect: 201);
+        var (_, posted, _) = await cpo.OcpiAsync(HttpMethod.Post, "/ocpi/2.2.1/credentials", invitation.Str("token"), CredentialsHandshakeTests.Credentials(partner.Issue("B"), partner));
+        var token = posted.Str("data.token");
+
+        var seen = new List<string>();
+        string? url = "/ocpi/cpo/2.2.1/locations?limit=10";
+        var pages = 0;
+        while (url is not null)
+        {
+            var (status, body, response) = await cpo.OcpiAsync(HttpMethod.Get, url, token);
+            Assert.Equal(200, status);
+            Assert.Equal("25", response.Headers.GetValues("X-Total-Count").Single());
+            Assert.Equal("10", response.Headers.GetValues("X-Limit").Single());
+            seen.AddRange(body["data"]!.AsArray().Select(l => l!["id"]!.GetValue<string>()));
+            url = response.Headers.TryGetValues("Link", out var link) ? link.Single()[1..link.Single().IndexOf('>')] : null;
+            pages++;
+        }
+        Assert.Equal(3, pages);
+        Assert.Equal(Enumerable.Range(0, 25).Select(i => $"S{i:D2}"), seen);
+
+        // Plain offsets work too (a client that drops the page token).
+        var (_, offsetPage, _) = await cpo.OcpiAsync(HttpMethod.Get, "/ocpi/cpo/2.2.1/locations?offset=20&limit=10", token);
+        Assert.Equal(["S20", "S21", "S22", "S23", "S24"], offsetPage["data"]!.AsArray().Select(l => l!["id"]!.GetValue<string>()));
+
+        // date_from/date_to on last_updated.
+        await cpo.OperatorAsync(HttpMethod.Patch, "/operator/locations/NL/CPO/S07/S07-E1", new { status = "CHARGING" });
+        var (_, changed, _) = await cpo.OcpiAsync(HttpMethod.Get, "/ocpi/cpo/2.2.1/locations?date_from=2026-06-01T00:00:00Z", token);
+        Assert.Equal(["S07"], changed["data"]!.AsArray().Select(l => l!["id"]!.GetValue<string>()));
+
+        Assert.Equal("CHARGING", (await cpo.OcpiAsync(HttpMethod.Get, "/ocpi/cpo/2.2.1/locations/S07/S07-E1", token)).Body.Str("data.status"));
+        Assert.Equal("230", (await cpo.OcpiAsync(HttpMethod.Get, "/ocpi/cpo/2.2.1/locations/S07/S07-E1/1", token)).Body.Str("data.max_voltage"));
+        foreach (var unknown in new[] { "NOPE", "S07/NOPE", "S07/S07-E1/9" })
+        {
+            var (status, body, _) = await cpo.OcpiAsync(HttpMethod.Get, "/ocpi/cpo/2.2.1/locations/" + unknown, token);
+            Assert.Equal(404, status);
+            Assert.Equal(2003, body["status_code"]!.GetValue<int>());
+        }
+    }
+}
