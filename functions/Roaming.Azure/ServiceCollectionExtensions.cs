@@ -25,6 +25,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IWorkQueue>(sp => sp.GetRequiredService<StorageQueues>());
         services.AddSingleton<IPartnerStore, TablePartnerStore>();
         services.AddSingleton<ILocationStore, TableLocationStore>();
+        services.AddSingleton<ITariffStore, TableTariffStore>();
         services.AddSingleton<ISyncJobStore, TableSyncJobStore>();
         services.AddHostedService<StorageInitializer>();
         return services;

@@ -62,4 +62,23 @@ public static class Fixtures
         }
         Assert.Fail($"Timed out after {seconds} s waiting for: {what}");
     }
+
+    public static readonly Dictionary<string, string?> FastRetries = new()
+    {
+        ["Roaming:PushRetryDelay"] = "00:00:00.200",
+        ["Roaming:PushMaxRetryDelay"] = "00:00:01",
+    };
+
+    /// <summary>A CPO endpoint and an eMSP endpoint; the CPO registers with the eMSP through the handshake.</summary>
+    public static async Task<(TestEndpoint Cpo, TestEndpoint Emsp, string EmspAtCpo, string CpoAtEmsp)> ConnectAsync(
+        Dictionary<string, string?>? cpoSettings = null, Func<TestEndpoint, Task>? beforeRegistration = null)
+    {
+        var cpo = await TestEndpoint.StartAsync([("NL", "CPO", "CPO")], settings: cpoSettings ?? FastRetries);
+        var emsp = await TestEndpoint.StartEmspAsync();
+        if (beforeRegistration is not null) await beforeRegistration(cpo);
+        var invitation = await emsp.OperatorAsync(HttpMethod.Post, "/operator/invitations", expect: 201);
+        var registered = await cpo.OperatorAsync(HttpMethod.Post, "/operator/registrations",
+            new { versions_url = invitation.Str("versions_url"), token = invitation.Str("token") }, expect: 201);
+        return (cpo, emsp, registered.Str("id"), invitation.Str("partner_id"));
+    }
 }

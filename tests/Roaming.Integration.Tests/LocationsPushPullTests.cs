@@ -11,24 +11,6 @@ namespace Roaming.Integration.Tests;
 /// </summary>
 public class LocationsPushPullTests
 {
-    private static readonly Dictionary<string, string?> FastRetries = new()
-    {
-        ["Roaming:PushRetryDelay"] = "00:00:00.200",
-        ["Roaming:PushMaxRetryDelay"] = "00:00:01",
-    };
-
-    private static async Task<(TestEndpoint Cpo, TestEndpoint Emsp, string EmspAtCpo, string CpoAtEmsp)> ConnectAsync(
-        Dictionary<string, string?>? cpoSettings = null, Func<TestEndpoint, Task>? beforeRegistration = null)
-    {
-        var cpo = await TestEndpoint.StartAsync([("NL", "CPO", "CPO")], settings: cpoSettings ?? FastRetries);
-        var emsp = await TestEndpoint.StartEmspAsync();
-        if (beforeRegistration is not null) await beforeRegistration(cpo);
-        var invitation = await emsp.OperatorAsync(HttpMethod.Post, "/operator/invitations", expect: 201);
-        var registered = await cpo.OperatorAsync(HttpMethod.Post, "/operator/registrations",
-            new { versions_url = invitation.Str("versions_url"), token = invitation.Str("token") }, expect: 201);
-        return (cpo, emsp, registered.Str("id"), invitation.Str("partner_id"));
-    }
-
     private static async Task<JsonNode?> Received(TestEndpoint emsp, string id)
     {
         using var response = await emsp.Http.SendAsync(emsp.Operator(HttpMethod.Get, $"/operator/locations/NL/CPO/{id}?scope=received"));
@@ -38,7 +20,7 @@ public class LocationsPushPullTests
     [Fact]
     public async Task A_published_location_and_a_status_change_arrive_at_the_emsp_by_push()
     {
-        var (cpo, emsp, _, _) = await ConnectAsync();
+        var (cpo, emsp, _, _) = await Fixtures.ConnectAsync();
         await using var _cpo = cpo;
         await using var _emsp = emsp;
 
@@ -73,7 +55,7 @@ public class LocationsPushPullTests
     [Fact]
     public async Task With_the_emsp_down_pushes_wait_and_arrive_once_it_is_back()
     {
-        var (cpo, emsp, _, _) = await ConnectAsync();
+        var (cpo, emsp, _, _) = await Fixtures.ConnectAsync();
         await using var _cpo = cpo;
         await using var _emsp = emsp;
         await cpo.OperatorAsync(HttpMethod.Put, "/operator/locations/NL/CPO/DOWN1", Fixtures.Location("DOWN1"), expect: 201);
@@ -92,8 +74,8 @@ public class LocationsPushPullTests
     [Fact]
     public async Task A_partner_down_for_good_gets_the_poison_queue_and_a_resync_flag()
     {
-        var settings = new Dictionary<string, string?>(FastRetries) { ["Roaming:PushMaxAttempts"] = "2", ["Roaming:PushRetryDelay"] = "00:00:00.100" };
-        var (cpo, emsp, emspAtCpo, _) = await ConnectAsync(settings);
+        var settings = new Dictionary<string, string?>(Fixtures.FastRetries) { ["Roaming:PushMaxAttempts"] = "2", ["Roaming:PushRetryDelay"] = "00:00:00.100" };
+        var (cpo, emsp, emspAtCpo, _) = await Fixtures.ConnectAsync(settings);
         await using var _cpo = cpo;
         await using var _emsp = emsp;
         await emsp.StopAsync();
@@ -109,7 +91,7 @@ public class LocationsPushPullTests
     public async Task The_emsps_full_pull_of_2000_locations_in_pages_of_100_ends_with_the_cpos_set()
     {
         var ids = Enumerable.Range(0, 2000).Select(i => $"PULL{i:D4}").ToList();
-        var (cpo, emsp, _, cpoAtEmsp) = await ConnectAsync(beforeRegistration: async c =>
+        var (cpo, emsp, _, cpoAtEmsp) = await Fixtures.ConnectAsync(beforeRegistration: async c =>
         {
             // Published before any partner exists: nothing is pushed, the eMSP must pull.
             await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (id, _) =>

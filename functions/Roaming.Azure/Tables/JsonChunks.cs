@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Azure.Data.Tables;
@@ -63,4 +64,45 @@ internal static class TableKey
 
     /// <summary>An OData string literal (quotes doubled).</summary>
     public static string Quote(string value) => "'" + value.Replace("'", "''") + "'";
+
+    /// <summary>An OData DateTime literal.</summary>
+    public static string DateTime(DateTimeOffset value) => $"datetime'{value.UtcDateTime:yyyy-MM-ddTHH:mm:ss.fffffffZ}'";
+
+    public static string Prefix(Core.Storage.DataScope scope) => scope == Core.Storage.DataScope.Own ? "O" : "R";
+
+    /// <summary>Partition keys of a scope, or of one party in it, as a [start, end) range ('}' sorts right after '|').</summary>
+    public static (string Start, string End) Range(Core.Storage.DataScope scope, Core.Types.PartyKey? party)
+    {
+        var start = party is { } p ? $"{Prefix(scope)}|{p.CountryCode}|{Encode(p.PartyId)}|" : $"{Prefix(scope)}|";
+        return (start, start[..^1] + "}");
+    }
+
+    public static string RangeFilter(string start, string end) => $"PartitionKey ge {Quote(start)} and PartitionKey lt {Quote(end)}";
+
+    /// <summary>How many entities match: a key-only scan (X-Total-Count has no cheaper source in Table Storage).</summary>
+    public static async Task<int> CountAsync(this global::Azure.Data.Tables.TableClient table, string filter, CancellationToken ct)
+    {
+        var count = 0;
+        await foreach (var _ in table.QueryAsync<global::Azure.Data.Tables.TableEntity>(filter, maxPerPage: 1000, select: ["PartitionKey"], cancellationToken: ct)) count++;
+        return count;
+    }
+}
+
+/// <summary>
+/// Where the next page of a listing starts (keys, not an offset, so a deep page costs what the first costs)
+/// and the total counted on the first page. Opaque to clients; one that points outside the range asked for is ignored.
+/// </summary>
+internal sealed record PageCursor(int Total, string PartitionKey, string RowKey)
+{
+    public override string ToString() => $"{Total.ToString(CultureInfo.InvariantCulture)}|{RowKey}|{PartitionKey}";
+
+    public static PageCursor? Parse(string? text, string start, string end)
+    {
+        if (text is null) return null;
+        var first = text.IndexOf('|');
+        var second = first < 0 ? -1 : text.IndexOf('|', first + 1);
+        if (second < 0 || !int.TryParse(text.AsSpan(0, first), NumberStyles.None, CultureInfo.InvariantCulture, out var total)) return null;
+        var cursor = new PageCursor(total, text[(second + 1)..], text[(first + 1)..second]);
+        return string.CompareOrdinal(cursor.PartitionKey, start) >= 0 && string.CompareOrdinal(cursor.PartitionKey, end) < 0 ? cursor : null;
+    }
 }

@@ -155,13 +155,12 @@ public sealed class TableLocationStore(StorageTables tables, TimeProvider clock)
 
     public async Task<LocationPage> ListAsync(DataScope scope, LocationQuery query, CancellationToken ct)
     {
-        var (start, end) = Range(scope, query.Party);
-        // A cursor outside the range asked for (edited by a client) is ignored, never followed.
-        var cursor = Cursor.Parse(query.Continuation) is { } c && string.CompareOrdinal(c.PartitionKey, start) >= 0 && string.CompareOrdinal(c.PartitionKey, end) < 0 ? c : null;
+        var (start, end) = TableKey.Range(scope, query.Party);
+        var cursor = PageCursor.Parse(query.Continuation, start, end);
         var headersOnly = query.DateFrom is not null || query.DateTo is not null || query.Status is not null;
         var headerFilter = HeaderFilter(start, end, query);
         // X-Total-Count costs a key-only scan; it is taken on the first page and carried in the cursor after.
-        var total = cursor?.Total ?? await CountAsync(headerFilter, ct);
+        var total = cursor?.Total ?? await Table.CountAsync(headerFilter, ct);
         var from = cursor?.PartitionKey ?? start;
         var skip = cursor is null ? query.Offset : 0;
 
@@ -183,7 +182,7 @@ public sealed class TableLocationStore(StorageTables tables, TimeProvider clock)
         }
         else
         {
-            var filter = $"PartitionKey ge {TableKey.Quote(from)} and PartitionKey lt {TableKey.Quote(end)}";
+            var filter = TableKey.RangeFilter(from, end);
             var rows = new List<TableEntity>();
             string? current = null;
             await foreach (var row in Table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: ct))
@@ -207,7 +206,7 @@ public sealed class TableLocationStore(StorageTables tables, TimeProvider clock)
                 else items.Add(last);
             }
         }
-        return new LocationPage(items, total, next is null ? null : new Cursor(next, total).ToString());
+        return new LocationPage(items, total, next is null ? null : new PageCursor(total, next, HeaderRow).ToString());
     }
 
     public async Task<int> DeleteNotSeenSinceAsync(IReadOnlyCollection<PartyKey> parties, DateTimeOffset syncStarted, CancellationToken ct)
@@ -215,8 +214,8 @@ public sealed class TableLocationStore(StorageTables tables, TimeProvider clock)
         var deleted = 0;
         foreach (var party in parties)
         {
-            var (start, end) = Range(DataScope.Received, party);
-            var filter = $"PartitionKey ge {TableKey.Quote(start)} and PartitionKey lt {TableKey.Quote(end)} and RowKey eq '{HeaderRow}' and Stored lt datetime'{syncStarted.UtcDateTime:yyyy-MM-ddTHH:mm:ss.fffffffZ}'";
+            var (start, end) = TableKey.Range(DataScope.Received, party);
+            var filter = $"{TableKey.RangeFilter(start, end)} and RowKey eq '{HeaderRow}' and Stored lt {TableKey.DateTime(syncStarted)}";
             await foreach (var header in Table.QueryAsync<TableEntity>(filter, select: ["PartitionKey"], cancellationToken: ct))
             {
                 await DeletePartitionAsync(header.PartitionKey, _ => true, ct);
@@ -234,18 +233,12 @@ public sealed class TableLocationStore(StorageTables tables, TimeProvider clock)
         return Assemble(rows);
     }
 
-    private async Task<int> CountAsync(string filter, CancellationToken ct)
-    {
-        var count = 0;
-        await foreach (var _ in Table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["PartitionKey"], cancellationToken: ct)) count++;
-        return count;
-    }
 
     private static string HeaderFilter(string from, string end, LocationQuery query)
     {
-        var filter = $"PartitionKey ge {TableKey.Quote(from)} and PartitionKey lt {TableKey.Quote(end)} and RowKey eq '{HeaderRow}'";
-        if (query.DateFrom is { } f) filter += $" and LastUpdated ge datetime'{f.UtcDateTime:yyyy-MM-ddTHH:mm:ss.fffffffZ}'";
-        if (query.DateTo is { } t) filter += $" and LastUpdated lt datetime'{t.UtcDateTime:yyyy-MM-ddTHH:mm:ss.fffffffZ}'";
+        var filter = $"{TableKey.RangeFilter(from, end)} and RowKey eq '{HeaderRow}'";
+        if (query.DateFrom is { } f) filter += $" and LastUpdated ge {TableKey.DateTime(f)}";
+        if (query.DateTo is { } t) filter += $" and LastUpdated lt {TableKey.DateTime(t)}";
         if (query.Status is { } s) filter += $" and {StatusCount(s)} gt 0";
         return filter;
     }
@@ -330,32 +323,9 @@ public sealed class TableLocationStore(StorageTables tables, TimeProvider clock)
 
     private static string EvseRow(int generation, string uid) => $"E|{generation.ToString("D6", CultureInfo.InvariantCulture)}|{TableKey.Encode(uid)}";
 
-    private static string Prefix(DataScope scope) => scope == DataScope.Own ? "O" : "R";
-
     internal static string Partition(DataScope scope, PartyKey party, string locationId) =>
-        $"{Prefix(scope)}|{party.CountryCode}|{TableKey.Encode(party.PartyId)}|{TableKey.Encode(locationId)}";
-
-    /// <summary>The key range of a scope, or of one party in it ('}' sorts right after '|').</summary>
-    private static (string Start, string End) Range(DataScope scope, PartyKey? party) => party is { } p
-        ? ($"{Prefix(scope)}|{p.CountryCode}|{TableKey.Encode(p.PartyId)}|", $"{Prefix(scope)}|{p.CountryCode}|{TableKey.Encode(p.PartyId)}}}")
-        : ($"{Prefix(scope)}|", $"{Prefix(scope)}}}");
+        TableKey.Range(scope, party).Start + TableKey.Encode(locationId);
 
     private static NotFoundException UnknownLocation(PartyKey party, string id) =>
         new($"Unknown location {party}/{id}.", OcpiStatus.UnknownLocation);
-
-    /// <summary>The listing cursor: the partition key the next page starts at, and the total taken on the first page.</summary>
-    private sealed record Cursor(string PartitionKey, int Total)
-    {
-        public override string ToString() => $"{Total.ToString(CultureInfo.InvariantCulture)}|{PartitionKey}";
-
-        public static Cursor? Parse(string? text)
-        {
-            if (text is null) return null;
-            var bar = text.IndexOf('|');
-            return bar > 0 && int.TryParse(text.AsSpan(0, bar), NumberStyles.None, CultureInfo.InvariantCulture, out var total)
-                && text.Length > bar + 1
-                ? new Cursor(text[(bar + 1)..], total)
-                : null;
-        }
-    }
 }

@@ -34,38 +34,23 @@ public sealed class LocationsOperatorApi(ILocationStore store, PushOutbox outbox
     private async Task<OcpiResult> List(OcpiContext ctx)
     {
         var q = HttpUtility.ParseQueryString(ctx.Request.QueryString);
-        var scope = Scope(q["scope"]);
+        var scope = OperatorQuery.Scope(q["scope"]);
+        var party = OperatorQuery.Party(q);
         var page = ctx.Page();
-        PartyKey? party = null;
-        if (q["country_code"] is { } cc || q["party_id"] is not null)
-        {
-            var v = new OcpiValidator();
-            v.CiString("country_code", q["country_code"], 2);
-            v.CiString("party_id", q["party_id"], 3);
-            v.ThrowIfInvalid();
-            party = new PartyKey(q["country_code"]!, q["party_id"]!);
-        }
         EvseStatus? status = null;
         if (q["status"] is { } s)
         {
-            try { status = JsonSerializer.Deserialize($"\"{s.Replace("\"", "")}\"", OperatorLocationsJson.Default.EvseStatus); }
+            try { status = JsonSerializer.Deserialize(JsonSerializer.Serialize(s, OperatorLocationsJson.Default.String), OperatorLocationsJson.Default.EvseStatus); }
             catch (JsonException) { throw new InvalidParametersException([new FieldError("status", $"'{s}' is not an EVSE status")]); }
         }
         var result = await store.ListAsync(scope, new LocationQuery(party, page.DateFrom, page.DateTo, status, page.Offset, page.Limit, page.Continuation), ctx.Cancellation);
-        string? next = null;
-        if (result.Items.Count > 0 && page.Offset + result.Items.Count < result.TotalCount)
-        {
-            var link = page.NextLink(ctx.Url(Base), result.Items.Count, result.Continuation);
-            next = link[1..link.IndexOf('>')] + $"&scope={(scope == DataScope.Own ? "own" : "received")}"
-                + (party is { } p ? $"&country_code={p.CountryCode}&party_id={Uri.EscapeDataString(p.PartyId)}" : "")
-                + (q["status"] is { } st ? "&status=" + Uri.EscapeDataString(st) : "");
-        }
+        var next = OperatorQuery.NextLink(ctx, page, Base, result.Items.Count, result.TotalCount, result.Continuation, q);
         return OcpiResult.Json(new LocationList(result.TotalCount, result.Items.ToList(), next), OperatorLocationsJson.Default.LocationList);
     }
 
     private async Task<OcpiResult> Get(OcpiContext ctx)
     {
-        var scope = Scope(HttpUtility.ParseQueryString(ctx.Request.QueryString)["scope"]);
+        var scope = OperatorQuery.Scope(HttpUtility.ParseQueryString(ctx.Request.QueryString)["scope"]);
         var (party, id) = Target(ctx, mustBeOwn: false);
         var location = await store.GetAsync(scope, party, id, ctx.Cancellation) ?? throw new NotFoundException($"Unknown location {party}/{id}.", OcpiStatus.UnknownLocation);
         return OcpiResult.Json(location, LocationsJson.Default.Location);
@@ -75,8 +60,7 @@ public sealed class LocationsOperatorApi(ILocationStore store, PushOutbox outbox
     {
         var (party, id) = Target(ctx, mustBeOwn: true);
         var now = Now();
-        var body = OcpiJson.ReadObject(ctx.Request.Body);
-        var location = Stamp(Parse(body, LocationsJson.Default.Location), now) with { CountryCode = party.CountryCode, PartyId = party.PartyId, Id = id };
+        var location = Stamp(OperatorQuery.Parse(ctx, LocationsJson.Default.Location), now) with { CountryCode = party.CountryCode, PartyId = party.PartyId, Id = id };
         OcpiValidator.ThrowIfInvalid(location);
         var created = await store.PutAsync(DataScope.Own, location, ctx.Cancellation);
         await outbox.EnqueueAsync(new PushChange(ModuleIds.Locations, PushKind.Put, party.CountryCode, party.PartyId, id));
@@ -101,7 +85,7 @@ public sealed class LocationsOperatorApi(ILocationStore store, PushOutbox outbox
         var (party, id) = Target(ctx, mustBeOwn: true);
         var uid = ctx.Value("evse_uid");
         var now = Now();
-        var evse = Stamp(Parse(OcpiJson.ReadObject(ctx.Request.Body), LocationsJson.Default.Evse), now) with { Uid = uid };
+        var evse = Stamp(OperatorQuery.Parse(ctx, LocationsJson.Default.Evse), now) with { Uid = uid };
         OcpiValidator.ThrowIfInvalid(evse);
         var created = false;
         await store.UpdateEvseAsync(DataScope.Own, party, id, uid, before => { created = before is null; return evse; }, now, ctx.Cancellation);
@@ -155,34 +139,10 @@ public sealed class LocationsOperatorApi(ILocationStore store, PushOutbox outbox
         return OcpiResult.Json(new BulkResult(changes.Count, failed.OrderBy(f => f.Index).ToList()), OperatorLocationsJson.Default.BulkResult);
     }
 
-    private static DataScope Scope(string? value) => value switch
-    {
-        null or "own" => DataScope.Own,
-        "received" => DataScope.Received,
-        _ => throw new InvalidParametersException([new FieldError("scope", "must be 'own' or 'received'")]),
-    };
-
-    private static (PartyKey, string) Target(OcpiContext ctx, bool mustBeOwn)
-    {
-        var v = new OcpiValidator();
-        v.CiString("country_code", ctx.Value("country_code"), 2);
-        v.CiString("party_id", ctx.Value("party_id"), 3);
-        v.CiString("location_id", ctx.Value("location_id"), 36);
-        if (ctx.RouteValues.TryGetValue("evse_uid", out var uid)) v.CiString("evse_uid", uid, 36);
-        v.ThrowIfInvalid();
-        var party = new PartyKey(ctx.Value("country_code"), ctx.Value("party_id"));
-        if (mustBeOwn && !ctx.Options.Parties.Any(p => p.Role == Role.Cpo && p.Key == party))
-            throw new InvalidParametersException([new FieldError("country_code", $"{party} is not a CPO party of this platform")]);
-        return (party, ctx.Value("location_id"));
-    }
+    private static (PartyKey, string) Target(OcpiContext ctx, bool mustBeOwn) =>
+        OperatorQuery.Target(ctx, "location_id", mustBeOwn, "evse_uid");
 
     private DateTimeOffset Now() => OcpiDateTime.Normalize(clock.GetUtcNow());
-
-    private static T Parse<T>(JsonElement body, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
-    {
-        try { return body.Deserialize(type)!; }
-        catch (JsonException e) { throw new InvalidParametersException([OcpiJson.ToFieldError(e)]); }
-    }
 
     /// <summary>The back office may leave last_updated out: it is then the time of this call.</summary>
     private static Location Stamp(Location l, DateTimeOffset now) =>
@@ -222,4 +182,5 @@ public sealed record LocationList(int Total, List<Location> Items, string? Next)
 [JsonSerializable(typeof(BulkResult))]
 [JsonSerializable(typeof(LocationList))]
 [JsonSerializable(typeof(EvseStatus))]
+[JsonSerializable(typeof(string))]
 public sealed partial class OperatorLocationsJson : JsonSerializerContext;

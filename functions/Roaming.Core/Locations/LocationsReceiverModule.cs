@@ -161,27 +161,10 @@ public sealed class LocationsReceiverModule(ILocationStore store) : IOcpiModule
     internal static Connector FindConnector(Evse evse, string connectorId) =>
         evse.Connectors?.FirstOrDefault(c => SameId(c.Id, connectorId)) ?? throw Unknown($"connector {connectorId}");
 
-    /// <summary>The URL's party and location id, checked: well-formed, and a party the caller may write for.</summary>
-    private static (PartyKey Party, string LocationId) Target(OcpiContext ctx)
-    {
-        var v = new OcpiValidator();
-        v.CiString("country_code", ctx.Value("country_code"), 2);
-        v.CiString("party_id", ctx.Value("party_id"), 3);
-        v.CiString("location_id", ctx.Value("location_id"), 36);
-        if (ctx.RouteValues.TryGetValue("evse_uid", out var uid)) v.CiString("evse_uid", uid, 36);
-        if (ctx.RouteValues.TryGetValue("connector_id", out var cid)) v.CiString("connector_id", cid, 36);
-        v.ThrowIfInvalid();
-        var party = new PartyKey(ctx.Value("country_code"), ctx.Value("party_id"));
-        if (!ctx.Partner.Owns(party) && !ctx.Partner.HasRole(Role.Hub))
-            throw new NotFoundException($"{party} is not a party of this connection; its objects cannot be read or written here.", OcpiStatus.InvalidOrMissingParameters);
-        return (party, ctx.Value("location_id"));
-    }
+    private static (PartyKey Party, string LocationId) Target(OcpiContext ctx) =>
+        (ClientOwnedObjects.Owner(ctx, "location_id", "evse_uid", "connector_id"), ctx.Value("location_id"));
 
-    private static void SameIdentity(string? inBody, string inUrl, string field)
-    {
-        if (!string.Equals(inBody, inUrl, StringComparison.OrdinalIgnoreCase))
-            throw new InvalidParametersException([new FieldError(field, $"'{inBody}' differs from '{inUrl}' in the URL")]);
-    }
+    private static void SameIdentity(string? inBody, string inUrl, string field) => ClientOwnedObjects.SameIdentity(inBody, inUrl, field);
 
     private static bool SameId(string? a, string? b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
 

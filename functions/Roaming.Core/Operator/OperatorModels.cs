@@ -29,6 +29,8 @@ public sealed record RegistrationRequest : IOcpiValidatable
 
 public sealed record OperatorError(string Error, int? StatusCode);
 
+public sealed record DeletedResponse(string Deleted);
+
 /// <summary>The client certificate a partner must present: a thumbprint, or issuer + subject (with the issuer's PEM, optionally).</summary>
 public sealed record CertificateRequest : IOcpiValidatable
 {
@@ -73,6 +75,7 @@ public sealed record PartnerRoleView(Role? Role, string? CountryCode, string? Pa
 [JsonSerializable(typeof(InvitationResponse))]
 [JsonSerializable(typeof(RegistrationRequest))]
 [JsonSerializable(typeof(OperatorError))]
+[JsonSerializable(typeof(DeletedResponse))]
 [JsonSerializable(typeof(CertificateRequest))]
 [JsonSerializable(typeof(UnregisterResponse))]
 [JsonSerializable(typeof(PartnerView))]

@@ -5,6 +5,7 @@ using Roaming.Core.Credentials;
 using Roaming.Core.Locations;
 using Roaming.Core.Push;
 using Roaming.Core.Sync;
+using Roaming.Core.Tariffs;
 using Roaming.Core.Operator;
 using Roaming.Core.Partners;
 using Roaming.Core.Queues;
@@ -38,6 +39,12 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IOperatorApi, LocationsOperatorApi>();
         services.AddSingleton<IPushSender, LocationPushSender>();
         services.AddSingleton<IPullHandler, LocationPullHandler>();
+
+        services.AddSingleton<IOcpiModule, TariffsSenderModule>();
+        services.AddSingleton<IOcpiModule, TariffsReceiverModule>();
+        services.AddSingleton<IOperatorApi, TariffsOperatorApi>();
+        services.AddSingleton<IPushSender, TariffPushSender>();
+        services.AddSingleton<IPullHandler, TariffPullHandler>();
 
         services.AddSingleton<PushOutbox>();
         services.AddSingleton<IQueueProcessor, PushProcessor>();

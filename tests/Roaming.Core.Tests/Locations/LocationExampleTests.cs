@@ -19,6 +19,18 @@ public class LocationExampleTests
         AssertJsonEqual(JsonNode.Parse(json)!, written!);
     }
 
+    public static TheoryData<string> TariffExamples => SpecExamples.Files("tariff*.json");
+
+    [SkippableTheory]
+    [MemberData(nameof(TariffExamples))]
+    public void Every_tariff_example_serializes_back_to_equal_json(string file)
+    {
+        // Validity of each tariff example is TariffModelTests' concern (the PUT example lacks last_updated).
+        var json = SpecExamples.Read(file);
+        var tariff = JsonSerializer.Deserialize(json, Core.Tariffs.TariffsJson.Default.Tariff);
+        AssertJsonEqual(JsonNode.Parse(json)!, JsonSerializer.SerializeToNode(tariff, Core.Tariffs.TariffsJson.Default.Tariff)!);
+    }
+
     [SkippableFact]
     public void The_add_evse_example_breaks_the_specs_own_types_and_is_refused_naming_the_field()
     {
