@@ -1,14 +1,17 @@
+using Roaming.Bench.Locations;
 using Roaming.Bench.Tariffs;
 
 // One subcommand per benchmarked area; each prints its figures and exits.
 return args.FirstOrDefault() switch
 {
     "tariffs" => TariffBenchmark.Run(args[1..]),
+    "locations" => await LocationsBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
     Console.Error.WriteLine("usage: dotnet run -c Release --project bench/Roaming.Bench -- tariffs [--seconds N]");
+    Console.Error.WriteLine("       dotnet run -c Release --project bench/Roaming.Bench -- locations [--locations N] [--evses N] [--updates N]");
     return 2;
 }

@@ -47,23 +47,51 @@ public sealed class PushProcessor(IEnumerable<IPushSender> senders, IPartnerStor
 
     private async Task PushToAsync(Partner partner, PushMessage message, CancellationToken ct)
     {
-        var changes = message.Changes.Where(c => _senders.TryGetValue(c.Module, out var s) && s.Wants(partner)).ToList();
-        for (var i = 0; i < changes.Count; i++)
+        var wanted = message.Changes.Where(c => _senders.TryGetValue(c.Module, out var s) && s.Wants(partner));
+        // Changes to different objects go out side by side; changes to one object in order, one call per
+        // distinct change (content is read at send time, so a repeated change adds nothing).
+        var perObject = wanted.GroupBy(c => (c.Module, c.CountryCode, c.PartyId, c.ObjectId)).Select(Coalesce).ToList();
+        var left = new List<PushChange>();
+        PartnerCallException? failure = null;
+        await Parallel.ForEachAsync(perObject, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct }, async (changes, token) =>
         {
-            try
+            for (var i = 0; i < changes.Count; i++)
             {
-                await _senders[changes[i].Module].SendAsync(partner, changes[i], ct);
+                try
+                {
+                    await _senders[changes[i].Module].SendAsync(partner, changes[i], token);
+                }
+                catch (PushObjectGoneException e)
+                {
+                    logger.LogWarning("Push to {PartnerId} skipped: {Reason}", partner.Id, e.Message);
+                }
+                catch (PartnerCallException e)
+                {
+                    lock (left)
+                    {
+                        left.AddRange(changes.Skip(i));
+                        failure = e;
+                    }
+                    return;
+                }
             }
-            catch (PushObjectGoneException e)
-            {
-                logger.LogWarning("Push to {PartnerId} skipped: {Reason}", partner.Id, e.Message);
-            }
-            catch (PartnerCallException e)
-            {
-                await RetryLaterAsync(partner, changes.Skip(i).ToList(), message.PartnerId is null ? 1 : message.Attempt + 1, e, ct);
-                return;
-            }
+        });
+        if (failure is not null) await RetryLaterAsync(partner, left, message.PartnerId is null ? 1 : message.Attempt + 1, failure, ct);
+    }
+
+    /// <summary>One change per (kind, EVSE, connector) of an object, at its last place, with the PATCH fields of all.</summary>
+    private static List<PushChange> Coalesce(IEnumerable<PushChange> changes)
+    {
+        var list = new List<PushChange>();
+        foreach (var change in changes)
+        {
+            var index = list.FindIndex(c => c.Kind == change.Kind && c.EvseUid == change.EvseUid && c.ConnectorId == change.ConnectorId);
+            if (index < 0) { list.Add(change); continue; }
+            var fields = list[index].Fields is null || change.Fields is null ? null : list[index].Fields!.Union(change.Fields).ToList();
+            list.RemoveAt(index);
+            list.Add(change with { Fields = fields });
         }
+        return list;
     }
 
     private async Task RetryLaterAsync(Partner partner, List<PushChange> left, int attempt, PartnerCallException error, CancellationToken ct)
