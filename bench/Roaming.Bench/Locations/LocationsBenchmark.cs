@@ -82,7 +82,7 @@ public static class LocationsBenchmark
                 var seen = (await emsp.SendAsync(HttpMethod.Get, $"/operator/locations?scope=received&status={status}&limit=1"))!["total"]!.GetValue<int>();
                 if (seen >= n) break;
                 // The check itself scans the eMSP's table; polling slowly keeps it from slowing what it measures.
-                await Task.Delay(500);
+                await Task.Delay(2000);
             }
             Console.WriteLine($"EVSE status updates, {label}: {n:N0} accepted in {accepted.TotalSeconds:F1} s, all at the eMSP after {clock.Elapsed.TotalSeconds:F1} s: {n / clock.Elapsed.TotalSeconds:N0} updates/s end to end");
         }

@@ -15,23 +15,15 @@ namespace Roaming.Core.Locations;
 /// </summary>
 public sealed class LocationPushSender(ILocationStore store, OcpiClient client, PartnerRegistry registry) : IPushSender
 {
-    // A CPO pushes to eMSPs, NSPs and "Other" (spec: broadcast push), or to a hub that passes it on.
-    private static readonly Role[] Receivers = [Role.Emsp, Role.Nsp, Role.Other, Role.Hub];
-
     public string Module => ModuleIds.Locations;
 
-    public bool Wants(Partner partner) =>
-        partner.FindEndpoint(ModuleIds.Locations, InterfaceRole.Receiver) is not null && partner.Roles.Any(r => r.Role is { } role && Receivers.Contains(role));
+    public bool Wants(Partner partner) => PartnerReceiver.Takes(partner, Module);
 
     public async Task SendAsync(Partner partner, PushChange change, CancellationToken ct)
     {
         var party = new PartyKey(change.CountryCode, change.PartyId);
-        var url = partner.FindEndpoint(ModuleIds.Locations, InterfaceRole.Receiver)!.Url!.TrimEnd('/')
-            + $"/{Uri.EscapeDataString(party.CountryCode)}/{Uri.EscapeDataString(party.PartyId)}/{Uri.EscapeDataString(change.ObjectId)}"
-            + (change.EvseUid is null ? "" : "/" + Uri.EscapeDataString(change.EvseUid))
-            + (change.ConnectorId is null ? "" : "/" + Uri.EscapeDataString(change.ConnectorId));
-        var to = partner.Roles.First(r => r.Role is { } role && Receivers.Contains(role)).Key;
-        var routing = new RoutingHeaders(party, to);
+        var url = PartnerReceiver.Url(partner, Module, party, change.ObjectId, change.EvseUid, change.ConnectorId);
+        var routing = PartnerReceiver.Routing(partner, party);
 
         JsonNode body;
         if (change.EvseUid is null)

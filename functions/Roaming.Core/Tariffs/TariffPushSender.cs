@@ -11,19 +11,15 @@ namespace Roaming.Core.Tariffs;
 /// <summary>Pushes our tariffs to partners' Tariffs receiver endpoints: PUT of the current tariff, or DELETE.</summary>
 public sealed class TariffPushSender(ITariffStore store, OcpiClient client, PartnerRegistry registry) : IPushSender
 {
-    private static readonly Role[] Receivers = [Role.Emsp, Role.Nsp, Role.Other, Role.Hub];
-
     public string Module => ModuleIds.Tariffs;
 
-    public bool Wants(Partner partner) =>
-        partner.FindEndpoint(ModuleIds.Tariffs, InterfaceRole.Receiver) is not null && partner.Roles.Any(r => r.Role is { } role && Receivers.Contains(role));
+    public bool Wants(Partner partner) => PartnerReceiver.Takes(partner, Module);
 
     public async Task SendAsync(Partner partner, PushChange change, CancellationToken ct)
     {
         var party = new PartyKey(change.CountryCode, change.PartyId);
-        var url = partner.FindEndpoint(ModuleIds.Tariffs, InterfaceRole.Receiver)!.Url!.TrimEnd('/')
-            + $"/{Uri.EscapeDataString(party.CountryCode)}/{Uri.EscapeDataString(party.PartyId)}/{Uri.EscapeDataString(change.ObjectId)}";
-        var routing = new RoutingHeaders(party, partner.Roles.First(r => r.Role is { } role && Receivers.Contains(role)).Key);
+        var url = PartnerReceiver.Url(partner, Module, party, change.ObjectId);
+        var routing = PartnerReceiver.Routing(partner, party);
         var token = registry.OutboundToken(partner);
         var tariff = await store.GetAsync(DataScope.Own, party, change.ObjectId, ct);
         if (change.Kind == PushKind.Delete)
