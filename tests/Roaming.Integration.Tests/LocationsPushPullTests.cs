@@ -177,4 +177,26 @@ public class LocationsPushPullTests
             Assert.Equal(2003, body["status_code"]!.GetValue<int>());
         }
     }
+
+    [Fact]
+    public async Task A_pull_from_a_cpo_that_is_down_ends_failed_and_says_why()
+    {
+        var (cpo, emsp, _, cpoAtEmsp) = await Fixtures.ConnectAsync();
+        await using var _cpo = cpo;
+        await using var _emsp = emsp;
+        await Fixtures.Eventually(async () => (await emsp.OperatorAsync(HttpMethod.Get, $"/operator/partners/{cpoAtEmsp}/sync")).AsArray()
+            .All(j => j!["state"]!.GetValue<string>() != "Running"), "the first syncs");
+        await cpo.StopAsync();
+
+        var job = await emsp.OperatorAsync(HttpMethod.Post, $"/operator/partners/{cpoAtEmsp}/sync", new { module = "locations" }, expect: 202);
+        await Fixtures.Eventually(async () => (await emsp.OperatorAsync(HttpMethod.Get, $"/operator/partners/{cpoAtEmsp}/sync/{job.Str("job_id")}")).Str("state") == "Failed",
+            "the sync to fail after its last try", seconds: 60);
+        var failed = await emsp.OperatorAsync(HttpMethod.Get, $"/operator/partners/{cpoAtEmsp}/sync/{job.Str("job_id")}");
+        Assert.StartsWith("Page 1:", failed.Str("last_error"));
+        // Nothing received was removed by a sync that did not complete.
+        Assert.Equal(0, failed["removed"]!.GetValue<int>());
+
+        using var bad = await emsp.Http.SendAsync(emsp.Operator(HttpMethod.Post, $"/operator/partners/{cpoAtEmsp}/sync", new { module = "cdrs" }));
+        Assert.Equal(400, (int)bad.StatusCode);
+    }
 }

@@ -32,18 +32,24 @@ public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, Pa
             return;
         }
 
-        PartnerResponse<List<JsonElement>> response;
         try
         {
-            var own = partner.Roles.FirstOrDefault(r => r.Role == Role.Cpo)?.Key;
-            response = await client.SendAsync(HttpMethod.Get, message.Url, registry.OutboundToken(partner), SyncJson.Default.ListJsonElement,
-                routing: new RoutingHeaders(null, own), ct: ct);
+            await FetchPageAsync(job, partner, message, ct);
         }
-        catch (PartnerCallException e) when (work.DequeueCount >= rules.Value.MaxDequeueCount)
+        catch (Exception e) when (e is not OperationCanceledException && work.DequeueCount >= rules.Value.MaxDequeueCount)
         {
-            await FinishAsync(job, SyncState.Failed, $"Page {message.Page}: {e.Message}", ct);
-            return;
+            // The last try: the job says why it stopped instead of staying "Running" behind a poisoned message.
+            logger.LogError(e, "Sync {JobId} failed at page {Page}", job.JobId, message.Page);
+            var current = await jobs.GetAsync(job.PartnerId, job.JobId, ct) ?? job;
+            await FinishAsync(current, SyncState.Failed, $"Page {message.Page}: {e.Message}", ct);
         }
+    }
+
+    private async Task FetchPageAsync(SyncJob job, Partner partner, SyncPageMessage message, CancellationToken ct)
+    {
+        var own = partner.Roles.FirstOrDefault(r => r.Role == Role.Cpo)?.Key;
+        var response = await client.SendAsync(HttpMethod.Get, message.Url, registry.OutboundToken(partner), SyncJson.Default.ListJsonElement,
+            routing: new RoutingHeaders(null, own), ct: ct);
 
         var objects = response.Data ?? [];
         var (stored, errors) = await _handlers[job.Module].StoreAsync(partner, objects, ct);
@@ -56,8 +62,10 @@ public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, Pa
 
         if (response.NextLink is { } next && objects.Count > 0)
         {
-            await jobs.UpdateAsync(job, ct);
+            // Next page first, progress second: a crash between the two repeats this page (idempotent), never
+            // loses the next; a duplicate page that races this one fails on the job's ETag and is dropped.
             await sync.EnqueuePageAsync(message with { Url = next, Page = message.Page + 1 }, ct);
+            await jobs.UpdateAsync(job, ct);
             return;
         }
         // The pages together are the truth (spec): after a clean full sync, what was not in them goes.
