@@ -140,6 +140,9 @@ public class LocationsReceiverTests : IAsyncLifetime
             ("LOC2/LOC2-E1/1", "{\"max_voltage\":\"high\",\"last_updated\":\"2026-05-01T00:00:00Z\"}", "max_voltage"),
             ("LOC2", "{\"coordinates\":{\"latitude\":\"north\",\"longitude\":\"4.9\"},\"last_updated\":\"2026-05-01T00:00:00Z\"}", "coordinates.latitude"),
             ("LOC2", "{\"last_updated\":\"yesterday\"}", "last_updated"),
+            // One good and one bad EVSE in a location PATCH: refused whole, the good one not applied either.
+            ("LOC2", "{\"evses\":[{\"uid\":\"LOC2-E1\",\"status\":\"CHARGING\"},{\"uid\":\"LOC2-E2\",\"status\":\"NAPPING\"}],\"last_updated\":\"2026-05-01T00:00:00Z\"}", "evses[1].status"),
+            ("LOC2", "{\"evses\":[{\"uid\":\"LOC2-E9\",\"status\":\"AVAILABLE\"}],\"last_updated\":\"2026-05-01T00:00:00Z\"}", "evses[0].connectors"),
             ("LOC2", "[1]", "(body)"),
         })
         {

@@ -97,26 +97,44 @@ public sealed class LocationsReceiverModule(ILocationStore store) : IOcpiModule
             if (patch.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.String)
                 SameIdentity(value.GetString(), key == "id" ? id : key == "party_id" ? party.PartyId : party.CountryCode, key);
 
-        // EVSEs named in a location PATCH are merged one by one, each as an EVSE PATCH would be.
+        // Everything the PATCH would produce is checked before anything is written, so a refused PATCH changes
+        // nothing; the writes then merge again onto what is stored at that moment (ETag-guarded).
+        var header = await store.GetHeaderAsync(DataScope.Received, party, id, ctx.Cancellation) ?? throw Unknown($"location {id}");
+        JsonMerge.Apply(header, patch, LocationsJson.Default.Location, ignore: ["evses"]);
+        var evsePatches = new List<(string Uid, JsonElement Patch)>();
         if (patch.TryGetProperty("evses", out var evses))
         {
             if (evses.ValueKind != JsonValueKind.Array) throw new InvalidParametersException([new FieldError("evses", "must be an array")]);
-            if (await store.GetHeaderAsync(DataScope.Received, party, id, ctx.Cancellation) is null) throw Unknown($"location {id}");
             var i = 0;
             foreach (var evsePatch in evses.EnumerateArray())
             {
                 var uid = evsePatch.ValueKind == JsonValueKind.Object && evsePatch.TryGetProperty("uid", out var u) && u.ValueKind == JsonValueKind.String ? u.GetString()! : null;
                 if (uid is null) throw new InvalidParametersException([new FieldError($"evses[{i}].uid", "required")]);
-                await store.UpdateEvseAsync(DataScope.Received, party, id, uid,
-                    before => before is null ? OcpiJson.Read(System.Text.Encoding.UTF8.GetBytes(evsePatch.GetRawText()), LocationsJson.Default.Evse)
-                        : JsonMerge.Apply(before, evsePatch, LocationsJson.Default.Evse),
-                    lastUpdated, ctx.Cancellation);
+                MergeEvse(await store.GetEvseAsync(DataScope.Received, party, id, uid, ctx.Cancellation), evsePatch, $"evses[{i}]");
+                evsePatches.Add((uid, evsePatch));
                 i++;
             }
         }
+        foreach (var (uid, evsePatch) in evsePatches)
+            await store.UpdateEvseAsync(DataScope.Received, party, id, uid, before => MergeEvse(before, evsePatch, "evses"), lastUpdated, ctx.Cancellation);
         await store.UpdateHeaderAsync(DataScope.Received, party, id,
             current => JsonMerge.Apply(current, patch, LocationsJson.Default.Location, ignore: ["evses"]) with { LastUpdated = lastUpdated }, ctx.Cancellation);
         return OcpiResult.Ok();
+    }
+
+    /// <summary>An EVSE in a location PATCH: merged into the stored one, or, when new, complete on its own.</summary>
+    private static Evse MergeEvse(Evse? before, JsonElement patch, string path)
+    {
+        try
+        {
+            return before is null
+                ? OcpiJson.Read(System.Text.Encoding.UTF8.GetBytes(patch.GetRawText()), LocationsJson.Default.Evse)
+                : JsonMerge.Apply(before, patch, LocationsJson.Default.Evse);
+        }
+        catch (InvalidParametersException e) when (e.Errors.Count > 0)
+        {
+            throw new InvalidParametersException(e.Errors.Select(f => f with { Field = $"{path}.{f.Field}" }).ToList());
+        }
     }
 
     private async Task<OcpiResult> PatchEvse(OcpiContext ctx)
