@@ -1,5 +1,6 @@
 using Roaming.Core.Credentials;
 using Roaming.Core.Locations;
+using Roaming.Core.Transport;
 using Roaming.Core.Types;
 
 namespace Roaming.Core.Platform;
@@ -77,6 +78,9 @@ public sealed class RoamingOptions
             if (p.CountryCode is not { Length: 2 } || p.PartyId is not { Length: 3 })
                 problems.Add($"Roaming:Parties:{i} needs a 2-letter CountryCode and a 3-character PartyId.");
             if (string.IsNullOrWhiteSpace(p.Name)) problems.Add($"Roaming:Parties:{i}:Name is not set.");
+            var details = new OcpiValidator();
+            p.ToCredentialsRole().Validate(details);
+            foreach (var error in details.Errors) problems.Add($"Roaming:Parties:{i}: {error.Field}: {error.Problem}.");
         }
         if (Parties.GroupBy(p => (p.Role, p.Key)).Any(g => g.Count() > 1)) problems.Add("Roaming:Parties repeats a role, country code and party id.");
         if (PublicBaseUrl is not null && !Uri.TryCreate(PublicBaseUrl, UriKind.Absolute, out _)) problems.Add("Roaming:PublicBaseUrl is not an absolute URL.");
@@ -103,6 +107,7 @@ public sealed class OwnParty
         Role = Role,
         CountryCode = Key.CountryCode,
         PartyId = Key.PartyId,
-        BusinessDetails = new BusinessDetails { Name = Name, Website = Website },
+        // An empty setting (infra-bicep writes one for a party without a website) means no website.
+        BusinessDetails = new BusinessDetails { Name = Name, Website = string.IsNullOrWhiteSpace(Website) ? null : Website },
     };
 }
