@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 started=0
 if ! scripts/azurite.sh status >/dev/null 2>&1; then
-  scripts/azurite.sh start
+  AZURITE_IN_MEMORY=1 scripts/azurite.sh start
   started=1
 fi
 trap '[ "$started" = 1 ] && scripts/azurite.sh stop >/dev/null' EXIT

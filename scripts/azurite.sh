@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Starts or stops Azurite (tables and queues) on loopback, installed from npm by tools/azurite.
 # Usage: scripts/azurite.sh start|stop|status    (data lives in .azurite/, the log in .azurite/azurite.log)
+# AZURITE_IN_MEMORY=1 keeps the data in memory only: tests and benchmarks use it, because Azurite's periodic
+# save of a large data set to disk blocks its single thread and would slow what they measure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 data="$root/.azurite"
@@ -17,9 +19,10 @@ start() {
   fi
   mkdir -p "$data"
   # The queue SDK's newest service version is ahead of Azurite's, hence --skipApiVersionCheck.
+  if [ "${AZURITE_IN_MEMORY:-0}" = 1 ]; then persistence=(--inMemoryPersistence); else persistence=(--location "$data"); fi
   "$bin" --silent --skipApiVersionCheck --disableProductStyleUrl \
     --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 \
-    --location "$data" >"$data/azurite.log" 2>&1 &
+    "${persistence[@]}" >"$data/azurite.log" 2>&1 &
   echo $! >"$pidfile"
   for _ in $(seq 1 100); do
     if listening; then echo "azurite: started (pid $(cat "$pidfile"))"; return 0; fi

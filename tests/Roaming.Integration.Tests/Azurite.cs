@@ -18,7 +18,9 @@ public static class Azurite
     {
         if (await ListeningAsync()) return;
         var script = Path.Combine(RepositoryRoot(), "scripts", "azurite.sh");
-        using var process = Process.Start(new ProcessStartInfo("bash", [script, "start"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var start = new ProcessStartInfo("bash", [script, "start"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["AZURITE_IN_MEMORY"] = "1";
+        using var process = Process.Start(start)!;
         await process.WaitForExitAsync();
         if (!await ListeningAsync())
             throw new InvalidOperationException($"Azurite is not listening on 127.0.0.1:10001/10002 and {script} could not start it: {await process.StandardError.ReadToEndAsync()}");

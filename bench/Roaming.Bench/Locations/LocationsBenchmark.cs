@@ -25,7 +25,7 @@ public static class LocationsBenchmark
         var evses = Option(args, "--evses", 5);
         var updates = Option(args, "--updates", 5_000);
         var root = RepositoryRoot();
-        if (!Listening(10002)) Run("bash", $"{root}/scripts/azurite.sh start");
+        if (!Listening(10002)) Run("bash", $"-c \"AZURITE_IN_MEMORY=1 {root}/scripts/azurite.sh start\"");
 
         var hostDir = Path.Combine(Path.GetTempPath(), "roaming-bench-host");
         Console.WriteLine("building the host (Release) ...");
