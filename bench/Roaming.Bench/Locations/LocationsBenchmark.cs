@@ -58,6 +58,19 @@ public static class LocationsBenchmark
         Console.WriteLine($"full pull: {job?["state"]} in {pull.Elapsed.TotalSeconds:F1} s, {job?["pages"]} pages, {job?["stored"]} locations ({(double)locations * evses / pull.Elapsed.TotalSeconds:N0} EVSEs/s)");
         Console.WriteLine($"peak memory (VmHWM): eMSP host {emsp.PeakMiB():N0} MiB, CPO host {cpo.PeakMiB():N0} MiB");
 
+        // Deep pages: the next link carries a key cursor, so page 100 should cost what page 1 costs.
+        var pageTimes = new List<double>();
+        string? next = "/operator/locations?scope=own&limit=100";
+        while (next is not null)
+        {
+            var t = Stopwatch.StartNew();
+            var page = await cpo.SendAsync(HttpMethod.Get, next[next.IndexOf("/operator", StringComparison.Ordinal)..]);
+            pageTimes.Add(t.Elapsed.TotalMilliseconds);
+            next = page!["next"]?.GetValue<string>();
+        }
+        Console.WriteLine($"paging the CPO's {locations:N0} locations by 100: first page {pageTimes[0]:F0} ms (counts the total), second {pageTimes.ElementAtOrDefault(1):F0} ms, "
+            + $"median {pageTimes.Order().ElementAt(pageTimes.Count / 2):F0} ms, last (page {pageTimes.Count}) {pageTimes[^1]:F0} ms");
+
         var n = Math.Min(updates, locations);
         foreach (var (label, bulk) in new[] { ("one operator call per update", 1), ("bulk calls of 100 updates", 100) })
         {
