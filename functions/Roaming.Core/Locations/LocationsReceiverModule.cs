@@ -52,9 +52,9 @@ public sealed class LocationsReceiverModule(ILocationStore store) : IOcpiModule
     {
         var (party, id) = Target(ctx);
         var location = ctx.Body(LocationsJson.Default.Location);
-        SameIdentity(location.CountryCode, party.CountryCode, "country_code");
-        SameIdentity(location.PartyId, party.PartyId, "party_id");
-        SameIdentity(location.Id, id, "id");
+        ClientOwnedObjects.SameIdentity(location.CountryCode, party.CountryCode, "country_code");
+        ClientOwnedObjects.SameIdentity(location.PartyId, party.PartyId, "party_id");
+        ClientOwnedObjects.SameIdentity(location.Id, id, "id");
         var created = await store.PutAsync(DataScope.Received, location, ctx.Cancellation);
         return OcpiResult.Ok(created ? HttpStatusCode.Created : HttpStatusCode.OK);
     }
@@ -63,7 +63,7 @@ public sealed class LocationsReceiverModule(ILocationStore store) : IOcpiModule
     {
         var (party, id) = Target(ctx);
         var evse = ctx.Body(LocationsJson.Default.Evse);
-        SameIdentity(evse.Uid, ctx.Value("evse_uid"), "uid");
+        ClientOwnedObjects.SameIdentity(evse.Uid, ctx.Value("evse_uid"), "uid");
         var created = false;
         await store.UpdateEvseAsync(DataScope.Received, party, id, evse.Uid!, before => { created = before is null; return evse; }, evse.LastUpdated!.Value, ctx.Cancellation);
         return OcpiResult.Ok(created ? HttpStatusCode.Created : HttpStatusCode.OK);
@@ -73,7 +73,7 @@ public sealed class LocationsReceiverModule(ILocationStore store) : IOcpiModule
     {
         var (party, id) = Target(ctx);
         var connector = ctx.Body(LocationsJson.Default.Connector);
-        SameIdentity(connector.Id, ctx.Value("connector_id"), "id");
+        ClientOwnedObjects.SameIdentity(connector.Id, ctx.Value("connector_id"), "id");
         var created = false;
         await store.UpdateEvseAsync(DataScope.Received, party, id, ctx.Value("evse_uid"), before =>
         {
@@ -95,7 +95,7 @@ public sealed class LocationsReceiverModule(ILocationStore store) : IOcpiModule
         var lastUpdated = JsonMerge.RequireLastUpdated(patch);
         foreach (var key in new[] { "country_code", "party_id", "id" })
             if (patch.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.String)
-                SameIdentity(value.GetString(), key == "id" ? id : key == "party_id" ? party.PartyId : party.CountryCode, key);
+                ClientOwnedObjects.SameIdentity(value.GetString(), key == "id" ? id : key == "party_id" ? party.PartyId : party.CountryCode, key);
 
         // Everything the PATCH would produce is checked before anything is written, so a refused PATCH changes
         // nothing; the writes then merge again onto what is stored at that moment (ETag-guarded).
@@ -128,7 +128,7 @@ public sealed class LocationsReceiverModule(ILocationStore store) : IOcpiModule
         try
         {
             return before is null
-                ? OcpiJson.Read(System.Text.Encoding.UTF8.GetBytes(patch.GetRawText()), LocationsJson.Default.Evse)
+                ? OcpiJson.Read(patch, LocationsJson.Default.Evse, "EVSE")
                 : JsonMerge.Apply(before, patch, LocationsJson.Default.Evse);
         }
         catch (InvalidParametersException e) when (e.Errors.Count > 0)
@@ -143,7 +143,7 @@ public sealed class LocationsReceiverModule(ILocationStore store) : IOcpiModule
         var uid = ctx.Value("evse_uid");
         var patch = OcpiJson.ReadObject(ctx.Request.Body);
         var lastUpdated = JsonMerge.RequireLastUpdated(patch);
-        if (patch.TryGetProperty("uid", out var u) && u.ValueKind == JsonValueKind.String) SameIdentity(u.GetString(), uid, "uid");
+        if (patch.TryGetProperty("uid", out var u) && u.ValueKind == JsonValueKind.String) ClientOwnedObjects.SameIdentity(u.GetString(), uid, "uid");
         await store.UpdateEvseAsync(DataScope.Received, party, id, uid,
             before => JsonMerge.Apply(before ?? throw Unknown($"EVSE {uid}"), patch, LocationsJson.Default.Evse), lastUpdated, ctx.Cancellation);
         return OcpiResult.Ok();
@@ -156,7 +156,7 @@ public sealed class LocationsReceiverModule(ILocationStore store) : IOcpiModule
         var connectorId = ctx.Value("connector_id");
         var patch = OcpiJson.ReadObject(ctx.Request.Body);
         var lastUpdated = JsonMerge.RequireLastUpdated(patch);
-        if (patch.TryGetProperty("id", out var cid) && cid.ValueKind == JsonValueKind.String) SameIdentity(cid.GetString(), connectorId, "id");
+        if (patch.TryGetProperty("id", out var cid) && cid.ValueKind == JsonValueKind.String) ClientOwnedObjects.SameIdentity(cid.GetString(), connectorId, "id");
         await store.UpdateEvseAsync(DataScope.Received, party, id, uid, before =>
         {
             var evse = before ?? throw Unknown($"EVSE {uid}");
@@ -181,8 +181,6 @@ public sealed class LocationsReceiverModule(ILocationStore store) : IOcpiModule
 
     private static (PartyKey Party, string LocationId) Target(OcpiContext ctx) =>
         (ClientOwnedObjects.Owner(ctx, "location_id", "evse_uid", "connector_id"), ctx.Value("location_id"));
-
-    private static void SameIdentity(string? inBody, string inUrl, string field) => ClientOwnedObjects.SameIdentity(inBody, inUrl, field);
 
     private static bool SameId(string? a, string? b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
 

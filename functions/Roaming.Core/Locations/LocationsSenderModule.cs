@@ -64,8 +64,10 @@ public sealed class LocationsSenderModule(ILocationStore store) : IOcpiModule
         if (ctx.RouteValues.TryGetValue("evse_uid", out var uid)) v.CiString("evse_uid", uid, 36);
         if (ctx.RouteValues.TryGetValue("connector_id", out var cid)) v.CiString("connector_id", cid, 36);
         v.ThrowIfInvalid();
-        if (ctx.Routing.To is not null) return (ctx.OwnParty(Role.Cpo).Key, id);
-        foreach (var party in ctx.Options.Parties.Where(p => p.Role == Role.Cpo))
+        var cpos = ctx.Options.Parties.Where(p => p.Role == Role.Cpo).ToList();
+        // One CPO party (the usual case) or one addressed: no lookup needed, the read that follows answers 2003.
+        if (ctx.Routing.To is not null || cpos.Count == 1) return (ctx.OwnParty(Role.Cpo).Key, id);
+        foreach (var party in cpos)
             if (await store.GetHeaderAsync(DataScope.Own, party.Key, id, ctx.Cancellation) is not null) return (party.Key, id);
         throw Unknown($"location {id}");
     }

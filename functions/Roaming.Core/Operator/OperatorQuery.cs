@@ -31,7 +31,7 @@ public static class OperatorQuery
     /// <summary>The next page's URL with the same filters, or null on the last page.</summary>
     public static string? NextLink(OcpiContext ctx, PageRequest page, string path, int returned, int total, string? continuation, NameValueCollection q)
     {
-        if (returned == 0 || page.Offset + returned >= total) return null;
+        if (!page.HasNext(returned, total)) return null;
         var link = page.NextLink(ctx.Url(path), returned, continuation);
         var url = link[1..link.IndexOf('>')];
         foreach (var name in new[] { "scope", "country_code", "party_id", "status" })
@@ -56,10 +56,5 @@ public static class OperatorQuery
     }
 
     /// <summary>The body as an object to be completed before validation (the back office may leave last_updated out).</summary>
-    public static T Parse<T>(OcpiContext ctx, JsonTypeInfo<T> type)
-    {
-        var body = OcpiJson.ReadObject(ctx.Request.Body);
-        try { return body.Deserialize(type)!; }
-        catch (JsonException e) { throw new InvalidParametersException([OcpiJson.ToFieldError(e)]); }
-    }
+    public static T Parse<T>(OcpiContext ctx, JsonTypeInfo<T> type) => OcpiJson.Bind(OcpiJson.ReadObject(ctx.Request.Body), type);
 }

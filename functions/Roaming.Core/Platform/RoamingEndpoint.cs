@@ -36,8 +36,6 @@ public sealed class RoamingEndpoint
         foreach (var api in operatorApis) api.Map(_routes);
     }
 
-    public RouteTable Routes => _routes;
-
     public async Task<TransportResponse> HandleAsync(TransportRequest request, CancellationToken ct)
     {
         var requestId = Header(request, OcpiHeaders.RequestId) ?? Guid.NewGuid().ToString();

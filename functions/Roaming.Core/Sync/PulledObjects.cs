@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Roaming.Core.Partners;
@@ -22,7 +21,7 @@ public static class PulledObjects
         {
             try
             {
-                var item = OcpiJson.Read(Encoding.UTF8.GetBytes(element.GetRawText()), type, what);
+                var item = OcpiJson.Read(element, type, what);
                 // Spec: objects outside the partner's registered roles may be ignored; here they are counted as failed.
                 if (partner.Owns(owner(item))) valid.Add(item);
                 else errors.Add($"{what} {owner(item)}/{id(item)}: not a party of this connection");

@@ -19,17 +19,7 @@ public static class JsonMerge
             if (skipped.Contains(property.Name)) continue;
             node[property.Name] = JsonNode.Parse(property.Value.GetRawText());
         }
-        T merged;
-        try
-        {
-            merged = node.Deserialize(type)!;
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidParametersException([OcpiJson.ToFieldError(e)]);
-        }
-        if (merged is IOcpiValidatable v) OcpiValidator.ThrowIfInvalid(v);
-        return merged;
+        return OcpiJson.Read(JsonSerializer.SerializeToElement(node), type, "merged object");
     }
 
     /// <summary>PATCH bodies must carry last_updated (spec: "Any request to the PATCH method SHALL contain the last_updated field").</summary>

@@ -22,6 +22,29 @@ public static class OcpiJson
         {
             throw new InvalidParametersException([ToFieldError(e)]);
         }
+        return Validated(value, what);
+    }
+
+    /// <summary>An object already parsed (an element of a list, part of a PATCH), read and validated the same way.</summary>
+    public static T Read<T>(JsonElement element, JsonTypeInfo<T> typeInfo, string what) => Validated(Bind(element, typeInfo, what), what);
+
+    /// <summary>Reads without validating, for an object that is completed (e.g. last_updated filled in) before it is checked.</summary>
+    public static T Bind<T>(JsonElement element, JsonTypeInfo<T> typeInfo, string what = "request body")
+    {
+        T? value;
+        try
+        {
+            value = element.Deserialize(typeInfo);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidParametersException([ToFieldError(e)]);
+        }
+        return value ?? throw new InvalidParametersException([new FieldError("(body)", $"the {what} must be a JSON object, not null")]);
+    }
+
+    private static T Validated<T>(T? value, string what)
+    {
         if (value is null) throw new InvalidParametersException([new FieldError("(body)", $"the {what} must be a JSON object, not null")]);
         if (value is IOcpiValidatable validatable) OcpiValidator.ThrowIfInvalid(validatable);
         return value;

@@ -22,10 +22,6 @@ public sealed class OcpiResult
     public static OcpiResult Ok<T>(T data, JsonTypeInfo<T> typeInfo, HttpStatusCode http = HttpStatusCode.OK) =>
         new() { HttpStatus = http, _writeData = w => JsonSerializer.Serialize(w, data, typeInfo) };
 
-    /// <summary>Data already serialized as JSON (e.g. an object read from storage as stored), written as is.</summary>
-    public static OcpiResult OkRaw(ReadOnlyMemory<byte> json, HttpStatusCode http = HttpStatusCode.OK) =>
-        new() { HttpStatus = http, _writeData = w => w.WriteRawValue(json.Span, skipInputValidation: true) };
-
     /// <summary>Plain JSON, for the operator API.</summary>
     public static OcpiResult Json<T>(T data, JsonTypeInfo<T> typeInfo, HttpStatusCode http = HttpStatusCode.OK) =>
         new() { HttpStatus = http, Plain = true, _writeData = w => JsonSerializer.Serialize(w, data, typeInfo) };

@@ -43,9 +43,12 @@ public sealed record PageRequest(int Offset, int Limit, DateTimeOffset? DateFrom
     {
         result.WithHeader(OcpiHeaders.TotalCount, totalCount.ToString(CultureInfo.InvariantCulture));
         result.WithHeader(OcpiHeaders.Limit, Limit.ToString(CultureInfo.InvariantCulture));
-        if (returned > 0 && Offset + returned < totalCount) result.WithHeader(OcpiHeaders.Link, NextLink(absolutePath, returned, continuation));
+        if (HasNext(returned, totalCount)) result.WithHeader(OcpiHeaders.Link, NextLink(absolutePath, returned, continuation));
         return result;
     }
+
+    /// <summary>Whether objects remain after a page that returned <paramref name="returned"/> of <paramref name="totalCount"/>.</summary>
+    public bool HasNext(int returned, int totalCount) => returned > 0 && Offset + returned < totalCount;
 
     private static int ParseInt(string? text, string field, int fallback)
     {
