@@ -25,7 +25,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IWorkQueue>(sp => sp.GetRequiredService<StorageQueues>());
         services.AddSingleton<IPartnerStore, TablePartnerStore>();
         services.AddSingleton<ILocationStore, TableLocationStore>();
-        services.AddSingleton<ITariffStore, TableTariffStore>();
+        services.AddSingleton<TableOutbox>();
+        services.AddSingleton<OutboxSweeper>();
+        services.AddSingleton<IPartyObjectStores, TablePartyObjectStores>();
         services.AddSingleton<ISyncJobStore, TableSyncJobStore>();
         services.AddHostedService<StorageInitializer>();
         return services;
@@ -33,15 +35,16 @@ public static class ServiceCollectionExtensions
 
     /// <summary>The polling queue processors, for hosts that are not Azure Functions (the Functions app uses queue triggers).</summary>
     public static IServiceCollection AddQueueProcessorService(this IServiceCollection services) =>
-        services.AddHostedService<QueueProcessorService>();
+        services.AddHostedService<QueueProcessorService>().AddHostedService<OutboxSweepService>();
 }
 
 /// <summary>Creates the tables and queues before the host serves its first request.</summary>
-internal sealed class StorageInitializer(StorageTables tables, StorageQueues queues, IEnumerable<IQueueProcessor> processors) : IHostedService
+internal sealed class StorageInitializer(StorageTables tables, StorageQueues queues, IEnumerable<IQueueProcessor> processors,
+    IEnumerable<IPartyObjectStore> objectStores) : IHostedService
 {
     public async Task StartAsync(CancellationToken ct)
     {
-        await tables.CreateAllAsync(StorageTables.All, ct);
+        await tables.CreateAllAsync(StorageTables.All.Concat(objectStores.Select(s => s.Collection)).Distinct(), ct);
         await queues.CreateAllAsync(processors.Select(p => p.QueueName).Distinct(), ct);
     }
 

@@ -16,8 +16,8 @@ public sealed class QueueFunctions(IEnumerable<IQueueProcessor> processors)
     private readonly Dictionary<string, IQueueProcessor> _processors = processors.ToDictionary(p => p.QueueName);
 
     [Function("push")]
-    public Task Push([QueueTrigger(PushOutbox.QueueName, Connection = "Storage")] QueueMessage message, CancellationToken ct) =>
-        RunAsync(PushOutbox.QueueName, message, ct);
+    public Task Push([QueueTrigger(PushQueue.QueueName, Connection = "Storage")] QueueMessage message, CancellationToken ct) =>
+        RunAsync(PushQueue.QueueName, message, ct);
 
     [Function("sync")]
     public Task Sync([QueueTrigger(SyncService.QueueName, Connection = "Storage")] QueueMessage message, CancellationToken ct) =>

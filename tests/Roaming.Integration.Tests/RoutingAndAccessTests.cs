@@ -13,12 +13,15 @@ namespace Roaming.Integration.Tests;
 /// </summary>
 public class RoutingAndAccessTests
 {
+    /// <summary>A functional module with one sender route, declared as every module is.</summary>
     internal sealed class PingModule : IOcpiModule
     {
-        public IEnumerable<ModuleEndpoint> Endpoints => [new("ping", InterfaceRole.Sender, Role.Cpo, OcpiPaths.ForRole(Role.Cpo, "ping"))];
-
-        public void Map(RouteTable routes) => routes.Map("GET", OcpiPaths.ForRole(Role.Cpo, "ping"), RouteAccess.Registered,
-            ctx => Task.FromResult(OcpiResult.Status(OcpiStatus.Success, "pong " + ctx.OwnParty(Role.Cpo).Key)), functional: true);
+        public ModuleDeclaration Declaration => new("ping")
+        {
+            Interfaces = [InterfaceDeclaration.Of<object>(InterfaceRole.Sender, Role.Cpo, (routes, _) =>
+                routes.Get("", ctx => Task.FromResult(OcpiResult.Status(OcpiStatus.Success, "pong " + ctx.OwnParty().Key))))],
+            Versions = [new ModuleVersion<object>("ping", "2.2.1", new object())],
+        };
     }
 
     [Fact]

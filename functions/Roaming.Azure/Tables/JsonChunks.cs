@@ -44,19 +44,20 @@ internal static class JsonChunks
 
 /// <summary>
 /// Table keys from OCPI identifiers. CiString ids compare case-insensitively, so keys are upper-case; the
-/// characters Table Storage forbids in keys ('/', '\', '#', '?', controls) and our separator '|' are
-/// percent-escaped, so any identifier a partner sends is a valid, unique key.
+/// characters Table Storage forbids in keys ('/', '\', '#', '?', controls), our separator '|' and '~' (which
+/// starts the system rows, e.g. the outbox, so they sort after every object) are percent-escaped, so any
+/// identifier a partner sends is a valid, unique key.
 /// </summary>
 internal static class TableKey
 {
     public static string Encode(string id)
     {
         var upper = id.ToUpperInvariant();
-        if (!upper.AsSpan().ContainsAny("/\\#?|%") && !upper.Any(char.IsControl)) return upper;
+        if (!upper.AsSpan().ContainsAny("/\\#?|%~") && !upper.Any(char.IsControl)) return upper;
         var sb = new System.Text.StringBuilder(upper.Length + 8);
         foreach (var c in upper)
         {
-            if (c is '/' or '\\' or '#' or '?' or '|' or '%' || char.IsControl(c)) sb.Append('%').Append(((int)c).ToString("X2"));
+            if (c is '/' or '\\' or '#' or '?' or '|' or '%' or '~' || char.IsControl(c)) sb.Append('%').Append(((int)c).ToString("X2"));
             else sb.Append(c);
         }
         return sb.ToString();

@@ -22,10 +22,10 @@ public sealed class StorageTables(StorageConnection connection, IOptions<Roaming
     public TableClient Get(string name) => _service.GetTableClient(_prefix + name);
 
     public const string Locations = "locations";
-    public const string Tariffs = "tariffs";
     public const string SyncJobs = "syncjobs";
 
-    public static readonly string[] All = ["partners", "credentialtokens", Locations, Tariffs, SyncJobs];
+    /// <summary>The tables of the platform itself; each flat object module adds its own (its PartyObjectKind's collection).</summary>
+    public static readonly string[] All = ["partners", "credentialtokens", Locations, SyncJobs];
 
     public async Task CreateAllAsync(IEnumerable<string> names, CancellationToken ct)
     {

@@ -2,6 +2,7 @@ using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
 using Roaming.Core.Locations;
+using Roaming.Core.Push;
 using Roaming.Core.Storage;
 using Roaming.Core.Transport;
 using Roaming.Core.Types;
@@ -13,10 +14,11 @@ namespace Roaming.Azure.Tables;
 /// Row "A" is the header (the location without EVSEs, its last_updated, a count of EVSEs per status); rows
 /// "E|{generation}|{UID}" are its EVSEs with their connectors. A whole-location PUT writes a new generation
 /// and switches the header to it last, so readers never see half a replacement, however many EVSEs there are;
-/// an EVSE change is one transaction over the EVSE row and the header (same partition), ETag-guarded.
+/// an EVSE change is one transaction over the EVSE row and the header (same partition), ETag-guarded. A change that
+/// causes a push carries its outbox row in the transaction that commits it (see <see cref="TableOutbox"/>).
 /// Listing walks partitions in key order; the next page's cursor is the partition key it starts at.
 /// </summary>
-public sealed class TableLocationStore(StorageTables tables, TimeProvider clock) : ILocationStore
+public sealed class TableLocationStore(StorageTables tables, TableOutbox outbox, TimeProvider clock) : ILocationStore
 {
     private const string HeaderRow = "A";
     private const int MaxAttempts = 10;
@@ -47,7 +49,7 @@ public sealed class TableLocationStore(StorageTables tables, TimeProvider clock)
         return row.HasValue ? JsonChunks.Read(row.Value!, LocationsJson.Default.Evse) : null;
     }
 
-    public async Task<bool> PutAsync(DataScope scope, Location location, CancellationToken ct)
+    public async Task<bool> PutAsync(DataScope scope, Location location, PushChange? push, CancellationToken ct)
     {
         var pk = Partition(scope, location.Party, location.Id!);
         for (var attempt = 1; ; attempt++)
@@ -60,32 +62,38 @@ public sealed class TableLocationStore(StorageTables tables, TimeProvider clock)
 
             var evseRows = evses.Select((evse, i) => EvseEntity(pk, generation, i, evse)).ToList();
             var actions = evseRows.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r)).ToList();
+            var pushRow = push is null ? null : outbox.Row(pk, push);
             try
             {
-                // Up to 99 EVSEs: one transaction. More: the new generation's rows first (invisible until the
-                // header points at them), then the header, guarded by the ETag it was read with.
-                if (actions.Count < 100)
+                // Up to 98 EVSEs: one transaction (with the header and the push row). More: the new generation's rows
+                // first (invisible until the header points at them), then the header and the push row, guarded by
+                // the ETag the header was read with.
+                if (actions.Count < 99)
                 {
                     actions.Add(HeaderAction(header, old));
+                    if (pushRow is not null) actions.Add(new TableTransactionAction(TableTransactionActionType.Add, pushRow));
                     await Table.SubmitTransactionAsync(actions, ct);
                 }
                 else
                 {
                     foreach (var chunk in actions.Chunk(100)) await Table.SubmitTransactionAsync(chunk, ct);
-                    await SubmitAsync(HeaderAction(header, old), ct);
+                    List<TableTransactionAction> last = [HeaderAction(header, old)];
+                    if (pushRow is not null) last.Add(new TableTransactionAction(TableTransactionActionType.Add, pushRow));
+                    await Table.SubmitTransactionAsync(last, ct);
                 }
             }
             catch (RequestFailedException e) when (IsConflict(e) && attempt < MaxAttempts)
             {
                 continue;
             }
+            if (pushRow is not null) await outbox.RelayAsync(Table, [pushRow], ct);
             if (old is not null) await DeleteOtherGenerationsAsync(pk, generation, ct);
             return old is null;
         }
     }
 
     public async Task<Evse> UpdateEvseAsync(DataScope scope, PartyKey party, string locationId, string evseUid, Func<Evse?, Evse> change,
-        DateTimeOffset locationLastUpdated, CancellationToken ct)
+        DateTimeOffset locationLastUpdated, PushChange? push, CancellationToken ct)
     {
         var pk = Partition(scope, party, locationId);
         for (var attempt = 1; ; attempt++)
@@ -112,16 +120,19 @@ public sealed class TableLocationStore(StorageTables tables, TimeProvider clock)
             header["LastUpdated"] = locationLastUpdated;
             header["Stored"] = clock.GetUtcNow();
 
-            TableTransactionAction[] actions =
+            List<TableTransactionAction> actions =
             [
                 existing.HasValue
                     ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, row, existing.Value!.ETag)
                     : new TableTransactionAction(TableTransactionActionType.Add, row),
                 new TableTransactionAction(TableTransactionActionType.UpdateReplace, header, header.ETag),
             ];
+            var pushRow = push is null ? null : outbox.Row(pk, push);
+            if (pushRow is not null) actions.Add(new TableTransactionAction(TableTransactionActionType.Add, pushRow));
             try
             {
                 await Table.SubmitTransactionAsync(actions, ct);
+                if (pushRow is not null) await outbox.RelayAsync(Table, [pushRow], ct);
                 return after;
             }
             catch (RequestFailedException e) when (IsConflict(e) && attempt < MaxAttempts)
@@ -131,7 +142,7 @@ public sealed class TableLocationStore(StorageTables tables, TimeProvider clock)
         }
     }
 
-    public async Task<Location> UpdateHeaderAsync(DataScope scope, PartyKey party, string locationId, Func<Location, Location> change, CancellationToken ct)
+    public async Task<Location> UpdateHeaderAsync(DataScope scope, PartyKey party, string locationId, Func<Location, Location> change, PushChange? push, CancellationToken ct)
     {
         var pk = Partition(scope, party, locationId);
         for (var attempt = 1; ; attempt++)
@@ -141,9 +152,16 @@ public sealed class TableLocationStore(StorageTables tables, TimeProvider clock)
             JsonChunks.Write(header, location, LocationsJson.Default.Location);
             header["LastUpdated"] = location.LastUpdated;
             header["Stored"] = clock.GetUtcNow();
+            var pushRow = push is null ? null : outbox.Row(pk, push);
             try
             {
-                await Table.UpdateEntityAsync(header, header.ETag, TableUpdateMode.Replace, ct);
+                if (pushRow is null) await Table.UpdateEntityAsync(header, header.ETag, TableUpdateMode.Replace, ct);
+                else
+                {
+                    await Table.SubmitTransactionAsync([new TableTransactionAction(TableTransactionActionType.UpdateReplace, header, header.ETag),
+                        new TableTransactionAction(TableTransactionActionType.Add, pushRow)], ct);
+                    await outbox.RelayAsync(Table, [pushRow], ct);
+                }
                 return location;
             }
             catch (RequestFailedException e) when (IsConflict(e) && attempt < MaxAttempts)
@@ -284,16 +302,12 @@ public sealed class TableLocationStore(StorageTables tables, TimeProvider clock)
             ? new TableTransactionAction(TableTransactionActionType.Add, header)
             : new TableTransactionAction(TableTransactionActionType.UpdateReplace, header, old.ETag);
 
-    private async Task SubmitAsync(TableTransactionAction action, CancellationToken ct)
-    {
-        if (action.ActionType == TableTransactionActionType.Add) await Table.AddEntityAsync(action.Entity, ct);
-        else await Table.UpdateEntityAsync(action.Entity, action.ETag, TableUpdateMode.Replace, ct);
-    }
-
     private async Task DeleteOtherGenerationsAsync(string pk, int generation, CancellationToken ct)
     {
         var keep = $"E|{generation.ToString("D6", CultureInfo.InvariantCulture)}|";
-        await DeletePartitionAsync(pk, row => row.RowKey != HeaderRow && !row.RowKey.StartsWith(keep, StringComparison.Ordinal), ct);
+        // Outbox rows ('~...') belong to a relay still under way; they are not an old generation.
+        await DeletePartitionAsync(pk, row => row.RowKey != HeaderRow && !row.RowKey.StartsWith(keep, StringComparison.Ordinal)
+            && !row.RowKey.StartsWith(TableOutbox.SystemRows, StringComparison.Ordinal), ct);
     }
 
     private async Task DeletePartitionAsync(string pk, Func<TableEntity, bool> which, CancellationToken ct)

@@ -58,4 +58,5 @@ public sealed record CredentialsRole : IOcpiValidatable
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = [typeof(OcpiDateTimeConverter)])]
 [JsonSerializable(typeof(Credentials))]
 [JsonSerializable(typeof(List<CredentialsRole>))]
+[JsonSerializable(typeof(System.Text.Json.JsonElement))]
 public sealed partial class CredentialsJson : JsonSerializerContext;

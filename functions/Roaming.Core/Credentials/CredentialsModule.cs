@@ -8,20 +8,33 @@ using Roaming.Core.Versions;
 namespace Roaming.Core.Credentials;
 
 /// <summary>
-/// The credentials module as server (a partner registers with us): GET ours, POST to register with a
-/// Token A, PUT to rotate/update, DELETE to unregister, with 405 for a call in the wrong state.
+/// Credentials &amp; registration (credentials chapter): the configuration module every connection starts with.
 /// </summary>
-public sealed class CredentialsModule(PartnerRegistry registry, PartnerDiscovery discovery, IEnumerable<Sync.IRegistrationListener> listeners,
-    ILogger<CredentialsModule> logger) : IOcpiModule
+public sealed class CredentialsModule : IOcpiModule
 {
-    public IEnumerable<ModuleEndpoint> Endpoints => [new(ModuleIds.Credentials, InterfaceRole.Sender, null, OcpiPaths.Credentials)];
-
-    public void Map(RouteTable routes)
+    public ModuleDeclaration Declaration => new(ModuleIds.Credentials)
     {
-        routes.Map("GET", OcpiPaths.Credentials, RouteAccess.Handshake, Get);
-        routes.Map("POST", OcpiPaths.Credentials, RouteAccess.Handshake, Post);
-        routes.Map("PUT", OcpiPaths.Credentials, RouteAccess.Handshake, Put);
-        routes.Map("DELETE", OcpiPaths.Credentials, RouteAccess.Handshake, Delete);
+        Configuration = true,
+        // One credentials endpoint for the platform, listed as SENDER (the spec: the role has no function here).
+        Interfaces = [InterfaceDeclaration.Of<CredentialsEndpoint, IWire<Credentials>>(InterfaceRole.Sender, null, (endpoint, routes, wire) => endpoint.Map(routes, wire))],
+        Versions = [V221.CredentialsV221.Version],
+    };
+}
+
+/// <summary>
+/// The credentials endpoint as server (a partner registers with us): GET ours, POST to register with a Token A, PUT
+/// to rotate/update, DELETE to unregister, with 405 for a call in the wrong state. The version of the route the
+/// partner registers on is the version of the connection.
+/// </summary>
+public sealed class CredentialsEndpoint(PartnerRegistry registry, PartnerDiscovery discovery, IEnumerable<Sync.IRegistrationListener> listeners,
+    ILogger<CredentialsEndpoint> logger)
+{
+    public void Map(InterfaceRoutes routes, IWire<Credentials> wire)
+    {
+        routes.Get("", ctx => Task.FromResult(Answer(wire, Ours(ctx, ctx.PresentedToken!))));
+        routes.Post("", ctx => Post(ctx, wire));
+        routes.Put("", ctx => Put(ctx, wire));
+        routes.Delete("", Delete);
     }
 
     /// <summary>Our credentials as the platform presents them; the token is the one the caller used to reach us.</summary>
@@ -32,23 +45,22 @@ public sealed class CredentialsModule(PartnerRegistry registry, PartnerDiscovery
         Roles = ctx.Options.Parties.Select(p => p.ToCredentialsRole()).ToList(),
     };
 
-    private static Task<OcpiResult> Get(OcpiContext ctx) =>
-        Task.FromResult(OcpiResult.Ok(Ours(ctx, ctx.PresentedToken!), CredentialsJson.Default.Credentials));
+    private static OcpiResult Answer(IWire<Credentials> wire, Credentials credentials) => OcpiResult.Ok(w => wire.Write(w, credentials));
 
-    private async Task<OcpiResult> Post(OcpiContext ctx)
+    private async Task<OcpiResult> Post(OcpiContext ctx, IWire<Credentials> wire)
     {
         var partner = ctx.Partner;
         if (partner.State != PartnerState.Invited)
             throw new MethodNotAllowedException("This connection is already registered; use PUT to update it or DELETE to unregister.");
-        return await ExchangeAsync(ctx, partner, "registered");
+        return await ExchangeAsync(ctx, wire, partner, "registered");
     }
 
-    private async Task<OcpiResult> Put(OcpiContext ctx)
+    private async Task<OcpiResult> Put(OcpiContext ctx, IWire<Credentials> wire)
     {
         var partner = ctx.Partner;
         if (partner.State != PartnerState.Registered)
             throw new MethodNotAllowedException("This connection is not registered yet; use POST with the Token A to register.");
-        return await ExchangeAsync(ctx, partner, "updated its credentials");
+        return await ExchangeAsync(ctx, wire, partner, "updated its credentials");
     }
 
     private async Task<OcpiResult> Delete(OcpiContext ctx)
@@ -64,12 +76,12 @@ public sealed class CredentialsModule(PartnerRegistry registry, PartnerDiscovery
     /// POST and PUT alike: read the partner's credentials, fetch its endpoints with its new token, then swap in
     /// a new token for it. Nothing is stored until the partner's API has answered.
     /// </summary>
-    private async Task<OcpiResult> ExchangeAsync(OcpiContext ctx, Partner partner, string what)
+    private async Task<OcpiResult> ExchangeAsync(OcpiContext ctx, IWire<Credentials> wire, Partner partner, string what)
     {
-        var theirs = ctx.Body(CredentialsJson.Default.Credentials);
+        var theirs = wire.Read(ctx.Request.Body);
         var firstRegistration = partner.State == PartnerState.Invited;
         await CheckRolesAreFreeAsync(partner, theirs, ctx.Cancellation);
-        var discovered = await discovery.DiscoverAsync(theirs.Url!, theirs.Token!, ctx.Cancellation);
+        var discovered = await discovery.DiscoverAsync(theirs.Url!, theirs.Token!, ctx.Version, ctx.Cancellation);
 
         var tokenC = CredentialsToken.New();
         try
@@ -79,7 +91,7 @@ public sealed class CredentialsModule(PartnerRegistry registry, PartnerDiscovery
                 p.State = PartnerState.Registered;
                 p.Roles = theirs.Roles!;
                 p.VersionsUrl = discovered.VersionsUrl;
-                p.Version = OcpiPaths.Version;
+                p.Version = discovered.Version;
                 p.Endpoints = discovered.Endpoints;
                 p.OutboundTokenProtected = registry.Protect(theirs.Token!);
                 p.OutboundTokenBase64 = discovered.TokenBase64;
@@ -94,7 +106,7 @@ public sealed class CredentialsModule(PartnerRegistry registry, PartnerDiscovery
             string.Join(", ", partner.Roles.Select(r => $"{r.Role} {r.Key}")));
         if (firstRegistration)
             foreach (var listener in listeners) await listener.OnRegisteredAsync(partner, ctx.Cancellation);
-        return OcpiResult.Ok(Ours(ctx, tokenC), CredentialsJson.Default.Credentials);
+        return Answer(wire, Ours(ctx, tokenC));
     }
 
     /// <summary>A party (country, party id, role) belongs to one connection only; another connection claiming it is refused.</summary>

@@ -5,8 +5,8 @@ using Roaming.Core.Versions;
 
 namespace Roaming.Core.Credentials;
 
-/// <summary>What a partner offers in OCPI 2.2.1, learnt from its versions and version details endpoints.</summary>
-public sealed record DiscoveredPartner(string VersionsUrl, List<Endpoint> Endpoints, bool TokenBase64)
+/// <summary>What a partner offers in the version agreed with it, learnt from its versions and version details endpoints.</summary>
+public sealed record DiscoveredPartner(string VersionsUrl, string Version, List<Endpoint> Endpoints, bool TokenBase64)
 {
     public Endpoint Credentials => Endpoints.First(e => e.Identifier == ModuleIds.Credentials);
 }
@@ -16,18 +16,26 @@ public sealed class RegistrationException(int statusCode, string message)
     : OcpiException(statusCode, HttpStatusCode.OK, message);
 
 /// <summary>
-/// Fetches a partner's versions and 2.2.1 details. A partner that answers 401 to a Base64-encoded token is
-/// tried once more with the token in clear (2.1.1/2.2 habit, which the spec says to allow for), and the
-/// encoding that worked is remembered for every later call.
+/// Fetches a partner's versions, agrees on one (the version the partner registers on with us, or the newest both
+/// serve when we register with it) and reads that version's details. A partner that answers 401 to a
+/// Base64-encoded token is tried once more with the token in clear (2.1.1/2.2 habit, which the spec says to
+/// allow for), and the encoding that worked is remembered for every later call.
 /// </summary>
-public sealed class PartnerDiscovery(OcpiClient client)
+public sealed class PartnerDiscovery(OcpiClient client, ModuleCatalog catalog)
 {
-    public async Task<DiscoveredPartner> DiscoverAsync(string versionsUrl, string token, CancellationToken ct)
+    /// <param name="required">the version the connection must use (the version of the credentials route the partner called), or null to negotiate</param>
+    public async Task<DiscoveredPartner> DiscoverAsync(string versionsUrl, string token, string? required, CancellationToken ct)
     {
         var (versions, base64) = await GetVersionsAsync(versionsUrl, token, ct);
-        var ours = versions.FirstOrDefault(v => v.Version == OcpiPaths.Version)
-            ?? throw new RegistrationException(OcpiStatus.UnsupportedVersion,
-                $"The partner's versions endpoint lists no version {OcpiPaths.Version} (it lists: {string.Join(", ", versions.Select(v => v.Version))}).");
+        var listed = string.Join(", ", versions.Select(v => v.Version));
+        var agreed = required is not null
+            ? versions.Any(v => v.Version == required) ? required : null
+            : catalog.Negotiate(versions.Select(v => v.Version));
+        if (agreed is null)
+            throw new RegistrationException(OcpiStatus.UnsupportedVersion, required is not null
+                ? $"The partner's versions endpoint lists no version {required} (it lists: {listed})."
+                : $"The partner serves no version this endpoint serves ({string.Join(", ", catalog.Versions)}); it lists: {listed}.");
+        var ours = versions.First(v => v.Version == agreed);
 
         VersionDetails details;
         try
@@ -38,12 +46,12 @@ public sealed class PartnerDiscovery(OcpiClient client)
         {
             throw new RegistrationException(OcpiStatus.UnableToUseClientApi, "Could not read the partner's version details: " + e.Message);
         }
-        if (details.Version != OcpiPaths.Version)
-            throw new RegistrationException(OcpiStatus.UnsupportedVersion, $"The partner's {OcpiPaths.Version} details describe version {details.Version}.");
+        if (details.Version != agreed)
+            throw new RegistrationException(OcpiStatus.UnsupportedVersion, $"The partner's {agreed} details describe version {details.Version}.");
         var endpoints = details.Endpoints!;
         if (!endpoints.Any(e => e.Identifier == ModuleIds.Credentials))
             throw new RegistrationException(OcpiStatus.NoMatchingEndpoints, "The partner's version details list no credentials endpoint.");
-        return new DiscoveredPartner(versionsUrl, endpoints, base64);
+        return new DiscoveredPartner(versionsUrl, agreed, endpoints, base64);
     }
 
     private async Task<(List<VersionInfo>, bool Base64)> GetVersionsAsync(string versionsUrl, string token, CancellationToken ct)

@@ -8,20 +8,20 @@ namespace Roaming.Core.Credentials;
 /// The credentials module as client: we register with a partner that gave us its versions URL and a Token A,
 /// rotate our token with a PUT, and unregister with a DELETE.
 /// </summary>
-public sealed class RegistrationService(PartnerRegistry registry, PartnerDiscovery discovery, OcpiClient client, IEnumerable<Sync.IRegistrationListener> listeners,
-    ILogger<RegistrationService> logger)
+public sealed class RegistrationService(PartnerRegistry registry, PartnerDiscovery discovery, OcpiClient client, Platform.ModuleCatalog catalog,
+    IEnumerable<Sync.IRegistrationListener> listeners, ILogger<RegistrationService> logger)
 {
     /// <param name="ours">Our credentials as we present them (the token field is replaced).</param>
     public async Task<Partner> RegisterAsync(string? name, string versionsUrl, string tokenA, Credentials ours, CancellationToken ct)
     {
-        var discovered = await discovery.DiscoverAsync(versionsUrl, tokenA, ct);
+        var discovered = await discovery.DiscoverAsync(versionsUrl, tokenA, null, ct);
         var tokenB = CredentialsToken.New();
         var partner = await registry.BeginOutboundRegistrationAsync(name, versionsUrl, tokenB, ct);
         Credentials theirs;
         try
         {
             theirs = await SendCredentialsAsync(HttpMethod.Post, discovered, new PartnerToken(tokenA, discovered.TokenBase64), ours with { Token = tokenB }, ct);
-            if (theirs.Url != versionsUrl) discovered = await discovery.DiscoverAsync(theirs.Url!, theirs.Token!, ct);
+            if (theirs.Url != versionsUrl) discovered = await discovery.DiscoverAsync(theirs.Url!, theirs.Token!, discovered.Version, ct);
         }
         catch
         {
@@ -40,7 +40,7 @@ public sealed class RegistrationService(PartnerRegistry registry, PartnerDiscove
     {
         if (partner.State != PartnerState.Registered) throw new InvalidOperationException($"Partner {partner.Id} is not registered.");
         var current = registry.OutboundToken(partner);
-        var discovered = await discovery.DiscoverAsync(partner.VersionsUrl!, current.Token, ct);
+        var discovered = await discovery.DiscoverAsync(partner.VersionsUrl!, current.Token, partner.Version, ct);
         var newToken = CredentialsToken.New();
         await registry.AddPendingTokenAsync(partner, newToken, ct);
         Credentials theirs;
@@ -84,7 +84,7 @@ public sealed class RegistrationService(PartnerRegistry registry, PartnerDiscove
         p.State = PartnerState.Registered;
         p.Roles = theirs.Roles!;
         p.VersionsUrl = discovered.VersionsUrl;
-        p.Version = Platform.OcpiPaths.Version;
+        p.Version = discovered.Version;
         p.Endpoints = discovered.Endpoints;
         p.OutboundTokenProtected = registry.Protect(theirs.Token!);
         p.OutboundTokenBase64 = discovered.TokenBase64;
@@ -92,11 +92,14 @@ public sealed class RegistrationService(PartnerRegistry registry, PartnerDiscove
 
     private async Task<Credentials> SendCredentialsAsync(HttpMethod method, DiscoveredPartner partner, PartnerToken token, Credentials body, CancellationToken ct)
     {
+        var wire = catalog.Wire<Platform.IWire<Credentials>>(Versions.ModuleIds.Credentials, partner.Version)!;
         try
         {
-            var response = await client.SendAsync(method, partner.Credentials.Url!, token, CredentialsJson.Default.Credentials,
-                w => System.Text.Json.JsonSerializer.Serialize(w, body, CredentialsJson.Default.Credentials), ct: ct);
-            return response.Data ?? throw new PartnerCallException($"{method} credentials answered without credentials.");
+            var response = await client.SendAsync<System.Text.Json.JsonElement>(method, partner.Credentials.Url!, token, CredentialsJson.Default.JsonElement,
+                w => wire.Write(w, body), ct: ct);
+            if (response.Data.ValueKind != System.Text.Json.JsonValueKind.Object) throw new PartnerCallException($"{method} credentials answered without credentials.");
+            try { return wire.Read(response.Data, "credentials"); }
+            catch (InvalidParametersException e) { throw new PartnerCallException($"{method} credentials answered invalid credentials: {e.Message}"); }
         }
         catch (PartnerCallException e)
         {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Web;
 using Roaming.Core.Operator;
+using Roaming.Core.Platform;
 using Roaming.Core.Push;
 using Roaming.Core.Storage;
 using Roaming.Core.Transport;
@@ -16,7 +17,7 @@ namespace Roaming.Core.Locations;
 /// changes (validated as OCPI objects, stored, then pushed to partners through the queue; the call never waits
 /// for a partner), and reads what partner CPOs sent (scope=received), filtered and paged.
 /// </summary>
-public sealed class LocationsOperatorApi(ILocationStore store, PushOutbox outbox, TimeProvider clock) : IOperatorApi
+public sealed class LocationsOperatorApi(ILocationStore store, TimeProvider clock) : IRouteGroup
 {
     private const string Base = "/operator/locations";
 
@@ -44,7 +45,7 @@ public sealed class LocationsOperatorApi(ILocationStore store, PushOutbox outbox
             catch (JsonException) { throw new InvalidParametersException([new FieldError("status", $"'{s}' is not an EVSE status")]); }
         }
         var result = await store.ListAsync(scope, new LocationQuery(party, page.DateFrom, page.DateTo, status, page.Offset, page.Limit, page.Continuation), ctx.Cancellation);
-        var next = OperatorQuery.NextLink(ctx, page, Base, result.Items.Count, result.TotalCount, result.Continuation, q);
+        var next = OperatorQuery.NextLink(ctx, page, Base, result.Items.Count, result.Continuation, q);
         return OcpiResult.Json(new LocationList(result.TotalCount, result.Items.ToList(), next), OperatorLocationsJson.Default.LocationList);
     }
 
@@ -62,8 +63,7 @@ public sealed class LocationsOperatorApi(ILocationStore store, PushOutbox outbox
         var now = Now();
         var location = Stamp(OperatorQuery.Parse(ctx, LocationsJson.Default.Location), now) with { CountryCode = party.CountryCode, PartyId = party.PartyId, Id = id };
         OcpiValidator.ThrowIfInvalid(location);
-        var created = await store.PutAsync(DataScope.Own, location, ctx.Cancellation);
-        await outbox.EnqueueAsync(new PushChange(ModuleIds.Locations, PushKind.Put, party.CountryCode, party.PartyId, id));
+        var created = await store.PutAsync(DataScope.Own, location, Change(PushKind.Put, party, id), ctx.Cancellation);
         return OcpiResult.Json(location, LocationsJson.Default.Location, created ? HttpStatusCode.Created : HttpStatusCode.OK);
     }
 
@@ -75,8 +75,8 @@ public sealed class LocationsOperatorApi(ILocationStore store, PushOutbox outbox
             if (patch.TryGetProperty(forbidden, out _)) throw new InvalidParametersException([new FieldError(forbidden, "cannot be changed with a location PATCH")]);
         var now = Now();
         var updated = await store.UpdateHeaderAsync(DataScope.Own, party, id,
-            current => JsonMerge.Apply(current, patch, LocationsJson.Default.Location) with { LastUpdated = now }, ctx.Cancellation);
-        await outbox.EnqueueAsync(new PushChange(ModuleIds.Locations, PushKind.Patch, party.CountryCode, party.PartyId, id, Fields: Names(patch)));
+            current => JsonMerge.Apply(current, patch, LocationsJson.Default.Location) with { LastUpdated = now },
+            Change(PushKind.Patch, party, id, fields: Names(patch)), ctx.Cancellation);
         return OcpiResult.Json(updated, LocationsJson.Default.Location);
     }
 
@@ -88,8 +88,7 @@ public sealed class LocationsOperatorApi(ILocationStore store, PushOutbox outbox
         var evse = Stamp(OperatorQuery.Parse(ctx, LocationsJson.Default.Evse), now) with { Uid = uid };
         OcpiValidator.ThrowIfInvalid(evse);
         var created = false;
-        await store.UpdateEvseAsync(DataScope.Own, party, id, uid, before => { created = before is null; return evse; }, now, ctx.Cancellation);
-        await outbox.EnqueueAsync(new PushChange(ModuleIds.Locations, PushKind.Put, party.CountryCode, party.PartyId, id, uid));
+        await store.UpdateEvseAsync(DataScope.Own, party, id, uid, before => { created = before is null; return evse; }, now, Change(PushKind.Put, party, id, uid), ctx.Cancellation);
         return OcpiResult.Json(evse, LocationsJson.Default.Evse, created ? HttpStatusCode.Created : HttpStatusCode.OK);
     }
 
@@ -102,8 +101,7 @@ public sealed class LocationsOperatorApi(ILocationStore store, PushOutbox outbox
         var now = Now();
         var evse = await store.UpdateEvseAsync(DataScope.Own, party, id, uid,
             before => JsonMerge.Apply(before ?? throw new NotFoundException($"Unknown EVSE {uid}.", OcpiStatus.UnknownLocation), patch, LocationsJson.Default.Evse) with { LastUpdated = now },
-            now, ctx.Cancellation);
-        await outbox.EnqueueAsync(new PushChange(ModuleIds.Locations, PushKind.Patch, party.CountryCode, party.PartyId, id, uid, Fields: Names(patch)));
+            now, Change(PushKind.Patch, party, id, uid, Names(patch)), ctx.Cancellation);
         return OcpiResult.Json(evse, LocationsJson.Default.Evse);
     }
 
@@ -117,7 +115,7 @@ public sealed class LocationsOperatorApi(ILocationStore store, PushOutbox outbox
         var own = ctx.Options.Parties.Where(p => p.Role == Role.Cpo).Select(p => p.Key).ToHashSet();
         var now = Now();
         var failed = new List<BulkFailure>();
-        var changes = new List<PushChange>();
+        var updated = 0;
         await Parallel.ForEachAsync(Enumerable.Range(0, items.Count), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ctx.Cancellation }, async (i, ct) =>
         {
             var item = items[i];
@@ -127,20 +125,22 @@ public sealed class LocationsOperatorApi(ILocationStore store, PushOutbox outbox
                 if (!own.Contains(party)) throw new InvalidParametersException($"{party} is not a CPO party of this platform.");
                 await store.UpdateEvseAsync(DataScope.Own, party, item.LocationId!, item.EvseUid!,
                     before => (before ?? throw new NotFoundException($"Unknown EVSE {item.EvseUid}.", OcpiStatus.UnknownLocation)) with { Status = item.Status, LastUpdated = now },
-                    now, ct);
-                lock (changes) changes.Add(new PushChange(ModuleIds.Locations, PushKind.Patch, party.CountryCode, party.PartyId, item.LocationId!, item.EvseUid, Fields: ["status"]));
+                    now, Change(PushKind.Patch, party, item.LocationId!, item.EvseUid, ["status"]), ct);
+                Interlocked.Increment(ref updated);
             }
             catch (OcpiException e)
             {
                 lock (failed) failed.Add(new BulkFailure(i, e.Message));
             }
         });
-        await outbox.EnqueueAsync(changes);
-        return OcpiResult.Json(new BulkResult(changes.Count, failed.OrderBy(f => f.Index).ToList()), OperatorLocationsJson.Default.BulkResult);
+        return OcpiResult.Json(new BulkResult(updated, failed.OrderBy(f => f.Index).ToList()), OperatorLocationsJson.Default.BulkResult);
     }
 
     private static (PartyKey, string) Target(OcpiContext ctx, bool mustBeOwn) =>
-        OperatorQuery.Target(ctx, "location_id", mustBeOwn, "evse_uid");
+        OperatorQuery.Target(ctx, "location_id", mustBeOwn ? Role.Cpo : null, "evse_uid");
+
+    private static PushChange Change(PushKind kind, PartyKey party, string id, string? evseUid = null, List<string>? fields = null) =>
+        new(ModuleIds.Locations, kind, party.CountryCode, party.PartyId, id, evseUid, Fields: fields);
 
     private DateTimeOffset Now() => OcpiDateTime.Normalize(clock.GetUtcNow());
 

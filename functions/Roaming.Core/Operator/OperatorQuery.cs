@@ -29,9 +29,9 @@ public static class OperatorQuery
     }
 
     /// <summary>The next page's URL with the same filters, or null on the last page.</summary>
-    public static string? NextLink(OcpiContext ctx, PageRequest page, string path, int returned, int total, string? continuation, NameValueCollection q)
+    public static string? NextLink(OcpiContext ctx, PageRequest page, string path, int returned, string? continuation, NameValueCollection q)
     {
-        if (!page.HasNext(returned, total)) return null;
+        if (!PageRequest.HasNext(returned, continuation)) return null;
         var link = page.NextLink(ctx.Url(path), returned, continuation);
         var url = link[1..link.IndexOf('>')];
         foreach (var name in new[] { "scope", "country_code", "party_id", "status" })
@@ -39,8 +39,8 @@ public static class OperatorQuery
         return url;
     }
 
-    /// <summary>The object's party and id from the URL, checked; for writes, the party must be one of our CPO parties.</summary>
-    public static (PartyKey Party, string Id) Target(OcpiContext ctx, string idSegment, bool mustBeOwnCpo, params string[] more)
+    /// <summary>The object's party and id from the URL, checked; for writes, the party must be one of our parties in the role that owns the objects.</summary>
+    public static (PartyKey Party, string Id) Target(OcpiContext ctx, string idSegment, Role? mustBeOwn, params string[] more)
     {
         var v = new OcpiValidator();
         v.CiString("country_code", ctx.Value("country_code"), 2);
@@ -50,8 +50,8 @@ public static class OperatorQuery
             if (ctx.RouteValues.TryGetValue(segment, out var value)) v.CiString(segment, value, 36);
         v.ThrowIfInvalid();
         var party = new PartyKey(ctx.Value("country_code"), ctx.Value("party_id"));
-        if (mustBeOwnCpo && !ctx.Options.Parties.Any(p => p.Role == Role.Cpo && p.Key == party))
-            throw new InvalidParametersException([new FieldError("country_code", $"{party} is not a CPO party of this platform")]);
+        if (mustBeOwn is { } role && !ctx.Options.Parties.Any(p => p.Role == role && p.Key == party))
+            throw new InvalidParametersException([new FieldError("country_code", $"{party} is not a {role.ToString().ToUpperInvariant()} party of this platform")]);
         return (party, ctx.Value(idSegment));
     }
 

@@ -10,7 +10,7 @@ namespace Roaming.Core.Operator;
 /// The operator's partner management on /operator/: invitations (Token A for a partner to register with us),
 /// registration with a partner (its versions URL and Token A), the partner list, rotation and unregistration.
 /// </summary>
-public sealed class PartnersApi(PartnerRegistry registry, RegistrationService registration) : IOperatorApi
+public sealed class PartnersApi(PartnerRegistry registry, RegistrationService registration) : IRouteGroup
 {
     public void Map(RouteTable routes)
     {
@@ -35,7 +35,7 @@ public sealed class PartnersApi(PartnerRegistry registry, RegistrationService re
     private async Task<OcpiResult> Register(OcpiContext ctx)
     {
         var request = ctx.Body(OperatorJson.Default.RegistrationRequest);
-        var partner = await registration.RegisterAsync(request.Name, request.VersionsUrl!, request.Token!, CredentialsModule.Ours(ctx, ""), ctx.Cancellation);
+        var partner = await registration.RegisterAsync(request.Name, request.VersionsUrl!, request.Token!, CredentialsEndpoint.Ours(ctx, ""), ctx.Cancellation);
         return OcpiResult.Json(PartnerView.Of(partner), OperatorJson.Default.PartnerView, HttpStatusCode.Created);
     }
 
@@ -52,7 +52,7 @@ public sealed class PartnersApi(PartnerRegistry registry, RegistrationService re
     {
         var partner = await Find(ctx);
         if (partner.State != PartnerState.Registered) throw new InvalidParametersException($"Partner {partner.Id} is {partner.State}, not Registered.");
-        partner = await registration.RotateAsync(partner, CredentialsModule.Ours(ctx, ""), ctx.Cancellation);
+        partner = await registration.RotateAsync(partner, CredentialsEndpoint.Ours(ctx, ""), ctx.Cancellation);
         return OcpiResult.Json(PartnerView.Of(partner), OperatorJson.Default.PartnerView);
     }
 
@@ -89,8 +89,3 @@ public sealed class PartnersApi(PartnerRegistry registry, RegistrationService re
     }
 }
 
-/// <summary>A group of operator routes (partners here; locations, tariffs and tokens in their modules).</summary>
-public interface IOperatorApi
-{
-    void Map(RouteTable routes);
-}

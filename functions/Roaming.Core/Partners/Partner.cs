@@ -57,6 +57,9 @@ public sealed class Partner
 
     public bool Owns(PartyKey party) => Roles.Any(r => r.Key == party);
 
+    /// <summary>Whether the partner holds the party in that role (a party's objects are written only in the role that owns them).</summary>
+    public bool Holds(PartyKey party, Role role) => Roles.Any(r => r.Key == party && r.Role == role);
+
     public bool HasRole(Role role) => Roles.Any(r => r.Role == role);
 
     public Endpoint? FindEndpoint(string moduleId, InterfaceRole role) =>

@@ -23,17 +23,22 @@ public sealed class RoamingEndpoint
     private readonly TimeProvider _clock;
     private readonly ILogger<RoamingEndpoint> _logger;
     private readonly byte[] _operatorKeyHash;
+    private readonly ModuleCatalog _catalog;
 
-    public RoamingEndpoint(IEnumerable<IOcpiModule> modules, IEnumerable<IOperatorApi> operatorApis, PartnerRegistry registry,
+    public RoamingEndpoint(ModuleCatalog catalog, IEnumerable<IRouteGroup> groups, IServiceProvider services, PartnerRegistry registry,
         IOptions<RoamingOptions> options, TimeProvider clock, ILogger<RoamingEndpoint> logger)
     {
+        _catalog = catalog;
         _registry = registry;
         _options = options.Value;
         _clock = clock;
         _logger = logger;
         _operatorKeyHash = SHA256.HashData(Encoding.UTF8.GetBytes(_options.OperatorKey ?? ""));
-        foreach (var module in modules) module.Map(_routes);
-        foreach (var api in operatorApis) api.Map(_routes);
+        // Only the interfaces of the roles hosted here are served: a CPO-only deployment has no eMSP receiver routes.
+        foreach (var version in catalog.Versions)
+            foreach (var face in catalog.Interfaces(version, _options.HostedRoles))
+                face.Interface.Map(services, new InterfaceRoutes(_routes, face), face.Wire);
+        foreach (var group in groups) group.Map(_routes);
     }
 
     public async Task<TransportResponse> HandleAsync(TransportRequest request, CancellationToken ct)
@@ -131,8 +136,9 @@ public sealed class RoamingEndpoint
         var version = segments.Length >= 2 && segments[0] == "ocpi"
             ? segments.Skip(1).Take(2).FirstOrDefault(s => s.Length > 0 && char.IsDigit(s[0]))
             : null;
-        if (version is not null && version != OcpiPaths.Version)
-            return new OcpiException(OcpiStatus.UnsupportedVersion, HttpStatusCode.NotFound, $"Unsupported version {version}; this endpoint serves OCPI {OcpiPaths.Version} (see {OcpiPaths.Versions}).");
+        if (version is not null && !_catalog.Serves(version))
+            return new OcpiException(OcpiStatus.UnsupportedVersion, HttpStatusCode.NotFound,
+                $"Unsupported version {version}; this endpoint serves OCPI {string.Join(", ", _catalog.Versions)} (see {OcpiPaths.Versions}).");
         return new NotFoundException("No such endpoint.");
     }
 

@@ -32,6 +32,9 @@ public sealed class RoamingOptions
     /// <summary>The own parties this deployment hosts (country_code + party_id + role).</summary>
     public List<OwnParty> Parties { get; set; } = [];
 
+    /// <summary>The roles of the own parties: the interfaces this platform serves and advertises.</summary>
+    public IReadOnlySet<Types.Role> HostedRoles => Parties.Select(p => p.Role).ToHashSet();
+
     /// <summary>The most objects one page of a paginated GET returns (X-Limit).</summary>
     public int MaxPageSize { get; set; } = 100;
 
@@ -57,6 +60,9 @@ public sealed class RoamingOptions
     public TimeSpan PushRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     public TimeSpan PushMaxRetryDelay { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How often pushes stored but never queued (a host stopped between the two) are looked for and queued.</summary>
+    public TimeSpan OutboxSweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>How long an outbound call to a partner may take.</summary>
     public TimeSpan PartnerTimeout { get; set; } = TimeSpan.FromSeconds(30);

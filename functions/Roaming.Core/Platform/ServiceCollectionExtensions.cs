@@ -30,27 +30,23 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<RegistrationService>();
         services.AddPartnerHttpClient();
 
-        services.AddSingleton<IOcpiModule>(sp => new VersionsModule(sp.GetServices<IOcpiModule>));
+        services.AddSingleton<ModuleCatalog>();
+        services.AddSingleton<PartnerClients>();
+        services.AddSingleton<IRouteGroup, VersionsModule>();
         services.AddSingleton<IOcpiModule, CredentialsModule>();
-        services.AddSingleton<IOperatorApi, PartnersApi>();
+        services.AddSingleton<CredentialsEndpoint>();
+        services.AddSingleton<IRouteGroup, PartnersApi>();
 
-        services.AddSingleton<IOcpiModule, LocationsSenderModule>();
-        services.AddSingleton<IOcpiModule, LocationsReceiverModule>();
-        services.AddSingleton<IOperatorApi, LocationsOperatorApi>();
-        services.AddSingleton<IPushSender, LocationPushSender>();
-        services.AddSingleton<IPullHandler, LocationPullHandler>();
+        // The functional modules, each declared in its folder.
+        LocationsModule.Register(services);
+        TariffsModule.Register(services);
 
-        services.AddSingleton<IOcpiModule, TariffsSenderModule>();
-        services.AddSingleton<IOcpiModule, TariffsReceiverModule>();
-        services.AddSingleton<IOperatorApi, TariffsOperatorApi>();
-        services.AddSingleton<IPushSender, TariffPushSender>();
-        services.AddSingleton<IPullHandler, TariffPullHandler>();
-
-        services.AddSingleton<PushOutbox>();
+        // The push and pull channels every module shares.
+        services.AddSingleton<PushQueue>();
         services.AddSingleton<IQueueProcessor, PushProcessor>();
         services.AddSingleton<SyncService>();
         services.AddSingleton<IQueueProcessor, SyncProcessor>();
-        services.AddSingleton<IOperatorApi, SyncApi>();
+        services.AddSingleton<IRouteGroup, SyncApi>();
         services.AddSingleton<IRegistrationListener, SyncOnRegistration>();
         services.AddSingleton<RoamingEndpoint>();
         return services;

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Roaming.Core.Partners;
 using Roaming.Core.Transport;
+using Roaming.Core.Types;
 
 namespace Roaming.Core.Push;
 
@@ -11,32 +12,52 @@ public enum PushKind
     /// <summary>Send the named fields with last_updated.</summary>
     Patch,
     Delete,
+    /// <summary>Send a new object to the receiver's endpoint itself (CDRs: POST, the receiver answers its Location).</summary>
+    Post,
 }
 
 /// <summary>
-/// One change of our own data to tell partners about. It names the object, not its content: the content is
-/// read when the push is sent, so a retried push carries the current state and can never undo a newer one.
+/// One change of our own data to tell partners about. It names the object, not its content: the content is read
+/// when the push is sent, so a retried push carries the current state and can never undo a newer one.
 /// </summary>
+/// <param name="CountryCode">the owning party (ours)</param>
+/// <param name="Variant">a part of the object's identity besides its id (a token's type)</param>
+/// <param name="ToCountryCode">set when only the partner holding this party takes the change (a session goes to its token's eMSP)</param>
 public sealed record PushChange(string Module, PushKind Kind, string CountryCode, string PartyId, string ObjectId,
-    string? EvseUid = null, string? ConnectorId = null, List<string>? Fields = null);
+    string? EvseUid = null, string? ConnectorId = null, List<string>? Fields = null,
+    string? Variant = null, string? ToCountryCode = null, string? ToPartyId = null)
+{
+    [JsonIgnore]
+    public PartyKey Party => new(CountryCode, PartyId);
+
+    [JsonIgnore]
+    public PartyKey? To => ToCountryCode is not null && ToPartyId is not null ? new PartyKey(ToCountryCode, ToPartyId) : null;
+
+    /// <summary>Changes of one object keep their order; changes of different objects may travel side by side.</summary>
+    [JsonIgnore]
+    public (string, string, string, string, string?) ObjectKey => (Module, Party.CountryCode, Party.PartyId, ObjectId.ToUpperInvariant(), Variant);
+}
 
 /// <summary>A queue message: many changes (one message per change would cap throughput at the queue's rate).</summary>
 /// <param name="PartnerId">null: every partner that takes the module; set: a retry for that partner.</param>
 public sealed record PushMessage(List<PushChange> Changes, string? PartnerId = null, int Attempt = 0);
 
-/// <summary>Sends one module's changes to one partner.</summary>
-public interface IPushSender
+/// <summary>
+/// A module's side of the push channel: sends one change of its objects to one partner through the partner's receiver
+/// interface, reading the object's current state. The channel chooses the partners, sets the routing headers and the
+/// token (in <paramref name="client"/>), keeps per-object order and retries.
+/// </summary>
+public interface IPushSource
 {
     string Module { get; }
-    /// <summary>Whether the partner takes pushes of this module (its receiver endpoint and role).</summary>
-    bool Wants(Partner partner);
-    Task SendAsync(Partner partner, PushChange change, CancellationToken ct);
+    Task SendAsync(PushChange change, InterfaceClient client, CancellationToken ct);
 }
 
-/// <summary>Raised by a sender when the object to push no longer exists; the change is skipped, not retried.</summary>
+/// <summary>Raised by a source when the object to push no longer exists; the change is skipped, not retried.</summary>
 public sealed class PushObjectGoneException(string message) : Exception(message);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = [typeof(OcpiDateTimeConverter), typeof(JsonStringEnumConverter<PushKind>)])]
 [JsonSerializable(typeof(PushMessage))]
+[JsonSerializable(typeof(PushChange))]
 public sealed partial class PushJson : JsonSerializerContext;

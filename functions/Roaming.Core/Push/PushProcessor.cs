@@ -6,21 +6,25 @@ using Roaming.Core.Platform;
 using Roaming.Core.Queues;
 using Roaming.Core.Storage;
 using Roaming.Core.Transport;
+using Roaming.Core.Types;
+using Roaming.Core.Versions;
 
 namespace Roaming.Core.Push;
 
 /// <summary>
-/// Sends pushed changes to partners (queue "ocpi-push"). A first message fans out to every partner that takes
-/// the module; a partner that fails gets its own retry message, delayed with exponential backoff, so one partner
-/// being down neither blocks nor repeats the others. After the last try the message goes to "ocpi-push-poison"
-/// and the partner is marked as needing a resync (it should pull).
+/// The push channel of every module (queue "ocpi-push"), in whichever direction the module's declaration gives: a
+/// change of an owner's object goes to each registered partner in a counterpart role that has the module's receiver
+/// interface in the version negotiated with it (only to the partner holding the change's target party, when it
+/// names one). A first message fans out; a partner that fails gets its own retry message, delayed with exponential
+/// backoff, so one partner being down neither blocks nor repeats the others. After the last try the message goes
+/// to "ocpi-push-poison" and the partner is marked as needing a resync (it should pull).
 /// </summary>
-public sealed class PushProcessor(IEnumerable<IPushSender> senders, IPartnerStore partners, IWorkQueue queue, IOptions<RoamingOptions> options,
-    ILogger<PushProcessor> logger) : IQueueProcessor
+public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource> sources, IPartnerStore partners, PartnerClients clients,
+    IWorkQueue queue, IOptions<RoamingOptions> options, ILogger<PushProcessor> logger) : IQueueProcessor
 {
-    private readonly Dictionary<string, IPushSender> _senders = senders.ToDictionary(s => s.Module);
+    private readonly Dictionary<string, IPushSource> _sources = sources.ToDictionary(s => s.Module);
 
-    public string QueueName => PushOutbox.QueueName;
+    public string QueueName => PushQueue.QueueName;
 
     public async Task ProcessAsync(QueueWork work, CancellationToken ct)
     {
@@ -47,10 +51,10 @@ public sealed class PushProcessor(IEnumerable<IPushSender> senders, IPartnerStor
 
     private async Task PushToAsync(Partner partner, PushMessage message, CancellationToken ct)
     {
-        var wanted = message.Changes.Where(c => _senders.TryGetValue(c.Module, out var s) && s.Wants(partner));
+        var wanted = message.Changes.Where(c => Takes(partner, c));
         // Changes to different objects go out side by side; changes to one object in order, one call per
         // distinct change (content is read at send time, so a repeated change adds nothing).
-        var perObject = wanted.GroupBy(c => (c.Module, c.CountryCode, c.PartyId, c.ObjectId)).Select(Coalesce).ToList();
+        var perObject = wanted.GroupBy(c => c.ObjectKey).Select(Coalesce).ToList();
         var left = new List<PushChange>();
         PartnerCallException? failure = null;
         await Parallel.ForEachAsync(perObject, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct }, async (changes, token) =>
@@ -59,7 +63,7 @@ public sealed class PushProcessor(IEnumerable<IPushSender> senders, IPartnerStor
             {
                 try
                 {
-                    await _senders[changes[i].Module].SendAsync(partner, changes[i], token);
+                    await _sources[changes[i].Module].SendAsync(changes[i], Client(partner, changes[i]), token);
                 }
                 catch (PushObjectGoneException e)
                 {
@@ -77,6 +81,23 @@ public sealed class PushProcessor(IEnumerable<IPushSender> senders, IPartnerStor
             }
         });
         if (failure is not null) await RetryLaterAsync(partner, left, message.PartnerId is null ? 1 : message.Attempt + 1, failure, ct);
+    }
+
+    /// <summary>Whether the partner takes this change: a counterpart of the module's owner with its receiver interface.</summary>
+    private bool Takes(Partner partner, PushChange change)
+    {
+        if (!_sources.ContainsKey(change.Module) || catalog.FindModule(change.Module) is not { Pushes: true } module) return false;
+        if (!clients.Offers(partner, change.Module, InterfaceRole.Receiver)) return false;
+        if (change.To is { } to) return partner.Owns(to) || partner.HasRole(Role.Hub);
+        return partner.Roles.Any(r => r.Role is { } role && module.Counterparts.Contains(role));
+    }
+
+    /// <summary>From our party that owns the object, to the partner's party that receives it.</summary>
+    private InterfaceClient Client(Partner partner, PushChange change)
+    {
+        var module = catalog.Module(change.Module);
+        var receiver = change.To ?? partner.Roles.First(r => r.Role is { } role && module.Counterparts.Contains(role)).Key;
+        return clients.Find(partner, change.Module, InterfaceRole.Receiver, new RoutingHeaders(change.Party, receiver))!;
     }
 
     /// <summary>One change per (kind, EVSE, connector) of an object, at its last place, with the PATCH fields of all.</summary>

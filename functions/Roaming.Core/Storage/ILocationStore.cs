@@ -1,4 +1,5 @@
 using Roaming.Core.Locations;
+using Roaming.Core.Push;
 using Roaming.Core.Types;
 
 namespace Roaming.Core.Storage;
@@ -25,8 +26,9 @@ public interface ILocationStore
     Task<Evse?> GetEvseAsync(DataScope scope, PartyKey party, string locationId, string evseUid, CancellationToken ct);
 
     /// <summary>Stores the whole location, replacing any earlier one; readers see the old or the new, never a mix.</summary>
+    /// <param name="push">the push this change causes, recorded with it (see <see cref="IPartyObjectStore{T}"/>)</param>
     /// <returns>true when the location is new.</returns>
-    Task<bool> PutAsync(DataScope scope, Location location, CancellationToken ct);
+    Task<bool> PutAsync(DataScope scope, Location location, PushChange? push, CancellationToken ct);
 
     /// <summary>
     /// Changes one EVSE (null when it does not exist yet) and sets the location's last_updated, in one
@@ -34,10 +36,10 @@ public interface ILocationStore
     /// </summary>
     /// <exception cref="Transport.NotFoundException">the location does not exist (2003).</exception>
     Task<Evse> UpdateEvseAsync(DataScope scope, PartyKey party, string locationId, string evseUid, Func<Evse?, Evse> change,
-        DateTimeOffset locationLastUpdated, CancellationToken ct);
+        DateTimeOffset locationLastUpdated, PushChange? push, CancellationToken ct);
 
     /// <summary>Changes the location's own fields (not its EVSEs), retried on a concurrent change.</summary>
-    Task<Location> UpdateHeaderAsync(DataScope scope, PartyKey party, string locationId, Func<Location, Location> change, CancellationToken ct);
+    Task<Location> UpdateHeaderAsync(DataScope scope, PartyKey party, string locationId, Func<Location, Location> change, PushChange? push, CancellationToken ct);
 
     Task<LocationPage> ListAsync(DataScope scope, LocationQuery query, CancellationToken ct);
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
 using Roaming.Core.Operator;
+using Roaming.Core.Platform;
 using Roaming.Core.Partners;
 using Roaming.Core.Transport;
 using Roaming.Core.Versions;
@@ -12,7 +13,7 @@ namespace Roaming.Core.Sync;
 /// The operator starts a pull and follows it: POST /operator/partners/{id}/sync {"module","mode"}, then
 /// GET /operator/partners/{id}/sync[/{job}] for pages, objects fetched, stored and failed.
 /// </summary>
-public sealed class SyncApi(PartnerRegistry registry, SyncService sync, ISyncJobStore jobs) : IOperatorApi
+public sealed class SyncApi(PartnerRegistry registry, SyncService sync, ISyncJobStore jobs) : IRouteGroup
 {
     public void Map(RouteTable routes)
     {
@@ -60,7 +61,6 @@ public sealed record SyncRequest : IOcpiValidatable
     public void Validate(OcpiValidator v)
     {
         v.String("module", Module, 32);
-        if (Module is not null and not (ModuleIds.Locations or ModuleIds.Tariffs)) v.Fail("module", "must be 'locations' or 'tariffs'");
     }
 }
 
@@ -75,16 +75,17 @@ public interface IRegistrationListener
     Task OnRegisteredAsync(Partner partner, CancellationToken ct);
 }
 
-/// <summary>An eMSP platform pulls a new CPO partner's locations (and tariffs) in full right after registration.</summary>
-public sealed class SyncOnRegistration(SyncService sync, IEnumerable<IPullHandler> handlers, Microsoft.Extensions.Options.IOptions<Platform.RoamingOptions> options,
-    ILogger<SyncOnRegistration> logger) : IRegistrationListener
+/// <summary>
+/// Right after registration, every module we can pull from the new partner is pulled in full (an eMSP platform pulls
+/// a CPO's locations and tariffs, a CPO platform an eMSP's tokens).
+/// </summary>
+public sealed class SyncOnRegistration(SyncService sync, IEnumerable<IPullHandler> handlers, ILogger<SyncOnRegistration> logger) : IRegistrationListener
 {
     public async Task OnRegisteredAsync(Partner partner, CancellationToken ct)
     {
-        if (!options.Value.Parties.Any(p => p.Role == Types.Role.Emsp)) return;
         foreach (var handler in handlers)
         {
-            if (!SyncService.CanPull(partner, handler.Module)) continue;
+            if (!sync.CanPull(partner, handler.Module)) continue;
             try { await sync.StartAsync(partner, handler.Module, SyncMode.Full, ct); }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Roaming.Core.Partners;
 using Roaming.Core.Transport;
+using Roaming.Core.Types;
 
 namespace Roaming.Core.Sync;
 
@@ -43,14 +44,17 @@ public sealed class SyncJob
 /// <summary>One page to fetch (queue "ocpi-sync"). Page numbers make a message seen twice a no-op.</summary>
 public sealed record SyncPageMessage(string PartnerId, string JobId, string Url, int Page);
 
-/// <summary>Stores what a pull fetched for one module.</summary>
+/// <summary>A module's side of the pull channel: stores what a pull fetched from a partner's sender interface.</summary>
 public interface IPullHandler
 {
     string Module { get; }
-    /// <summary>Validates and stores each object on its own: a bad object is counted and reported, the rest is kept.</summary>
+    /// <summary>
+    /// Reads each object in the partner's version, checks it belongs to a party the partner holds in the module's owner
+    /// role, and stores it; a bad object is counted and reported, the rest is kept.
+    /// </summary>
     Task<(int Stored, List<string> Errors)> StoreAsync(Partner partner, IReadOnlyList<JsonElement> objects, CancellationToken ct);
-    /// <summary>After a clean full sync: remove what the partner no longer has (not stored since <paramref name="started"/>).</summary>
-    Task<int> RemoveNotSeenAsync(Partner partner, DateTimeOffset started, CancellationToken ct);
+    /// <summary>After a clean full pull: remove the parties' objects not stored since <paramref name="started"/>.</summary>
+    Task<int> RemoveNotSeenAsync(IReadOnlyCollection<PartyKey> parties, DateTimeOffset started, CancellationToken ct);
 }
 
 public interface ISyncJobStore

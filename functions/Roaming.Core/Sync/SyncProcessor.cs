@@ -2,6 +2,8 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Roaming.Core.Partners;
+using Roaming.Core.Platform;
+using Roaming.Core.Versions;
 using Roaming.Core.Queues;
 using Roaming.Core.Storage;
 using Roaming.Core.Transport;
@@ -13,7 +15,7 @@ namespace Roaming.Core.Sync;
 /// Fetches one page of a sync (queue "ocpi-sync"), stores its objects, records the progress and queues the next
 /// page. A page that cannot be fetched is retried by the queue; at its last try the job is marked failed.
 /// </summary>
-public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, PartnerRegistry registry, OcpiClient client, SyncService sync,
+public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, PartnerClients clients, ModuleCatalog catalog, SyncService sync,
     IEnumerable<IPullHandler> handlers, IOptions<QueueRules> rules, TimeProvider clock, ILogger<SyncProcessor> logger) : IQueueProcessor
 {
     private readonly Dictionary<string, IPullHandler> _handlers = handlers.ToDictionary(h => h.Module);
@@ -47,9 +49,11 @@ public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, Pa
 
     private async Task FetchPageAsync(SyncJob job, Partner partner, SyncPageMessage message, CancellationToken ct)
     {
-        var own = partner.Roles.FirstOrDefault(r => r.Role == Role.Cpo)?.Key;
-        var response = await client.SendAsync(HttpMethod.Get, message.Url, registry.OutboundToken(partner), SyncJson.Default.ListJsonElement,
-            routing: new RoutingHeaders(null, own), ct: ct);
+        var module = catalog.Module(job.Module);
+        var owners = PulledObjects.Parties(partner, module.Owner!.Value);
+        var client = clients.Find(partner, job.Module, InterfaceRole.Sender, new RoutingHeaders(sync.OwnCounterpart(module), owners.FirstOrDefault()))
+            ?? throw new InvalidOperationException($"Partner {partner.Id} no longer offers a {job.Module} sender interface.");
+        var response = await client.SendToAsync(HttpMethod.Get, message.Url, SyncJson.Default.ListJsonElement, ct: ct);
 
         var objects = response.Data ?? [];
         var (stored, errors) = await _handlers[job.Module].StoreAsync(partner, objects, ct);
@@ -69,7 +73,7 @@ public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, Pa
             return;
         }
         // The pages together are the truth (spec): after a clean full sync, what was not in them goes.
-        if (job.Mode == SyncMode.Full && job.Failed == 0) job.Removed = await _handlers[job.Module].RemoveNotSeenAsync(partner, job.Started, ct);
+        if (job.Mode == SyncMode.Full && job.Failed == 0) job.Removed = await _handlers[job.Module].RemoveNotSeenAsync(owners, job.Started, ct);
         await FinishAsync(job, SyncState.Succeeded, job.LastError, ct);
         logger.LogInformation("Sync {JobId} done: {Pages} pages, {Stored} stored, {Failed} failed, {Removed} removed", job.JobId, job.Pages, job.Stored, job.Failed, job.Removed);
     }

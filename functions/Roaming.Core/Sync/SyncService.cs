@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Roaming.Core.Partners;
+using Roaming.Core.Platform;
 using Roaming.Core.Queues;
 using Roaming.Core.Storage;
 using Roaming.Core.Transport;
@@ -13,15 +14,25 @@ using Roaming.Core.Versions;
 namespace Roaming.Core.Sync;
 
 /// <summary>
-/// Pull: an eMSP fetches a CPO's locations or tariffs by following the Link header page by page, one queue
-/// message per page, so a sync of any size survives a restart and never holds a request open.
+/// The pull channel of every module that declares one: a counterpart fetches the owner's objects (an eMSP a CPO's
+/// locations, a CPO an eMSP's tokens) by following the Link header page by page, one queue message per page, so a
+/// pull of any size survives a restart and never holds a request open.
 /// </summary>
-public sealed class SyncService(ISyncJobStore jobs, IWorkQueue queue, TimeProvider clock, ILogger<SyncService> logger)
+public sealed class SyncService(ISyncJobStore jobs, IWorkQueue queue, ModuleCatalog catalog, PartnerClients clients, IOptions<RoamingOptions> options,
+    TimeProvider clock, ILogger<SyncService> logger)
 {
     public const string QueueName = "ocpi-sync";
 
-    public static bool CanPull(Partner partner, string module) =>
-        partner.State == PartnerState.Registered && partner.HasRole(Role.Cpo) && partner.FindEndpoint(module, InterfaceRole.Sender) is not null;
+    /// <summary>Whether we can pull the module from the partner: it holds the owner role and offers the sender interface, and we host a counterpart.</summary>
+    public bool CanPull(Partner partner, string module) =>
+        catalog.FindModule(module) is { Pulls: true, Owner: { } owner } declaration
+        && partner.HasRole(owner)
+        && clients.Offers(partner, module, InterfaceRole.Sender)
+        && OwnCounterpart(declaration) is not null;
+
+    /// <summary>Our party that reads the module's objects: the first own party in a counterpart role.</summary>
+    public PartyKey? OwnCounterpart(ModuleDeclaration module) =>
+        options.Value.Parties.FirstOrDefault(p => module.Counterparts.Contains(p.Role))?.Key;
 
     public async Task<SyncJob> StartAsync(Partner partner, string module, SyncMode mode, CancellationToken ct)
     {

@@ -4,24 +4,30 @@ namespace Roaming.Core.Transport;
 
 /// <summary>
 /// The rules of client-owned objects (transport_and_format): a receiver URL carries the owner's country_code
-/// and party_id; only that owner (or a hub that speaks for it) may read or write there, and the ids in the
-/// body must be the ids in the URL.
+/// and party_id; only that owner may read or write there, and the ids in the body must be the ids in the URL.
+/// The owner is a party the partner holds in the role that owns the module's objects (a CPO's locations are
+/// written by the connection holding that party as CPO, never by one that holds it as eMSP).
 /// </summary>
 public static class ClientOwnedObjects
 {
     /// <summary>Checks the URL's country_code, party_id and the named id segments (CiString(36)), and that the caller owns the party.</summary>
-    public static PartyKey Owner(OcpiContext ctx, params string[] idSegments)
+    public static PartyKey Owner(OcpiContext ctx, params string[] idSegments) => Owner(ctx, 36, idSegments);
+
+    /// <param name="maxIdLength">the CiString length of the ids (39 for a CDR id, 36 for most)</param>
+    public static PartyKey Owner(OcpiContext ctx, int maxIdLength, params string[] idSegments)
     {
         var v = new OcpiValidator();
         v.CiString("country_code", ctx.Value("country_code"), 2);
         v.CiString("party_id", ctx.Value("party_id"), 3);
         foreach (var segment in idSegments)
-            if (ctx.RouteValues.TryGetValue(segment, out var value)) v.CiString(segment, value, 36);
+            if (ctx.RouteValues.TryGetValue(segment, out var value)) v.CiString(segment, value, maxIdLength);
         v.ThrowIfInvalid();
         var party = new PartyKey(ctx.Value("country_code"), ctx.Value("party_id"));
+        var owner = ctx.Interface?.Module.Owner ?? throw new InvalidOperationException("Client-owned objects need a module with an owner role.");
         // Spec: a server may answer 404 for objects under a party the client did not register.
-        if (!ctx.Partner.Owns(party) && !ctx.Partner.HasRole(Role.Hub))
-            throw new NotFoundException($"{party} is not a party of this connection; its objects cannot be read or written here.", OcpiStatus.InvalidOrMissingParameters);
+        if (!ctx.Partner.Holds(party, owner) && !ctx.Partner.HasRole(Role.Hub))
+            throw new NotFoundException($"{party} is not a {owner.ToString().ToUpperInvariant()} party of this connection; its objects cannot be read or written here.",
+                OcpiStatus.InvalidOrMissingParameters);
         return party;
     }
 

@@ -10,16 +10,20 @@ namespace Roaming.Core.Transport;
 /// </summary>
 public static class JsonMerge
 {
-    public static T Apply<T>(T current, JsonElement patch, JsonTypeInfo<T> type, IEnumerable<string>? ignore = null)
+    public static T Apply<T>(T current, JsonElement patch, JsonTypeInfo<T> type, IEnumerable<string>? ignore = null) =>
+        Apply(current, patch, new Platform.JsonWire<T>(type), ignore);
+
+    /// <summary>The merge in a version's wire shape: the patch is in that version's JSON, so the stored object is too while merging.</summary>
+    public static T Apply<T>(T current, JsonElement patch, Platform.IWire<T> wire, IEnumerable<string>? ignore = null)
     {
-        var node = JsonSerializer.SerializeToNode(current, type)!.AsObject();
+        var node = Platform.WireExtensions.ToNode(wire, current);
         var skipped = ignore?.ToHashSet(StringComparer.Ordinal) ?? [];
         foreach (var property in patch.EnumerateObject())
         {
             if (skipped.Contains(property.Name)) continue;
             node[property.Name] = JsonNode.Parse(property.Value.GetRawText());
         }
-        return OcpiJson.Read(JsonSerializer.SerializeToElement(node), type, "merged object");
+        return wire.Read(JsonSerializer.SerializeToElement(node), "merged object");
     }
 
     /// <summary>PATCH bodies must carry last_updated (spec: "Any request to the PATCH method SHALL contain the last_updated field").</summary>
@@ -32,3 +36,4 @@ public static class JsonMerge
         return at;
     }
 }
+

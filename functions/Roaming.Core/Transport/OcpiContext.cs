@@ -26,6 +26,16 @@ public sealed class OcpiContext
 
     public Partner Partner => Caller ?? throw new InvalidOperationException("This route has no partner caller.");
 
+    /// <summary>The module interface the route belongs to; null on the versions endpoints and the operator API.</summary>
+    public ServedInterface? Interface => Route.Interface;
+
+    /// <summary>The OCPI version of the route.</summary>
+    public string Version => Interface?.Version ?? throw new InvalidOperationException("This route belongs to no version.");
+
+    /// <summary>The own party a request to a module interface is addressed to, in the role that hosts the interface.</summary>
+    public OwnParty OwnParty() =>
+        OwnParty(Interface?.Interface.HostedBy ?? throw new InvalidOperationException("This route is not hosted by a role."));
+
     public string Value(string name) => RouteValues[name];
 
     public T Body<T>(JsonTypeInfo<T> typeInfo) => OcpiJson.Read(Request.Body, typeInfo);

@@ -22,9 +22,17 @@ public sealed class OcpiResult
     public static OcpiResult Ok<T>(T data, JsonTypeInfo<T> typeInfo, HttpStatusCode http = HttpStatusCode.OK) =>
         new() { HttpStatus = http, _writeData = w => JsonSerializer.Serialize(w, data, typeInfo) };
 
+    /// <summary>Data written by a module's wire mapper for the version of the route.</summary>
+    public static OcpiResult Ok(Action<Utf8JsonWriter> writeData, HttpStatusCode http = HttpStatusCode.OK) =>
+        new() { HttpStatus = http, _writeData = writeData };
+
     /// <summary>Plain JSON, for the operator API.</summary>
     public static OcpiResult Json<T>(T data, JsonTypeInfo<T> typeInfo, HttpStatusCode http = HttpStatusCode.OK) =>
         new() { HttpStatus = http, Plain = true, _writeData = w => JsonSerializer.Serialize(w, data, typeInfo) };
+
+    /// <summary>Plain JSON written by hand (a generic operator list), for the operator API.</summary>
+    public static OcpiResult Json(Action<Utf8JsonWriter> write, HttpStatusCode http = HttpStatusCode.OK) =>
+        new() { HttpStatus = http, Plain = true, _writeData = write };
 
     public static OcpiResult Status(int statusCode, string message, HttpStatusCode http = HttpStatusCode.OK) =>
         new() { StatusCode = statusCode, StatusMessage = message, HttpStatus = http };

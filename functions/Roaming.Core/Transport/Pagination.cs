@@ -39,16 +39,20 @@ public sealed record PageRequest(int Offset, int Limit, DateTimeOffset? DateFrom
     }
 
     /// <summary>Sets X-Total-Count, X-Limit and, unless this is the last page, Link.</summary>
+    /// <param name="continuation">the store's cursor to the next page; null when it saw no more rows</param>
     public OcpiResult AddHeaders(OcpiResult result, string absolutePath, int returned, int totalCount, string? continuation)
     {
         result.WithHeader(OcpiHeaders.TotalCount, totalCount.ToString(CultureInfo.InvariantCulture));
         result.WithHeader(OcpiHeaders.Limit, Limit.ToString(CultureInfo.InvariantCulture));
-        if (HasNext(returned, totalCount)) result.WithHeader(OcpiHeaders.Link, NextLink(absolutePath, returned, continuation));
+        if (HasNext(returned, continuation)) result.WithHeader(OcpiHeaders.Link, NextLink(absolutePath, returned, continuation));
         return result;
     }
 
-    /// <summary>Whether objects remain after a page that returned <paramref name="returned"/> of <paramref name="totalCount"/>.</summary>
-    public bool HasNext(int returned, int totalCount) => returned > 0 && Offset + returned < totalCount;
+    /// <summary>
+    /// Whether objects remain: the store saw more rows after the page. A total counted earlier is no guide: objects
+    /// created during a crawl would cut it short, and a receiver that takes the pages as the truth would delete the tail.
+    /// </summary>
+    public static bool HasNext(int returned, string? continuation) => returned > 0 && continuation is not null;
 
     private static int ParseInt(string? text, string field, int fallback)
     {

@@ -21,17 +21,21 @@ public sealed class RouteTable
 {
     private readonly List<Route> _routes = [];
 
-    public sealed record Route(string Method, string Template, string[] Segments, RouteAccess Access, bool Functional, OcpiHandler Handler);
+    /// <param name="Interface">The module interface the route belongs to; null for the versions endpoints and the operator API.</param>
+    public sealed record Route(string Method, string Template, string[] Segments, RouteAccess Access, OcpiHandler Handler, Platform.ServedInterface? Interface)
+    {
+        /// <summary>A functional module's route: OCPI-to/-from routing headers apply to it.</summary>
+        public bool Functional => Interface is { Module.Configuration: false };
+    }
 
     public IReadOnlyList<Route> Routes => _routes;
 
-    /// <param name="functional">A functional module's route: OCPI-to/-from routing headers apply to it.</param>
-    public void Map(string method, string template, RouteAccess access, OcpiHandler handler, bool functional = false)
+    public void Map(string method, string template, RouteAccess access, OcpiHandler handler, Platform.ServedInterface? face = null)
     {
         var segments = Split(template);
         if (_routes.Any(r => r.Method == method && SameShape(r.Segments, segments)))
             throw new InvalidOperationException($"Route {method} {template} is mapped twice.");
-        _routes.Add(new Route(method, template, segments, access, functional, handler));
+        _routes.Add(new Route(method, template, segments, access, handler, face));
     }
 
     public enum Outcome { Found, NotFound, MethodNotAllowed }

@@ -4,35 +4,31 @@ using Roaming.Core.Transport;
 namespace Roaming.Core.Versions;
 
 /// <summary>
-/// GET /ocpi/versions and GET /ocpi/2.2.1. The details list every endpoint the modules declare for the
-/// roles this platform hosts; credentials once, as SENDER, as the spec advises.
+/// The versions module: GET /ocpi/versions lists every version some module is declared in; GET /ocpi/{version}
+/// lists each interface served in it for the roles this platform hosts (credentials once, as SENDER, as the
+/// spec advises). Both are read from the declarations, so what we advertise is what we serve.
 /// </summary>
-public sealed class VersionsModule(Func<IEnumerable<IOcpiModule>> modules) : IOcpiModule
+public sealed class VersionsModule(ModuleCatalog catalog) : IRouteGroup
 {
-    public IEnumerable<ModuleEndpoint> Endpoints => [];
-
     public void Map(RouteTable routes)
     {
         routes.Map("GET", OcpiPaths.Versions, RouteAccess.Handshake, ctx =>
         {
-            List<VersionInfo> list = [new() { Version = OcpiPaths.Version, Url = ctx.Url(OcpiPaths.VersionDetails) }];
+            var list = catalog.Versions.Select(v => new VersionInfo { Version = v, Url = ctx.Url(OcpiPaths.VersionDetails(v)) }).ToList();
             return Task.FromResult(OcpiResult.Ok(list, VersionsJson.Default.ListVersionInfo));
         });
-        routes.Map("GET", OcpiPaths.VersionDetails, RouteAccess.Handshake, ctx =>
+        foreach (var version in catalog.Versions)
         {
-            var details = new VersionDetails { Version = OcpiPaths.Version, Endpoints = EndpointsFor(ctx) };
-            return Task.FromResult(OcpiResult.Ok(details, VersionsJson.Default.VersionDetails));
-        });
+            routes.Map("GET", OcpiPaths.VersionDetails(version), RouteAccess.Handshake, ctx =>
+            {
+                var details = new VersionDetails { Version = version, Endpoints = EndpointsFor(ctx, version) };
+                return Task.FromResult(OcpiResult.Ok(details, VersionsJson.Default.VersionDetails));
+            });
+        }
     }
 
-    private List<Endpoint> EndpointsFor(OcpiContext ctx)
-    {
-        var hosted = ctx.Options.Parties.Select(p => p.Role).ToHashSet();
-        return modules()
-            .SelectMany(m => m.Endpoints)
-            .Where(e => e.OwnRole is null || hosted.Contains(e.OwnRole.Value))
-            .DistinctBy(e => (e.Identifier, e.Role, e.Path))
-            .Select(e => new Endpoint { Identifier = e.Identifier, Role = e.Role, Url = ctx.Url(e.Path) })
+    private List<Endpoint> EndpointsFor(OcpiContext ctx, string version) =>
+        catalog.Interfaces(version, ctx.Options.HostedRoles)
+            .Select(i => new Endpoint { Identifier = i.Module.Identifier, Role = i.Interface.Role, Url = ctx.Url(i.Path) })
             .ToList();
-    }
 }

@@ -16,10 +16,20 @@ public class PaginationTests
     {
         var page = PageRequest.Parse("?limit=2000", 100);
         Assert.Equal(100, page.Limit);
-        var result = page.AddHeaders(OcpiResult.Ok(), "https://x.example.com/ocpi/cpo/2.2.1/cdrs", 100, 500, null);
+        var result = page.AddHeaders(OcpiResult.Ok(), "https://x.example.com/ocpi/cpo/2.2.1/cdrs", 100, 500, "cursor");
         Assert.Contains(new KeyValuePair<string, string>("X-Limit", "100"), result.Headers);
         Assert.Contains(new KeyValuePair<string, string>("X-Total-Count", "500"), result.Headers);
-        Assert.Contains(new KeyValuePair<string, string>("Link", "<https://x.example.com/ocpi/cpo/2.2.1/cdrs?offset=100&limit=100>; rel=\"next\""), result.Headers);
+        Assert.Contains(result.Headers, h => h.Key == "Link" && h.Value.StartsWith("<https://x.example.com/ocpi/cpo/2.2.1/cdrs?offset=100&limit=100&page_token=", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_next_link_follows_the_store_not_a_total_counted_earlier()
+    {
+        var page = PageRequest.Parse("?offset=100&limit=100", 100);
+        // Objects created during the crawl: the total said 150, but the store saw more rows after this page.
+        Assert.Contains(page.AddHeaders(OcpiResult.Ok(), "https://x.example.com/l", 100, 150, "more").Headers, h => h.Key == "Link");
+        // The store saw no more rows: no Link, whatever the total says.
+        Assert.DoesNotContain(page.AddHeaders(OcpiResult.Ok(), "https://x.example.com/l", 100, 5000, null).Headers, h => h.Key == "Link");
     }
 
     [Fact]

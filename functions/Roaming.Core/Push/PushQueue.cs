@@ -5,11 +5,11 @@ using Roaming.Core.Queues;
 namespace Roaming.Core.Push;
 
 /// <summary>
-/// Group commit for pushes: changes made by concurrent back-office calls within a few milliseconds travel in one
-/// queue message. Each caller awaits the send of the message holding its change, so a change the caller was told
-/// is accepted is on the queue, and nothing waits in memory when a host stops.
+/// The "ocpi-push" queue, with group commit: changes stored by concurrent calls within a few milliseconds travel in
+/// one queue message. Each caller awaits the send of the message holding its change. Stores call it through their
+/// outbox relay, after the change and its push record are committed together.
 /// </summary>
-public sealed class PushOutbox : IAsyncDisposable
+public sealed class PushQueue : IAsyncDisposable
 {
     public const string QueueName = "ocpi-push";
     // A queue message holds 64 KiB of Base64: 150 changes of the longest ids stay well under it.
@@ -21,7 +21,7 @@ public sealed class PushOutbox : IAsyncDisposable
     private readonly Task _writer;
     private readonly CancellationTokenSource _stop = new();
 
-    public PushOutbox(IWorkQueue queue)
+    public PushQueue(IWorkQueue queue)
     {
         _queue = queue;
         _writer = Task.Run(WriteLoopAsync);
@@ -42,7 +42,7 @@ public sealed class PushOutbox : IAsyncDisposable
         foreach (var change in changes)
         {
             var sent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            if (!_pending.Writer.TryWrite((change, sent))) throw new ObjectDisposedException(nameof(PushOutbox));
+            if (!_pending.Writer.TryWrite((change, sent))) throw new ObjectDisposedException(nameof(PushQueue));
             waits.Add(sent.Task);
         }
         await Task.WhenAll(waits);

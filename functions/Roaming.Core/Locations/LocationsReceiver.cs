@@ -4,75 +4,77 @@ using Roaming.Core.Platform;
 using Roaming.Core.Storage;
 using Roaming.Core.Transport;
 using Roaming.Core.Types;
-using Roaming.Core.Versions;
 
 namespace Roaming.Core.Locations;
 
 /// <summary>
 /// Locations, Receiver interface (eMSP side): a CPO pushes its Locations, EVSEs and Connectors with PUT and
-/// PATCH, and may GET them back. A partner writes only under its own country_code/party_id (a hub, for any
-/// party it speaks for); everything else is refused before anything is stored.
+/// PATCH, and may GET them back. A partner writes only under a party it holds as CPO (a hub, for any party it
+/// speaks for); everything else is refused before anything is stored.
 /// </summary>
-public sealed class LocationsReceiverModule(ILocationStore store) : IOcpiModule
+public sealed class LocationsReceiver(ILocationStore store)
 {
-    private static readonly string Base = OcpiPaths.ForRole(Role.Emsp, ModuleIds.Locations);
     private const string LocationPath = "/{country_code}/{party_id}/{location_id}";
     private const string EvsePath = LocationPath + "/{evse_uid}";
     private const string ConnectorPath = EvsePath + "/{connector_id}";
 
-    public IEnumerable<ModuleEndpoint> Endpoints => [new(ModuleIds.Locations, InterfaceRole.Receiver, Role.Emsp, Base)];
-
-    public void Map(RouteTable routes)
+    public void Map(InterfaceRoutes routes, LocationsWire wire)
     {
-        routes.Map("GET", Base + LocationPath, RouteAccess.Registered, GetLocation, functional: true);
-        routes.Map("GET", Base + EvsePath, RouteAccess.Registered, GetEvse, functional: true);
-        routes.Map("GET", Base + ConnectorPath, RouteAccess.Registered, GetConnector, functional: true);
-        routes.Map("PUT", Base + LocationPath, RouteAccess.Registered, PutLocation, functional: true);
-        routes.Map("PUT", Base + EvsePath, RouteAccess.Registered, PutEvse, functional: true);
-        routes.Map("PUT", Base + ConnectorPath, RouteAccess.Registered, PutConnector, functional: true);
-        routes.Map("PATCH", Base + LocationPath, RouteAccess.Registered, PatchLocation, functional: true);
-        routes.Map("PATCH", Base + EvsePath, RouteAccess.Registered, PatchEvse, functional: true);
-        routes.Map("PATCH", Base + ConnectorPath, RouteAccess.Registered, PatchConnector, functional: true);
+        routes.Get(LocationPath, ctx => GetLocation(ctx, wire));
+        routes.Get(EvsePath, ctx => GetEvse(ctx, wire));
+        routes.Get(ConnectorPath, ctx => GetConnector(ctx, wire));
+        routes.Put(LocationPath, ctx => PutLocation(ctx, wire));
+        routes.Put(EvsePath, ctx => PutEvse(ctx, wire));
+        routes.Put(ConnectorPath, ctx => PutConnector(ctx, wire));
+        routes.Patch(LocationPath, ctx => PatchLocation(ctx, wire));
+        routes.Patch(EvsePath, ctx => PatchEvse(ctx, wire));
+        routes.Patch(ConnectorPath, ctx => PatchConnector(ctx, wire));
     }
 
-    private async Task<OcpiResult> GetLocation(OcpiContext ctx)
+    private async Task<OcpiResult> GetLocation(OcpiContext ctx, LocationsWire wire)
     {
         var (party, id) = Target(ctx);
         var location = await store.GetAsync(DataScope.Received, party, id, ctx.Cancellation) ?? throw Unknown($"location {id}");
-        return OcpiResult.Ok(location, LocationsJson.Default.Location);
+        return OcpiResult.Ok(w => wire.Location.Write(w, location));
     }
 
-    private async Task<OcpiResult> GetEvse(OcpiContext ctx) =>
-        OcpiResult.Ok(await FindEvseAsync(ctx), LocationsJson.Default.Evse);
+    private async Task<OcpiResult> GetEvse(OcpiContext ctx, LocationsWire wire)
+    {
+        var evse = await FindEvseAsync(ctx);
+        return OcpiResult.Ok(w => wire.Evse.Write(w, evse));
+    }
 
-    private async Task<OcpiResult> GetConnector(OcpiContext ctx) =>
-        OcpiResult.Ok(FindConnector(await FindEvseAsync(ctx), ctx.Value("connector_id")), LocationsJson.Default.Connector);
+    private async Task<OcpiResult> GetConnector(OcpiContext ctx, LocationsWire wire)
+    {
+        var connector = FindConnector(await FindEvseAsync(ctx), ctx.Value("connector_id"));
+        return OcpiResult.Ok(w => wire.Connector.Write(w, connector));
+    }
 
-    private async Task<OcpiResult> PutLocation(OcpiContext ctx)
+    private async Task<OcpiResult> PutLocation(OcpiContext ctx, LocationsWire wire)
     {
         var (party, id) = Target(ctx);
-        var location = ctx.Body(LocationsJson.Default.Location);
+        var location = wire.Location.Read(ctx.Request.Body);
         ClientOwnedObjects.SameIdentity(location.CountryCode, party.CountryCode, "country_code");
         ClientOwnedObjects.SameIdentity(location.PartyId, party.PartyId, "party_id");
         ClientOwnedObjects.SameIdentity(location.Id, id, "id");
-        var created = await store.PutAsync(DataScope.Received, location, ctx.Cancellation);
+        var created = await store.PutAsync(DataScope.Received, location, null, ctx.Cancellation);
         return OcpiResult.Ok(created ? HttpStatusCode.Created : HttpStatusCode.OK);
     }
 
-    private async Task<OcpiResult> PutEvse(OcpiContext ctx)
+    private async Task<OcpiResult> PutEvse(OcpiContext ctx, LocationsWire wire)
     {
         var (party, id) = Target(ctx);
-        var evse = ctx.Body(LocationsJson.Default.Evse);
+        var evse = wire.Evse.Read(ctx.Request.Body);
         ClientOwnedObjects.SameIdentity(evse.Uid, ctx.Value("evse_uid"), "uid");
         var created = false;
-        await store.UpdateEvseAsync(DataScope.Received, party, id, evse.Uid!, before => { created = before is null; return evse; }, evse.LastUpdated!.Value, ctx.Cancellation);
+        await store.UpdateEvseAsync(DataScope.Received, party, id, evse.Uid!, before => { created = before is null; return evse; }, evse.LastUpdated!.Value, null, ctx.Cancellation);
         return OcpiResult.Ok(created ? HttpStatusCode.Created : HttpStatusCode.OK);
     }
 
-    private async Task<OcpiResult> PutConnector(OcpiContext ctx)
+    private async Task<OcpiResult> PutConnector(OcpiContext ctx, LocationsWire wire)
     {
         var (party, id) = Target(ctx);
-        var connector = ctx.Body(LocationsJson.Default.Connector);
+        var connector = wire.Connector.Read(ctx.Request.Body);
         ClientOwnedObjects.SameIdentity(connector.Id, ctx.Value("connector_id"), "id");
         var created = false;
         await store.UpdateEvseAsync(DataScope.Received, party, id, ctx.Value("evse_uid"), before =>
@@ -84,11 +86,11 @@ public sealed class LocationsReceiverModule(ILocationStore store) : IOcpiModule
             var list = new List<Connector>(connectors);
             if (created) list.Add(connector); else list[index] = connector;
             return evse with { Connectors = list, LastUpdated = connector.LastUpdated };
-        }, connector.LastUpdated!.Value, ctx.Cancellation);
+        }, connector.LastUpdated!.Value, null, ctx.Cancellation);
         return OcpiResult.Ok(created ? HttpStatusCode.Created : HttpStatusCode.OK);
     }
 
-    private async Task<OcpiResult> PatchLocation(OcpiContext ctx)
+    private async Task<OcpiResult> PatchLocation(OcpiContext ctx, LocationsWire wire)
     {
         var (party, id) = Target(ctx);
         var patch = OcpiJson.ReadObject(ctx.Request.Body);
@@ -100,7 +102,7 @@ public sealed class LocationsReceiverModule(ILocationStore store) : IOcpiModule
         // Everything the PATCH would produce is checked before anything is written, so a refused PATCH changes
         // nothing; the writes then merge again onto what is stored at that moment (ETag-guarded).
         var header = await store.GetHeaderAsync(DataScope.Received, party, id, ctx.Cancellation) ?? throw Unknown($"location {id}");
-        JsonMerge.Apply(header, patch, LocationsJson.Default.Location, ignore: ["evses"]);
+        JsonMerge.Apply(header, patch, wire.Location, ignore: ["evses"]);
         var evsePatches = new List<(string Uid, JsonElement Patch)>();
         if (patch.TryGetProperty("evses", out var evses))
         {
@@ -110,26 +112,26 @@ public sealed class LocationsReceiverModule(ILocationStore store) : IOcpiModule
             {
                 var uid = evsePatch.ValueKind == JsonValueKind.Object && evsePatch.TryGetProperty("uid", out var u) && u.ValueKind == JsonValueKind.String ? u.GetString()! : null;
                 if (uid is null) throw new InvalidParametersException([new FieldError($"evses[{i}].uid", "required")]);
-                MergeEvse(await store.GetEvseAsync(DataScope.Received, party, id, uid, ctx.Cancellation), evsePatch, $"evses[{i}]");
+                MergeEvse(await store.GetEvseAsync(DataScope.Received, party, id, uid, ctx.Cancellation), evsePatch, $"evses[{i}]", wire);
                 evsePatches.Add((uid, evsePatch));
                 i++;
             }
         }
         foreach (var (uid, evsePatch) in evsePatches)
-            await store.UpdateEvseAsync(DataScope.Received, party, id, uid, before => MergeEvse(before, evsePatch, "evses"), lastUpdated, ctx.Cancellation);
+            await store.UpdateEvseAsync(DataScope.Received, party, id, uid, before => MergeEvse(before, evsePatch, "evses", wire), lastUpdated, null, ctx.Cancellation);
         await store.UpdateHeaderAsync(DataScope.Received, party, id,
-            current => JsonMerge.Apply(current, patch, LocationsJson.Default.Location, ignore: ["evses"]) with { LastUpdated = lastUpdated }, ctx.Cancellation);
+            current => JsonMerge.Apply(current, patch, wire.Location, ignore: ["evses"]) with { LastUpdated = lastUpdated }, null, ctx.Cancellation);
         return OcpiResult.Ok();
     }
 
     /// <summary>An EVSE in a location PATCH: merged into the stored one, or, when new, complete on its own.</summary>
-    private static Evse MergeEvse(Evse? before, JsonElement patch, string path)
+    private static Evse MergeEvse(Evse? before, JsonElement patch, string path, LocationsWire wire)
     {
         try
         {
             return before is null
-                ? OcpiJson.Read(patch, LocationsJson.Default.Evse, "EVSE")
-                : JsonMerge.Apply(before, patch, LocationsJson.Default.Evse);
+                ? wire.Evse.Read(patch, "EVSE")
+                : JsonMerge.Apply(before, patch, wire.Evse);
         }
         catch (InvalidParametersException e) when (e.Errors.Count > 0)
         {
@@ -137,7 +139,7 @@ public sealed class LocationsReceiverModule(ILocationStore store) : IOcpiModule
         }
     }
 
-    private async Task<OcpiResult> PatchEvse(OcpiContext ctx)
+    private async Task<OcpiResult> PatchEvse(OcpiContext ctx, LocationsWire wire)
     {
         var (party, id) = Target(ctx);
         var uid = ctx.Value("evse_uid");
@@ -145,11 +147,11 @@ public sealed class LocationsReceiverModule(ILocationStore store) : IOcpiModule
         var lastUpdated = JsonMerge.RequireLastUpdated(patch);
         if (patch.TryGetProperty("uid", out var u) && u.ValueKind == JsonValueKind.String) ClientOwnedObjects.SameIdentity(u.GetString(), uid, "uid");
         await store.UpdateEvseAsync(DataScope.Received, party, id, uid,
-            before => JsonMerge.Apply(before ?? throw Unknown($"EVSE {uid}"), patch, LocationsJson.Default.Evse), lastUpdated, ctx.Cancellation);
+            before => JsonMerge.Apply(before ?? throw Unknown($"EVSE {uid}"), patch, wire.Evse), lastUpdated, null, ctx.Cancellation);
         return OcpiResult.Ok();
     }
 
-    private async Task<OcpiResult> PatchConnector(OcpiContext ctx)
+    private async Task<OcpiResult> PatchConnector(OcpiContext ctx, LocationsWire wire)
     {
         var (party, id) = Target(ctx);
         var uid = ctx.Value("evse_uid");
@@ -163,9 +165,9 @@ public sealed class LocationsReceiverModule(ILocationStore store) : IOcpiModule
             var list = new List<Connector>(evse.Connectors ?? []);
             var index = list.FindIndex(c => SameId(c.Id, connectorId));
             if (index < 0) throw Unknown($"connector {connectorId}");
-            list[index] = JsonMerge.Apply(list[index], patch, LocationsJson.Default.Connector);
+            list[index] = JsonMerge.Apply(list[index], patch, wire.Connector);
             return evse with { Connectors = list, LastUpdated = lastUpdated };
-        }, lastUpdated, ctx.Cancellation);
+        }, lastUpdated, null, ctx.Cancellation);
         return OcpiResult.Ok();
     }
 

@@ -1,0 +1,50 @@
+using System.Text.Json;
+using Roaming.Core.PartyObjects;
+using Roaming.Core.Partners;
+using Roaming.Core.Platform;
+using Roaming.Core.Push;
+using Roaming.Core.Storage;
+using Roaming.Core.Versions;
+
+namespace Roaming.Core.Locations;
+
+/// <summary>
+/// Pushes our own locations to a partner's Locations receiver: PUT of a whole Location or EVSE, PATCH of the
+/// changed fields of a Location, EVSE or Connector with last_updated, in the partner's version; content read at send time.
+/// </summary>
+public sealed class LocationsPushSource(ILocationStore store) : IPushSource
+{
+    public string Module => ModuleIds.Locations;
+
+    public async Task SendAsync(PushChange change, InterfaceClient client, CancellationToken ct)
+    {
+        var wire = client.Wire<LocationsWire>(Module);
+        var party = change.Party;
+        string[] address = change.EvseUid is null ? [party.CountryCode, party.PartyId, change.ObjectId]
+            : change.ConnectorId is null ? [party.CountryCode, party.PartyId, change.ObjectId, change.EvseUid]
+            : [party.CountryCode, party.PartyId, change.ObjectId, change.EvseUid, change.ConnectorId];
+
+        Action<Utf8JsonWriter> body;
+        if (change.EvseUid is null)
+        {
+            var location = await store.GetAsync(DataScope.Own, party, change.ObjectId, ct) ?? throw new PushObjectGoneException($"location {party}/{change.ObjectId} is gone");
+            body = change.Kind == PushKind.Patch
+                ? PatchBody.Fields(wire.Location.ToNode(location with { Evses = null }), change.Fields).Writer()
+                : w => wire.Location.Write(w, location);
+        }
+        else
+        {
+            var evse = await store.GetEvseAsync(DataScope.Own, party, change.ObjectId, change.EvseUid, ct) ?? throw new PushObjectGoneException($"EVSE {change.EvseUid} is gone");
+            if (change.ConnectorId is null)
+            {
+                body = change.Kind == PushKind.Patch ? PatchBody.Fields(wire.Evse.ToNode(evse), change.Fields).Writer() : w => wire.Evse.Write(w, evse);
+            }
+            else
+            {
+                var connector = LocationsReceiver.FindConnector(evse, change.ConnectorId);
+                body = change.Kind == PushKind.Patch ? PatchBody.Fields(wire.Connector.ToNode(connector), change.Fields).Writer() : w => wire.Connector.Write(w, connector);
+            }
+        }
+        await client.SendAsync<JsonElement>(change.Kind == PushKind.Patch ? HttpMethod.Patch : HttpMethod.Put, address, null, body, ct: ct);
+    }
+}

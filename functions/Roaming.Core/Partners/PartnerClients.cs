@@ -1,0 +1,74 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Roaming.Core.Platform;
+using Roaming.Core.Transport;
+using Roaming.Core.Versions;
+
+namespace Roaming.Core.Partners;
+
+/// <summary>
+/// The typed way to call a partner's module interface: the endpoint it registered for the version negotiated with
+/// it, our token for it, and the routing headers of the call, set once. Push and pull code never assembles URLs,
+/// tokens or headers by hand.
+/// </summary>
+public sealed class PartnerClients(OcpiClient client, PartnerRegistry registry, ModuleCatalog catalog)
+{
+    /// <summary>The partner's interface of a module, or null when it offers none we can speak (or no such module in our version).</summary>
+    public InterfaceClient? Find(Partner partner, string module, InterfaceRole role, RoutingHeaders routing)
+    {
+        if (partner.State != PartnerState.Registered || !catalog.Offers(module, partner.Version)) return null;
+        var endpoint = partner.FindEndpoint(module, role);
+        return endpoint?.Url is null ? null : new InterfaceClient(client, registry.OutboundToken(partner), partner, endpoint.Url, routing, catalog);
+    }
+
+    public bool Offers(Partner partner, string module, InterfaceRole role) =>
+        partner.State == PartnerState.Registered && catalog.Offers(module, partner.Version) && partner.FindEndpoint(module, role)?.Url is not null;
+}
+
+/// <summary>One partner's interface of one module, ready to call.</summary>
+public sealed class InterfaceClient
+{
+    private readonly OcpiClient _client;
+    private readonly PartnerToken _token;
+    private readonly ModuleCatalog _catalog;
+
+    internal InterfaceClient(OcpiClient client, PartnerToken token, Partner partner, string url, RoutingHeaders routing, ModuleCatalog catalog)
+    {
+        _client = client;
+        _token = token;
+        _catalog = catalog;
+        Partner = partner;
+        Url = url;
+        Routing = routing;
+    }
+
+    public Partner Partner { get; }
+    /// <summary>The interface's URL as the partner registered it.</summary>
+    public string Url { get; }
+    public RoutingHeaders Routing { get; }
+    /// <summary>The OCPI version negotiated with the partner: the wire shape of everything sent and read.</summary>
+    public string Version => Partner.Version!;
+
+    /// <summary>The module's wire mappers for the partner's version.</summary>
+    public TWire Wire<TWire>(string module) where TWire : class =>
+        _catalog.Wire<TWire>(module, Version) ?? throw new InvalidOperationException($"Module {module} is not served in version {Version}.");
+
+    /// <summary>A call to the interface URL extended by <paramref name="segments"/> (each escaped), with an optional query.</summary>
+    public Task<PartnerResponse<T>> SendAsync<T>(HttpMethod method, IReadOnlyList<string> segments, JsonTypeInfo<T>? response,
+        Action<Utf8JsonWriter>? body = null, string? query = null, CancellationToken ct = default) =>
+        _client.SendAsync(method, Address(segments, query), _token, response, body, Routing, ct: ct);
+
+    /// <summary>A call to a URL the partner gave (a next-page link, a response_url), with this interface's token and headers.</summary>
+    public Task<PartnerResponse<T>> SendToAsync<T>(HttpMethod method, string url, JsonTypeInfo<T>? response,
+        Action<Utf8JsonWriter>? body = null, CancellationToken ct = default) =>
+        _client.SendAsync(method, url, _token, response, body, Routing, ct: ct);
+
+    public string Address(IReadOnlyList<string> segments, string? query = null)
+    {
+        var url = new StringBuilder(Url.TrimEnd('/'));
+        foreach (var segment in segments) url.Append('/').Append(Uri.EscapeDataString(segment));
+        if (!string.IsNullOrEmpty(query)) url.Append(Url.Contains('?') ? '&' : '?').Append(query);
+        return url.ToString();
+    }
+}

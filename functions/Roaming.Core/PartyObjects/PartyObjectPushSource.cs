@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Roaming.Core.Partners;
+using Roaming.Core.Platform;
+using Roaming.Core.Push;
+using Roaming.Core.Storage;
+
+namespace Roaming.Core.PartyObjects;
+
+/// <summary>
+/// Pushes flat party objects to a partner's receiver interface: PUT of the whole current object, PATCH of the
+/// changed fields with last_updated, DELETE; at <c>{country_code}/{party_id}/{id}</c> (plus the module's query,
+/// e.g. a token's type). The object is read when the push is sent.
+/// </summary>
+/// <param name="wire">picks the object's mapper from the module's wire set of a version</param>
+/// <param name="query">the query a module adds to the object's URL (tokens: type=...)</param>
+public sealed class PartyObjectPushSource<T>(IPartyObjectStore<T> store, Func<object, IWire<T>> wire,
+    Func<PushChange, string?>? query = null) : IPushSource where T : class
+{
+    public string Module => store.Kind.Module;
+
+    public async Task SendAsync(PushChange change, InterfaceClient client, CancellationToken ct)
+    {
+        string[] address = [change.CountryCode, change.PartyId, change.ObjectId];
+        var q = query?.Invoke(change);
+        var current = await store.GetAsync(DataScope.Own, change.Party, StoredId(change), ct);
+        if (change.Kind == PushKind.Delete)
+        {
+            // Deleted and put back since: the put that followed carries the truth.
+            if (current is not null) throw new PushObjectGoneException($"{Module} {change.Party}/{change.ObjectId} exists again; its delete is moot");
+            await client.SendAsync<JsonElement>(HttpMethod.Delete, address, null, query: q, ct: ct);
+            return;
+        }
+        if (current is null) throw new PushObjectGoneException($"{Module} {change.Party}/{change.ObjectId} is gone");
+        var mapper = wire(client.Wire<object>(Module));
+        if (change.Kind == PushKind.Patch)
+        {
+            var patch = PatchBody.Fields(mapper.ToNode(current), change.Fields);
+            await client.SendAsync<JsonElement>(HttpMethod.Patch, address, null, patch.Writer(), q, ct);
+        }
+        else
+        {
+            await client.SendAsync<JsonElement>(HttpMethod.Put, address, null, w => mapper.Write(w, current), q, ct);
+        }
+    }
+
+    /// <summary>The stored id: the object id, joined with its variant when the module's identity has one.</summary>
+    public static string StoredId(PushChange change) => change.Variant is null ? change.ObjectId : StoredIds.Join(change.ObjectId, change.Variant);
+}
+
+/// <summary>Ids of several parts (a token's uid and type) as one stored id.</summary>
+public static class StoredIds
+{
+    public static string Join(string id, string variant) => id + "|" + variant;
+}
+
+/// <summary>The body of a pushed PATCH: only the changed fields, and always last_updated (a PATCH must carry it).</summary>
+public static class PatchBody
+{
+    public static System.Text.Json.Nodes.JsonObject Fields(System.Text.Json.Nodes.JsonObject whole, IEnumerable<string>? fields)
+    {
+        var patch = new System.Text.Json.Nodes.JsonObject();
+        foreach (var field in (fields ?? []).Append("last_updated").Distinct())
+            if (whole[field] is { } value) patch[field] = value.DeepClone();
+        return patch;
+    }
+
+    public static Action<System.Text.Json.Utf8JsonWriter> Writer(this System.Text.Json.Nodes.JsonObject body) => w => body.WriteTo(w);
+}

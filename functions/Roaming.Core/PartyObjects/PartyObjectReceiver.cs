@@ -1,0 +1,89 @@
+using System.Net;
+using System.Text.Json;
+using Roaming.Core.Platform;
+using Roaming.Core.Storage;
+using Roaming.Core.Transport;
+using Roaming.Core.Types;
+
+namespace Roaming.Core.PartyObjects;
+
+/// <summary>
+/// A receiver interface for flat client-owned objects under <c>{country_code}/{party_id}/{id}</c>: the owner (a
+/// partner holding that party in the module's owner role) reads, puts, patches or deletes its objects; every id in
+/// the body must be the id in the URL; an older version never replaces a newer one. What the module's receiver
+/// offers (GET/PUT/PATCH/DELETE) is chosen when it maps its routes.
+/// </summary>
+public sealed class PartyObjectReceiver<T>(IPartyObjectStore<T> store) where T : class
+{
+    private PartyObjectKind<T> Kind => store.Kind;
+
+    /// <summary>The route template below the interface path; the last segment names the id.</summary>
+    public const string Path = "/{country_code}/{party_id}/{id}";
+
+    /// <param name="identify">the stored id of the object the request addresses (e.g. a token's uid and its type from the query)</param>
+    public void Map(InterfaceRoutes routes, IWire<T> wire, ReceiverMethods methods, Func<OcpiContext, string>? identify = null, int maxIdLength = 36)
+    {
+        identify ??= ctx => ctx.Value("id");
+        if (methods.HasFlag(ReceiverMethods.Get)) routes.Get(Path, ctx => GetAsync(ctx, wire, identify, maxIdLength));
+        if (methods.HasFlag(ReceiverMethods.Put)) routes.Put(Path, ctx => PutAsync(ctx, wire, identify, maxIdLength));
+        if (methods.HasFlag(ReceiverMethods.Patch)) routes.Patch(Path, ctx => PatchAsync(ctx, wire, identify, maxIdLength));
+        if (methods.HasFlag(ReceiverMethods.Delete)) routes.Delete(Path, ctx => DeleteAsync(ctx, identify, maxIdLength));
+    }
+
+    private async Task<OcpiResult> GetAsync(OcpiContext ctx, IWire<T> wire, Func<OcpiContext, string> identify, int maxIdLength)
+    {
+        var (party, id) = Target(ctx, identify, maxIdLength);
+        var value = await store.GetAsync(DataScope.Received, party, id, ctx.Cancellation) ?? throw Unknown(ctx);
+        return OcpiResult.Ok(w => wire.Write(w, value));
+    }
+
+    private async Task<OcpiResult> PutAsync(OcpiContext ctx, IWire<T> wire, Func<OcpiContext, string> identify, int maxIdLength)
+    {
+        var (party, id) = Target(ctx, identify, maxIdLength);
+        var value = wire.Read(ctx.Request.Body);
+        ClientOwnedObjects.SameIdentity(Kind.Party(value).CountryCode, party.CountryCode, "country_code");
+        ClientOwnedObjects.SameIdentity(Kind.Party(value).PartyId, party.PartyId, "party_id");
+        ClientOwnedObjects.SameIdentity(Kind.Id(value), id, "id");
+        var outcome = await store.PutAsync(DataScope.Received, value, null, onlyIfNewer: true, ctx.Cancellation);
+        return OcpiResult.Ok(outcome == PutOutcome.Created ? HttpStatusCode.Created : HttpStatusCode.OK);
+    }
+
+    private async Task<OcpiResult> PatchAsync(OcpiContext ctx, IWire<T> wire, Func<OcpiContext, string> identify, int maxIdLength)
+    {
+        var (party, id) = Target(ctx, identify, maxIdLength);
+        var patch = OcpiJson.ReadObject(ctx.Request.Body);
+        var lastUpdated = JsonMerge.RequireLastUpdated(patch);
+        foreach (var (field, expected) in new[] { ("country_code", party.CountryCode), ("party_id", party.PartyId) })
+            if (patch.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String)
+                ClientOwnedObjects.SameIdentity(value.GetString(), expected, field);
+        var updated = await store.UpdateAsync(DataScope.Received, party, id, current =>
+        {
+            // Arrived out of order: the stored object is newer, so this PATCH is already overtaken.
+            if (Kind.LastUpdated(current) is { } stored && stored > lastUpdated) return null;
+            var merged = JsonMerge.Apply(current, patch, wire);
+            ClientOwnedObjects.SameIdentity(Kind.Id(merged), id, "id");
+            return merged;
+        }, null, ctx.Cancellation);
+        return updated is null ? throw Unknown(ctx) : OcpiResult.Ok();
+    }
+
+    private async Task<OcpiResult> DeleteAsync(OcpiContext ctx, Func<OcpiContext, string> identify, int maxIdLength)
+    {
+        var (party, id) = Target(ctx, identify, maxIdLength);
+        return await store.DeleteAsync(DataScope.Received, party, id, null, ctx.Cancellation) ? OcpiResult.Ok() : throw Unknown(ctx);
+    }
+
+    private static (PartyKey Party, string Id) Target(OcpiContext ctx, Func<OcpiContext, string> identify, int maxIdLength) =>
+        (ClientOwnedObjects.Owner(ctx, maxIdLength, "id"), identify(ctx));
+
+    private NotFoundException Unknown(OcpiContext ctx) => new($"Unknown {Kind.Module} object {ctx.Value("id")}.");
+}
+
+[Flags]
+public enum ReceiverMethods
+{
+    Get = 1,
+    Put = 2,
+    Patch = 4,
+    Delete = 8,
+}

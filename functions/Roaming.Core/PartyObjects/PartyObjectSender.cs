@@ -1,0 +1,24 @@
+using Roaming.Core.Platform;
+using Roaming.Core.Storage;
+using Roaming.Core.Transport;
+using Roaming.Core.Types;
+
+namespace Roaming.Core.PartyObjects;
+
+/// <summary>
+/// The paginated list of a sender interface (tariffs, tokens, sessions, CDRs): our own objects of the party the
+/// request is addressed to (all of the role's parties without OCPI-to), date_from/date_to on last_updated, Link to
+/// the next page.
+/// </summary>
+public sealed class PartyObjectSender<T>(IPartyObjectStore<T> store) where T : class
+{
+    public void MapList(InterfaceRoutes routes, IWire<T> wire) => routes.Get("", ctx => ListAsync(ctx, wire, routes.Interface.Path));
+
+    private async Task<OcpiResult> ListAsync(OcpiContext ctx, IWire<T> wire, string path)
+    {
+        var page = ctx.Page();
+        PartyKey? party = ctx.Routing.To is not null ? ctx.OwnParty().Key : null;
+        var result = await store.ListAsync(DataScope.Own, new ObjectQuery(party, page.DateFrom, page.DateTo, page.Offset, page.Limit, page.Continuation), ctx.Cancellation);
+        return page.AddHeaders(OcpiResult.Ok(w => wire.WriteList(w, result.Items)), ctx.Url(path), result.Items.Count, result.TotalCount, result.Continuation);
+    }
+}

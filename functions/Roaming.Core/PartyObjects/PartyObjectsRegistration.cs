@@ -1,0 +1,29 @@
+using Microsoft.Extensions.DependencyInjection;
+using Roaming.Core.Platform;
+using Roaming.Core.Push;
+using Roaming.Core.Storage;
+using Roaming.Core.Sync;
+
+namespace Roaming.Core.PartyObjects;
+
+public static class PartyObjectsRegistration
+{
+    /// <summary>
+    /// The generic parts of a flat object module: its store, sender list, receiver, operator API, push source and
+    /// pull handler. The module's declaration says which of them it uses and where.
+    /// </summary>
+    /// <param name="wire">picks the object's mapper from the module's wire set of a version</param>
+    /// <param name="pushQuery">the query a module adds to a pushed object's URL</param>
+    public static IServiceCollection AddPartyObjects<T>(this IServiceCollection services, PartyObjectKind<T> kind, Func<object, IWire<T>> wire,
+        Func<PushChange, string?>? pushQuery = null) where T : class
+    {
+        services.AddSingleton(sp => sp.GetRequiredService<IPartyObjectStores>().For(kind));
+        services.AddSingleton<IPartyObjectStore>(sp => sp.GetRequiredService<IPartyObjectStore<T>>());
+        services.AddSingleton<PartyObjectSender<T>>();
+        services.AddSingleton<PartyObjectReceiver<T>>();
+        services.AddSingleton<PartyObjectsOperatorApi<T>>();
+        services.AddSingleton<IPushSource>(sp => new PartyObjectPushSource<T>(sp.GetRequiredService<IPartyObjectStore<T>>(), wire, pushQuery));
+        services.AddSingleton<IPullHandler>(sp => new PartyObjectPullHandler<T>(sp.GetRequiredService<IPartyObjectStore<T>>(), sp.GetRequiredService<ModuleCatalog>(), wire));
+        return services;
+    }
+}

@@ -1,0 +1,78 @@
+using System.Text.Json.Serialization.Metadata;
+using Roaming.Core.Push;
+using Roaming.Core.Types;
+
+namespace Roaming.Core.Storage;
+
+/// <summary>
+/// A kind of flat object owned by a party (a tariff, a token, a session, a CDR): what the generic store, receiver,
+/// sender, operator API, push and pull need to know of it. Stored as its canonical JSON.
+/// </summary>
+/// <param name="Collection">the table it is stored in</param>
+/// <param name="Id">its identity within the party; a module whose identity has several parts (a token's uid and type) joins them</param>
+public sealed record PartyObjectKind<T>(
+    string Module,
+    string Collection,
+    JsonTypeInfo<T> Stored,
+    Func<T, PartyKey> Party,
+    Func<T, string> Id,
+    Func<T, DateTimeOffset?> LastUpdated) where T : class;
+
+/// <summary>How a write went.</summary>
+public enum PutOutcome
+{
+    Created,
+    Replaced,
+    /// <summary>The stored object has a later last_updated: it was kept, the older one dropped (out-of-order arrival).</summary>
+    KeptNewer,
+}
+
+/// <summary>A store of some kind of party objects, as the storage set-up sees it (tables to create, outboxes to sweep).</summary>
+public interface IPartyObjectStore
+{
+    string Module { get; }
+    string Collection { get; }
+}
+
+/// <summary>
+/// Flat party-owned objects of one kind. A write may carry the push it causes: the change and its push record are
+/// stored in one transaction, so a crash between "stored" and "queued" loses nothing (the outbox relays it later).
+/// </summary>
+public interface IPartyObjectStore<T> : IPartyObjectStore where T : class
+{
+    PartyObjectKind<T> Kind { get; }
+
+    Task<T?> GetAsync(DataScope scope, PartyKey party, string id, CancellationToken ct);
+
+    /// <summary>Stores the object whole, replacing any earlier one.</summary>
+    /// <param name="onlyIfNewer">keep a stored object whose last_updated is later (a receiver must never go back in time)</param>
+    Task<PutOutcome> PutAsync(DataScope scope, T value, PushChange? push, bool onlyIfNewer, CancellationToken ct);
+
+    /// <summary>
+    /// Changes a stored object: <paramref name="change"/> gets the current one and returns the new one, or null to leave
+    /// it as it is. Retried on a concurrent change (ETag), so two simultaneous updates both take effect.
+    /// </summary>
+    /// <returns>the object as stored afterwards, or null when there is none</returns>
+    Task<T?> UpdateAsync(DataScope scope, PartyKey party, string id, Func<T, T?> change, Func<T, PushChange?>? push, CancellationToken ct);
+
+    /// <returns>false when there was nothing to delete</returns>
+    Task<bool> DeleteAsync(DataScope scope, PartyKey party, string id, PushChange? push, CancellationToken ct);
+
+    Task<ObjectPage<T>> ListAsync(DataScope scope, ObjectQuery query, CancellationToken ct);
+
+    /// <summary>Removes received objects of these parties not stored since a full pull started (the pages together are the truth).</summary>
+    Task<int> DeleteNotSeenSinceAsync(IReadOnlyCollection<PartyKey> parties, DateTimeOffset started, CancellationToken ct);
+}
+
+/// <summary>Makes the store of a kind (one implementation, on Table Storage).</summary>
+public interface IPartyObjectStores
+{
+    IPartyObjectStore<T> For<T>(PartyObjectKind<T> kind) where T : class;
+}
+
+/// <param name="Party">Only this party's objects, or all of the scope.</param>
+/// <param name="Continuation">The cursor of the previous page, from <see cref="ObjectPage{T}.Continuation"/>.</param>
+public sealed record ObjectQuery(PartyKey? Party, DateTimeOffset? DateFrom, DateTimeOffset? DateTo, int Offset, int Limit, string? Continuation);
+
+/// <param name="Continuation">Where the next page starts, or null after the last page.</param>
+public sealed record ObjectPage<T>(IReadOnlyList<T> Items, int TotalCount, string? Continuation);
