@@ -41,6 +41,9 @@ public sealed class RoamingEndpoint
         foreach (var group in groups) group.Map(_routes);
     }
 
+    /// <summary>Every route served, with the module interface each belongs to.</summary>
+    public IReadOnlyList<RouteTable.Route> Routes => _routes.Routes;
+
     public async Task<TransportResponse> HandleAsync(TransportRequest request, CancellationToken ct)
     {
         var requestId = Header(request, OcpiHeaders.RequestId) ?? Guid.NewGuid().ToString();
