@@ -56,8 +56,8 @@ public sealed class TestEndpoint : IAsyncDisposable
             ["Roaming:TokenKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["Roaming:OperatorKey"] = OperatorKey,
             ["Roaming:AllowHttpPartners"] = "true",
-            ["Queues:VisibilityTimeout"] = "00:00:00",
-            ["Queues:MaxPollingInterval"] = "00:00:00.200",
+            ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:00",
+            ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.200",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         var i = 0;
