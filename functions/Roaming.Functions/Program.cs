@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,6 +15,9 @@ using Roaming.Web;
 // so the polling service of the other host is not added.
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
+// The worker's own Kestrel (the host forwards requests to it) with the same ceilings as the other host's, so the
+// adapter, not Kestrel, answers requests over its limits, in the envelope.
+builder.Services.Configure<KestrelServerOptions>(options => RoamingHttp.ConfigureServerLimits(options.Limits));
 builder.Configuration.AddHostJson();
 QueueTriggerNames.Check(builder.Configuration);
 

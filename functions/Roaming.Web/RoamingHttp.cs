@@ -27,13 +27,14 @@ public static class RoamingHttp
     /// <summary>
     /// Limits for a Kestrel that serves this adapter: wider than the adapter's own, so a request between the two
     /// reaches the adapter and gets its answer in the envelope rather than Kestrel's empty one. Only a request
-    /// beyond these (or one Kestrel cannot parse at all) still gets Kestrel's bare status line.
+    /// beyond these (or one Kestrel cannot parse at all) still gets Kestrel's bare status line. The body limit stays
+    /// Kestrel's (30 MB), above the adapter's: after a 413 Kestrel then reads the rest of a moderately oversized body
+    /// and the client gets the answer, instead of a reset connection while it is still sending.
     /// </summary>
     public static void ConfigureServerLimits(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerLimits limits)
     {
         limits.MaxRequestLineSize = 8 * MaxTargetLength;
         limits.MaxRequestHeadersTotalSize = 4 * MaxHeaderBytes;
-        limits.MaxRequestBodySize = MaxBodyBytes;
     }
 
     public static async Task HandleAsync(HttpContext http)
@@ -150,9 +151,6 @@ public static class RoamingHttp
             : OcpiResult.Json(new OperatorError(message, null), OperatorJson.Default.OperatorError, status);
         var response = new TransportResponse { Status = status, Body = result.WriteBody(TimeProvider.System.GetUtcNow()) };
         response.Headers.Add(new(OcpiHeaders.RequestId, Guid.NewGuid().ToString()));
-        // The request may be half read; the server closes the connection rather than reading on.
-        if (status is HttpStatusCode.RequestEntityTooLarge or HttpStatusCode.BadRequest && !HttpProtocol.IsHttp2(http.Request.Protocol) && !HttpProtocol.IsHttp3(http.Request.Protocol))
-            response.Headers.Add(new("Connection", "close"));
         return WriteAsync(http, response);
     }
 }

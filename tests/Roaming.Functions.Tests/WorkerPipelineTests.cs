@@ -86,6 +86,19 @@ public class WorkerPipelineTests(FunctionsCpo app) : IClassFixture<FunctionsCpo>
     }
 
     [Fact]
+    public async Task Over_the_adapters_path_and_header_limits_the_worker_answers_in_the_envelope()
+    {
+        var (status, body, _) = await Endpoint.OcpiAsync(HttpMethod.Get, "/ocpi/versions?q=" + new string('x', 20_000), null);
+        Assert.Equal(414, status);
+        Assert.Equal(2000, body["status_code"]!.GetValue<int>());
+
+        (status, body, _) = await Endpoint.OcpiAsync(HttpMethod.Get, "/ocpi/versions", null,
+            edit: r => { for (var i = 0; i < 8; i++) r.Headers.Add($"X-Filler-{i}", new string('y', 6000)); });
+        Assert.Equal(431, status);
+        Assert.Equal(2000, body["status_code"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task An_unknown_route_under_ocpi_is_the_cores_404_and_elsewhere_the_hosts()
     {
         var (status, body, _) = await Endpoint.OcpiAsync(HttpMethod.Get, "/ocpi/nothing/here", null);

@@ -102,7 +102,10 @@ public sealed class FunctionsHostStandIn : IAsyncDisposable
         front.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(IPAddress.Loopback, 0);
-            k.Limits.MaxRequestBodySize = null; // the worker's own limit is under test, not the stand-in's
+            // The worker's own limits are under test, not the stand-in's: its front takes what the worker may refuse.
+            k.Limits.MaxRequestBodySize = null;
+            k.Limits.MaxRequestLineSize = 256 * 1024;
+            k.Limits.MaxRequestHeadersTotalSize = 256 * 1024;
         });
         _front = front.Build();
         _front.Run(ForwardAsync);
