@@ -1,49 +1,33 @@
-using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Microsoft.Azure.Functions.Worker.Http;
-using Roaming.Core.Platform;
-using Roaming.Core.Transport;
+using Roaming.Web;
 
 namespace Roaming.Functions;
 
 /// <summary>
-/// Every OCPI and operator request goes to the core endpoint, which routes it. host.json sets routePrefix to ""
-/// so the paths are /ocpi/... and /operator/..., the same as the ASP.NET Core host. Anonymous at the Functions
-/// level: OCPI authenticates with its own credentials tokens, the operator API with its key.
+/// Every OCPI and operator request goes through the same adapter as in the ASP.NET Core host (Roaming.Web), on
+/// the HttpContext of the worker's ASP.NET Core integration: the Functions host forwards the request as it came
+/// (chunked bodies included) to the worker's own HTTP listener. host.json sets routePrefix to "", so the paths
+/// are /ocpi/... and /operator/... as in the other host. Anonymous at the Functions level: OCPI authenticates
+/// with its own credentials tokens, the operator API with its key. Every method reaches the core, which answers
+/// those it does not serve with 405.
 /// </summary>
-public sealed class HttpFunctions(RoamingEndpoint endpoint)
+public static class HttpFunctions
 {
     [Function("ocpi")]
-    public Task<HttpResponseData> Ocpi(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", Route = "ocpi/{*rest}")] HttpRequestData request,
-        CancellationToken ct) => HandleAsync(request, ct);
+    public static async Task<IActionResult> Ocpi(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", "head", "options", Route = "ocpi/{*rest}")] HttpRequest request)
+    {
+        await RoamingHttp.HandleAsync(request.HttpContext);
+        return new EmptyResult();
+    }
 
     [Function("operator")]
-    public Task<HttpResponseData> Operator(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", Route = "operator/{*rest}")] HttpRequestData request,
-        CancellationToken ct) => HandleAsync(request, ct);
-
-    private async Task<HttpResponseData> HandleAsync(HttpRequestData request, CancellationToken ct)
+    public static async Task<IActionResult> Operator(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", "head", "options", Route = "operator/{*rest}")] HttpRequest request)
     {
-        using var body = new MemoryStream();
-        await request.Body.CopyToAsync(body, ct);
-        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var header in request.Headers) headers[header.Key] = string.Join(",", header.Value);
-
-        var response = await endpoint.HandleAsync(new TransportRequest
-        {
-            Method = request.Method,
-            Path = request.Url.AbsolutePath,
-            QueryString = request.Url.Query,
-            Headers = headers,
-            Body = body.ToArray(),
-            Origin = new Uri(request.Url.GetLeftPart(UriPartial.Authority)),
-        }, ct);
-
-        var output = request.CreateResponse((HttpStatusCode)response.Status);
-        output.Headers.Add("Content-Type", response.ContentType);
-        foreach (var (name, value) in response.Headers) output.Headers.Add(name, value);
-        await output.Body.WriteAsync(response.Body, ct);
-        return output;
+        await RoamingHttp.HandleAsync(request.HttpContext);
+        return new EmptyResult();
     }
 }

@@ -1,27 +1,26 @@
 using Azure.Storage.Queues.Models;
 using Microsoft.Azure.Functions.Worker;
-using Roaming.Core.Push;
 using Roaming.Core.Queues;
-using Roaming.Core.Sync;
 
 namespace Roaming.Functions;
 
 /// <summary>
 /// Queue triggers for the core's processors. The runtime applies host.json's queue rules (maxDequeueCount,
 /// visibilityTimeout) and moves a message that failed its last try to "&lt;queue&gt;-poison", as the ASP.NET Core
-/// host's polling service does for the same processors.
+/// host's polling service does for the same processors by the same host.json. The queue names are app settings
+/// (<see cref="QueueTriggerNames"/>), checked at start against Roaming:StoragePrefix.
 /// </summary>
 public sealed class QueueFunctions(IEnumerable<IQueueProcessor> processors)
 {
     private readonly Dictionary<string, IQueueProcessor> _processors = processors.ToDictionary(p => p.QueueName);
 
     [Function("push")]
-    public Task Push([QueueTrigger(PushQueue.QueueName, Connection = "Storage")] QueueMessage message, CancellationToken ct) =>
-        RunAsync(PushQueue.QueueName, message, ct);
+    public Task Push([QueueTrigger(QueueTriggerNames.PushExpression, Connection = "Storage")] QueueMessage message, CancellationToken ct) =>
+        RunAsync(QueueTriggerNames.Push, message, ct);
 
     [Function("sync")]
-    public Task Sync([QueueTrigger(SyncService.QueueName, Connection = "Storage")] QueueMessage message, CancellationToken ct) =>
-        RunAsync(SyncService.QueueName, message, ct);
+    public Task Sync([QueueTrigger(QueueTriggerNames.SyncExpression, Connection = "Storage")] QueueMessage message, CancellationToken ct) =>
+        RunAsync(QueueTriggerNames.Sync, message, ct);
 
     private Task RunAsync(string queue, QueueMessage message, CancellationToken ct) =>
         _processors[queue].ProcessAsync(new QueueWork(message.MessageId, message.Body.ToMemory(), message.DequeueCount, message.InsertedOn), ct);

@@ -31,7 +31,9 @@ public sealed class DeploymentSettingsTests
         foreach (var name in RoamingOptions.RequiredSettings
                      .Concat(Roaming.Azure.StorageConnection.IdentityBasedSettings)
                      .Concat(ClientCertificateOptions.DeploymentSettings)
-                     .Append(InboundClientCertificate.RequireSetting))
+                     .Append(InboundClientCertificate.RequireSetting)
+                     // The Functions app's trigger queue names (Roaming.Functions.QueueTriggerNames), checked at its start.
+                     .Concat(["RoamingPushQueue", "RoamingSyncQueue"]))
             data.Add(name);
         return data;
     }

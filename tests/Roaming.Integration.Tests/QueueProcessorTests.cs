@@ -36,7 +36,7 @@ public class QueueProcessorTests
         var processor = new TestProcessor();
         await using var endpoint = await TestEndpoint.StartAsync([("NL", "CPO", "CPO")],
             b => b.Services.AddSingleton<IQueueProcessor>(processor),
-            new() { ["Queues:MaxDequeueCount"] = "3" });
+            new() { ["AzureFunctionsJobHost:extensions:queues:maxDequeueCount"] = "3" });
         var queues = endpoint.Services.GetRequiredService<StorageQueues>();
         var work = endpoint.Services.GetRequiredService<IWorkQueue>();
 

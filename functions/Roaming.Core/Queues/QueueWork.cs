@@ -23,10 +23,14 @@ public interface IWorkQueue
     Task SendAsync(string queueName, ReadOnlyMemory<byte> body, TimeSpan? visibilityDelay = null, CancellationToken ct = default);
 }
 
-/// <summary>The queue rules, the same values host.json gives the Functions queue trigger.</summary>
+/// <summary>
+/// The queue rules: host.json's extensions.queues, the section the Functions runtime applies to its queue
+/// triggers; both hosts load host.json under this key (app settings AzureFunctionsJobHost__extensions__queues__*
+/// override it, as they do for the Functions runtime).
+/// </summary>
 public sealed class QueueRules
 {
-    public const string Section = "Queues";
+    public const string Section = "AzureFunctionsJobHost:extensions:queues";
 
     /// <summary>Tries before a message goes to its poison queue (Functions: maxDequeueCount).</summary>
     public int MaxDequeueCount { get; set; } = 5;

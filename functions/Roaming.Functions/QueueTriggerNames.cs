@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Configuration;
+using Roaming.Core.Platform;
+using Roaming.Core.Push;
+using Roaming.Core.Sync;
+
+namespace Roaming.Functions;
+
+/// <summary>
+/// The queues the triggers watch are named by app settings (%...% binding expressions, resolved by the Functions
+/// host), because the queues the app writes to carry Roaming:StoragePrefix. An empty app setting does not resolve
+/// in a binding expression, so the setting holds the whole name rather than the prefix. The app refuses to start
+/// when a setting and the prefix disagree: its messages would wait in a queue no trigger watches.
+/// </summary>
+public static class QueueTriggerNames
+{
+    public const string Push = PushQueue.QueueName;
+    public const string Sync = SyncService.QueueName;
+    public const string PushSetting = "RoamingPushQueue";
+    public const string SyncSetting = "RoamingSyncQueue";
+    public const string PushExpression = "%" + PushSetting + "%";
+    public const string SyncExpression = "%" + SyncSetting + "%";
+
+    public static void Check(IConfiguration configuration)
+    {
+        var prefix = configuration[$"{RoamingOptions.Section}:StoragePrefix"] ?? "";
+        var problems = new List<string>();
+        foreach (var (setting, queue) in new[] { (PushSetting, Push), (SyncSetting, Sync) })
+        {
+            var watched = configuration[setting];
+            if (watched != prefix + queue)
+                problems.Add($"{setting} is '{watched}' but the app sends to '{prefix + queue}' (Roaming:StoragePrefix '{prefix}' + '{queue}')");
+        }
+        if (problems.Count > 0)
+            throw new InvalidOperationException("The queue triggers would not watch the app's queues: " + string.Join("; ", problems) + ".");
+    }
+}
