@@ -58,9 +58,18 @@ public class MetadataTests
     }
 
     [Fact]
-    public void Exactly_the_four_functions_are_declared()
+    public void The_outbox_sweep_runs_on_a_timer_every_minute()
     {
-        Assert.Equal(["ocpi", "operator", "push", "sync"], Read("functions.metadata").AsArray().Select(f => f!["name"]!.GetValue<string>()).Order());
+        var function = Function("outbox-sweep");
+        Assert.Equal("Roaming.Functions.OutboxFunctions.Sweep", function["entryPoint"]!.GetValue<string>());
+        var trigger = function["bindings"]!.AsArray().Single()!;
+        Assert.Equal(("timerTrigger", "0 * * * * *"), (trigger["type"]!.GetValue<string>(), trigger["schedule"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public void Exactly_these_functions_are_declared()
+    {
+        Assert.Equal(["ocpi", "operator", "outbox-sweep", "push", "sync"], Read("functions.metadata").AsArray().Select(f => f!["name"]!.GetValue<string>()).Order());
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -13,7 +14,8 @@ public sealed class FunctionsCpo : IAsyncLifetime
 {
     public FunctionsEndpoint Endpoint { get; private set; } = null!;
     public Task InitializeAsync() => StartAsync();
-    private async Task StartAsync() => Endpoint = await FunctionsEndpoint.StartAsync([("NL", "CPO", "CPO")]);
+    // The outbox sweep takes any row at once here: the tests fire its timer themselves.
+    private async Task StartAsync() => Endpoint = await FunctionsEndpoint.StartAsync([("NL", "CPO", "CPO")], new() { ["Roaming:OutboxSweepGrace"] = "00:00:00" });
     public async Task DisposeAsync() => await Endpoint.DisposeAsync();
 }
 
@@ -34,7 +36,7 @@ public class WorkerPipelineTests(FunctionsCpo app) : IClassFixture<FunctionsCpo>
     {
         // The ASP.NET Core integration: the worker tells the host where its own HTTP listener is.
         Assert.StartsWith("http://localhost:", Host.Init!.Capabilities["HttpUri"]);
-        Assert.Equal(["ocpi", "operator", "push", "sync"], Host.Functions.Select(f => f.Name).Order());
+        Assert.Equal(["ocpi", "operator", "outbox-sweep", "push", "sync"], Host.Functions.Select(f => f.Name).Order());
         // Worker indexing: the metadata the host gets over gRPC says what functions.metadata says.
         var push = JsonNode.Parse(Host.Functions.Single(f => f.Name == "push").RawBindings.Single())!;
         Assert.Equal("%RoamingPushQueue%", push["queueName"]!.GetValue<string>());
@@ -169,6 +171,23 @@ public class WorkerPipelineTests(FunctionsCpo app) : IClassFixture<FunctionsCpo>
         Assert.Equal(Host.QueueRules.MaxDequeueCount, failed.Count);
         Assert.All(failed, f => Assert.Contains("JsonException", f.Result.Exception.Type + f.Result.Exception.Message + f.Result.Exception.StackTrace));
         Assert.True(await Empty(Queue("ocpi-sync")));
+    }
+
+    [Fact]
+    public async Task The_outbox_sweep_timer_queues_a_push_a_stopped_instance_stored_but_never_queued()
+    {
+        // What a host killed between the commit and the relay leaves: the tariff's outbox row, beside the tariff.
+        var table = new TableClient(Azurite.ConnectionString, Endpoint.Prefix + "tariffs");
+        await table.CreateIfNotExistsAsync();
+        var change = """{"module":"tariffs","kind":"Put","country_code":"NL","party_id":"CPO","object_id":"T-LEFT"}""";
+        await table.AddEntityAsync(new TableEntity("O|NL|CPO|", "~push|0000000000000000001|left-behind") { ["Change"] = change });
+
+        var result = await Host.InvokeTimerAsync("outbox-sweep");
+        Assert.Equal(StatusResult.Types.Status.Success, result.Status);
+        // Queued (the push function then runs it: the tariff is gone, so it is skipped) and the row cleared.
+        await Fixtures.Eventually(async () => !await table.QueryAsync<TableEntity>("RowKey ge '~push|'").AnyAsync(), "the outbox row cleared by the sweep");
+        await Fixtures.Eventually(() => Task.FromResult(Host.Invocations.Any(i => i.Function == "push" && i.Result.Status == StatusResult.Types.Status.Success)),
+            "the swept push run by the push function");
     }
 
     private static async Task<bool> Empty(QueueClient queue) => (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0;

@@ -8,14 +8,13 @@ namespace Roaming.Azure.Tables;
 
 /// <summary>
 /// Finds push rows whose relay never finished (a host stopped between the commit and the queue) and queues them.
-/// Rows younger than <see cref="Grace"/> are left to the relay that wrote them.
+/// Rows younger than Roaming:OutboxSweepGrace are left to the relay that wrote them.
 /// </summary>
 public sealed class OutboxSweeper(IEnumerable<IPartyObjectStore> stores, IOptions<RoamingOptions> options, ILogger<OutboxSweeper> logger)
 {
-    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(30);
-
-    public async Task<int> SweepAsync(TimeSpan olderThan, CancellationToken ct)
+    public async Task<int> SweepAsync(CancellationToken ct)
     {
+        var olderThan = options.Value.OutboxSweepGrace;
         var queued = 0;
         foreach (var store in stores.OfType<IOutboxPartitions>())
             foreach (var party in options.Value.Parties.Select(p => p.Key).Distinct())
@@ -32,7 +31,7 @@ internal sealed class OutboxSweepService(OutboxSweeper sweeper, IOptions<Roaming
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            try { await sweeper.SweepAsync(OutboxSweeper.Grace, stoppingToken); }
+            try { await sweeper.SweepAsync(stoppingToken); }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
             catch (Exception e) { logger.LogWarning(e, "Outbox sweep failed; trying again at the next interval"); }
             try { await Task.Delay(options.Value.OutboxSweepInterval, stoppingToken); }

@@ -64,6 +64,9 @@ public sealed class RoamingOptions
     /// <summary>How often pushes stored but never queued (a host stopped between the two) are looked for and queued.</summary>
     public TimeSpan OutboxSweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>How old a push row must be before the sweep takes it: younger ones are still their relay's.</summary>
+    public TimeSpan OutboxSweepGrace { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long an outbound call to a partner may take.</summary>
     public TimeSpan PartnerTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

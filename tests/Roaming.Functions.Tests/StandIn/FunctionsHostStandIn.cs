@@ -357,6 +357,21 @@ public sealed class FunctionsHostStandIn : IAsyncDisposable
             await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: QueueRules.VisibilityTimeout);
     }
 
+    /// <summary>
+    /// Fires a timer function once, as the host's timer extension does when its schedule comes due (the stand-in keeps
+    /// no schedule: the test says when). The binding data is the extension's TimerInfo JSON.
+    /// </summary>
+    public async Task<StatusResult> InvokeTimerAsync(string functionName)
+    {
+        var function = Functions.Single(f => f.Name == functionName);
+        var binding = JsonNode.Parse(function.RawBindings.Single())!;
+        return await InvokeAsync(function, NewId(), new ParameterBinding
+        {
+            Name = binding["name"]!.GetValue<string>(),
+            Data = new TypedData { Json = "{\"Schedule\":{\"AdjustForDST\":true},\"ScheduleStatus\":null,\"IsPastDue\":false}" },
+        }, null);
+    }
+
     private async Task<StatusResult> InvokeAsync(RpcFunctionMetadata function, string invocationId, ParameterBinding input, IDictionary<string, TypedData>? triggerMetadata)
     {
         var request = new InvocationRequest
