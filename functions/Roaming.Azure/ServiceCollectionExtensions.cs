@@ -24,6 +24,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<StorageQueues>();
         services.AddSingleton<IWorkQueue>(sp => sp.GetRequiredService<StorageQueues>());
         services.AddSingleton<IPartnerStore, TablePartnerStore>();
+        services.AddSingleton<IPartyReservations, TablePartyReservations>();
         services.AddSingleton<ILocationStore, TableLocationStore>();
         services.AddSingleton<TableOutbox>();
         services.AddSingleton<OutboxSweeper>();

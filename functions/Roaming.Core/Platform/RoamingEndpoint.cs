@@ -24,12 +24,15 @@ public sealed class RoamingEndpoint
     private readonly ILogger<RoamingEndpoint> _logger;
     private readonly byte[] _operatorKeyHash;
     private readonly ModuleCatalog _catalog;
+    private readonly PartnerAccess _access;
 
     public RoamingEndpoint(ModuleCatalog catalog, IEnumerable<IRouteGroup> groups, IServiceProvider services, PartnerRegistry registry,
+        PartnerAccess access,
         IOptions<RoamingOptions> options, TimeProvider clock, ILogger<RoamingEndpoint> logger)
     {
         _catalog = catalog;
         _registry = registry;
+        _access = access;
         _options = options.Value;
         _clock = clock;
         _logger = logger;
@@ -76,10 +79,13 @@ public sealed class RoamingEndpoint
                 if (_options.RequireClientCertificate) CheckClientCertificate(request, caller, route.Access);
             }
 
+            var acting = ActingParties.None;
             if (route.Functional)
             {
                 routing = RoutingHeaders.Parse(request);
-                if (routing.From is { } from && !caller!.Partner.Owns(from) && !caller.Partner.HasRole(Types.Role.Hub))
+                // What the caller may act for among the parties this request names: held, or (a hub) known behind it.
+                acting = await _access.ActingForAsync(caller!.Partner, NamedParties(routing, values), ct);
+                if (routing.From is { } from && !acting.ActsFor(from))
                     throw new InvalidParametersException([new FieldError(OcpiHeaders.FromCountryCode, $"{from} is not a party of this connection")]);
                 if (routing.To is { } to && !_options.Parties.Any(p => p.Key == to))
                     throw new InvalidParametersException([new FieldError(OcpiHeaders.ToCountryCode, $"{to} is not a party of this platform")]);
@@ -91,6 +97,7 @@ public sealed class RoamingEndpoint
                 Route = route,
                 RouteValues = values,
                 Caller = caller?.Partner,
+                Acting = acting,
                 PresentedToken = caller?.Token,
                 PresentedTokenWasBase64 = caller?.WasBase64 ?? false,
                 RequestId = requestId,
@@ -130,6 +137,17 @@ public sealed class RoamingEndpoint
         response.Headers.AddRange(result.Headers);
         if (result.HttpStatus == HttpStatusCode.Unauthorized && !isOperator) response.Headers.Add(new("WWW-Authenticate", "Token"));
         return response;
+    }
+
+    /// <summary>The parties a functional request names: its OCPI-from party, and the {country_code}/{party_id} of its URL when well-formed (the handler refuses the rest).</summary>
+    private static IEnumerable<Types.PartyKey> NamedParties(RoutingHeaders routing, IReadOnlyDictionary<string, string> values)
+    {
+        if (routing.From is { } from) yield return from;
+        if (!values.TryGetValue("country_code", out var country) || !values.TryGetValue("party_id", out var party)) yield break;
+        var v = new OcpiValidator();
+        v.CiString("country_code", country, 2);
+        v.CiString("party_id", party, 3);
+        if (v.IsValid) yield return new Types.PartyKey(country, party);
     }
 
     private OcpiException NotFound(string path)
