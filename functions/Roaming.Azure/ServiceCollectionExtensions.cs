@@ -25,6 +25,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IWorkQueue>(sp => sp.GetRequiredService<StorageQueues>());
         services.AddSingleton<IPartnerStore, TablePartnerStore>();
         services.AddSingleton<IPartyReservations, TablePartyReservations>();
+        services.AddSingleton<IStorageFaults, StorageFaults>();
         services.AddSingleton<ILocationStore, TableLocationStore>();
         services.AddSingleton<TableOutbox>();
         services.AddSingleton<OutboxSweeper>();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -6,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Roaming.Core.Operator;
 using Roaming.Core.Partners;
+using Roaming.Core.Storage;
 using Roaming.Core.Transport;
 
 namespace Roaming.Core.Platform;
@@ -25,14 +27,19 @@ public sealed class RoamingEndpoint
     private readonly byte[] _operatorKeyHash;
     private readonly ModuleCatalog _catalog;
     private readonly PartnerAccess _access;
+    private readonly IStorageFaults[] _storageFaults;
+
+    /// <summary>How long a caller is asked to wait when storage is down.</summary>
+    public static readonly TimeSpan StorageRetryAfter = TimeSpan.FromSeconds(5);
 
     public RoamingEndpoint(ModuleCatalog catalog, IEnumerable<IRouteGroup> groups, IServiceProvider services, PartnerRegistry registry,
-        PartnerAccess access,
+        PartnerAccess access, IEnumerable<IStorageFaults> storageFaults,
         IOptions<RoamingOptions> options, TimeProvider clock, ILogger<RoamingEndpoint> logger)
     {
         _catalog = catalog;
         _registry = registry;
         _access = access;
+        _storageFaults = storageFaults.ToArray();
         _options = options.Value;
         _clock = clock;
         _logger = logger;
@@ -111,11 +118,17 @@ public sealed class RoamingEndpoint
         }
         catch (OcpiException e)
         {
-            result = isOperator ? OperatorError(e.HttpStatus == HttpStatusCode.OK ? HttpStatusCode.BadGateway : e.HttpStatus, e.Message, e.StatusCode) : OcpiResult.From(e);
+            result = Error(e, isOperator);
         }
         catch (PartnerCallException e) when (isOperator)
         {
             result = OperatorError(HttpStatusCode.BadGateway, e.Message, e.OcpiStatus);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested && _storageFaults.Any(f => f.IsOutage(e)))
+        {
+            // The type only: a storage error's text may quote keys, and keys may be token uids.
+            _logger.LogWarning("Request {RequestId} {Method} {Route}: storage unavailable ({Error})", requestId, request.Method, route?.Template ?? "(unmatched)", e.GetType().Name);
+            result = Error(new ServiceUnavailableException("Storage is unavailable; try again later.", StorageRetryAfter), isOperator);
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
@@ -137,6 +150,14 @@ public sealed class RoamingEndpoint
         response.Headers.AddRange(result.Headers);
         if (result.HttpStatus == HttpStatusCode.Unauthorized && !isOperator) response.Headers.Add(new("WWW-Authenticate", "Token"));
         return response;
+    }
+
+    /// <summary>An OCPI error as answered: the envelope on /ocpi, {"error","status_code"} on the operator API; Retry-After when it says when.</summary>
+    private static OcpiResult Error(OcpiException e, bool isOperator)
+    {
+        var result = isOperator ? OperatorError(e.HttpStatus == HttpStatusCode.OK ? HttpStatusCode.BadGateway : e.HttpStatus, e.Message, e.StatusCode) : OcpiResult.From(e);
+        if (e.RetryAfter is { } wait) result.WithHeader("Retry-After", Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture));
+        return result;
     }
 
     /// <summary>The parties a functional request names: its OCPI-from party, and the {country_code}/{party_id} of its URL when well-formed (the handler refuses the rest).</summary>

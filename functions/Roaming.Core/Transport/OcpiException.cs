@@ -10,6 +10,8 @@ public class OcpiException(int statusCode, HttpStatusCode httpStatus, string mes
 {
     public int StatusCode { get; } = statusCode;
     public HttpStatusCode HttpStatus { get; } = httpStatus;
+    /// <summary>When to try again, answered as the Retry-After header.</summary>
+    public TimeSpan? RetryAfter { get; init; }
 }
 
 /// <summary>2001: the request's body, path or query is invalid; the message names the field.</summary>
@@ -41,3 +43,10 @@ public sealed class NotFoundException(string message, int statusCode = OcpiStatu
 /// <summary>The method is not allowed in the current state (e.g. POST credentials when already registered): HTTP 405.</summary>
 public sealed class MethodNotAllowedException(string message)
     : OcpiException(OcpiStatus.ClientError, HttpStatusCode.MethodNotAllowed, message);
+
+/// <summary>Storage cannot be reached or does not answer: 3000 with HTTP 503 and Retry-After, so the caller comes back later.</summary>
+public sealed class ServiceUnavailableException : OcpiException
+{
+    public ServiceUnavailableException(string message, TimeSpan retryAfter)
+        : base(OcpiStatus.ServerError, HttpStatusCode.ServiceUnavailable, message) => RetryAfter = retryAfter;
+}
