@@ -27,18 +27,20 @@ public sealed class RoamingEndpoint
     private readonly byte[] _operatorKeyHash;
     private readonly ModuleCatalog _catalog;
     private readonly PartnerAccess _access;
+    private readonly PartnerRateLimiter _rateLimiter;
     private readonly IStorageFaults[] _storageFaults;
 
     /// <summary>How long a caller is asked to wait when storage is down.</summary>
     public static readonly TimeSpan StorageRetryAfter = TimeSpan.FromSeconds(5);
 
     public RoamingEndpoint(ModuleCatalog catalog, IEnumerable<IRouteGroup> groups, IServiceProvider services, PartnerRegistry registry,
-        PartnerAccess access, IEnumerable<IStorageFaults> storageFaults,
+        PartnerAccess access, PartnerRateLimiter rateLimiter, IEnumerable<IStorageFaults> storageFaults,
         IOptions<RoamingOptions> options, TimeProvider clock, ILogger<RoamingEndpoint> logger)
     {
         _catalog = catalog;
         _registry = registry;
         _access = access;
+        _rateLimiter = rateLimiter;
         _storageFaults = storageFaults.ToArray();
         _options = options.Value;
         _clock = clock;
@@ -83,6 +85,7 @@ public sealed class RoamingEndpoint
                 if (route.Access == RouteAccess.Registered && !caller.FullAccess)
                     throw new UnauthorizedException("This token may only be used on the versions and credentials modules until registration is complete.");
                 partnerId = caller.Partner.Id;
+                if (_rateLimiter.Refuse(partnerId) is { } retryAfter) throw new TooManyRequestsException(retryAfter);
                 if (_options.RequireClientCertificate) CheckClientCertificate(request, caller, route.Access);
             }
 

@@ -27,6 +27,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => new TokenProtector(sp.GetRequiredService<IOptions<RoamingOptions>>().Value.TokenKey!));
         services.AddSingleton<PartnerRegistry>();
         services.AddSingleton<PartnerAccess>();
+        services.AddSingleton<PartnerRateLimiter>();
         services.AddSingleton<OcpiClient>();
         services.AddSingleton<PartnerDiscovery>();
         services.AddSingleton<RegistrationService>();

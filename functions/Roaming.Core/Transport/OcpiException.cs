@@ -44,6 +44,17 @@ public sealed class NotFoundException(string message, int statusCode = OcpiStatu
 public sealed class MethodNotAllowedException(string message)
     : OcpiException(OcpiStatus.ClientError, HttpStatusCode.MethodNotAllowed, message);
 
+/// <summary>
+/// The partner's connection is over its request budget: HTTP 429 with Retry-After. OCPI names no status code for it
+/// (transport_and_format: HTTP-level errors use HTTP status codes, in the response format); 2000, a client error.
+/// </summary>
+public sealed class TooManyRequestsException : OcpiException
+{
+    public TooManyRequestsException(TimeSpan retryAfter)
+        : base(OcpiStatus.ClientError, HttpStatusCode.TooManyRequests, $"Too many requests from this connection; try again in {Math.Ceiling(retryAfter.TotalSeconds)} s.") =>
+        RetryAfter = retryAfter;
+}
+
 /// <summary>Storage cannot be reached or does not answer: 3000 with HTTP 503 and Retry-After, so the caller comes back later.</summary>
 public sealed class ServiceUnavailableException : OcpiException
 {
