@@ -24,6 +24,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<StorageQueues>();
         services.AddSingleton<IWorkQueue>(sp => sp.GetRequiredService<StorageQueues>());
         services.AddSingleton<IPartnerStore, TablePartnerStore>();
+        services.AddSingleton<IPartyReservations, TablePartyReservations>();
+        services.AddSingleton<IStorageFaults, StorageFaults>();
         services.AddSingleton<ILocationStore, TableLocationStore>();
         services.AddSingleton<TableOutbox>();
         services.AddSingleton<OutboxSweeper>();

@@ -23,9 +23,11 @@ public sealed class StorageTables(StorageConnection connection, IOptions<Roaming
 
     public const string Locations = "locations";
     public const string SyncJobs = "syncjobs";
+    /// <summary>partyreservations: "{CC}|{PID}" / "". One row per party a connection holds; see TablePartyReservations.</summary>
+    public const string PartyReservations = "partyreservations";
 
     /// <summary>The tables of the platform itself; each flat object module adds its own (its PartyObjectKind's collection).</summary>
-    public static readonly string[] All = ["partners", "credentialtokens", Locations, SyncJobs];
+    public static readonly string[] All = ["partners", "credentialtokens", Locations, SyncJobs, PartyReservations];
 
     public async Task CreateAllAsync(IEnumerable<string> names, CancellationToken ct)
     {

@@ -9,7 +9,10 @@ using Roaming.Core.Versions;
 
 namespace Roaming.Azure.Tables;
 
-/// <summary>Partners and the token-hash index in Table Storage. Roles and endpoints are JSON columns (a few KiB at most).</summary>
+/// <summary>
+/// Partners and the token-hash index in Table Storage. Roles granted, roles pending approval, the invitation's roles,
+/// the parties behind a hub and the endpoints are JSON columns (a few KiB at most: each list is bounded).
+/// </summary>
 public sealed class TablePartnerStore(StorageTables tables) : IPartnerStore
 {
     private const string Partition = "partner";
@@ -73,6 +76,9 @@ public sealed class TablePartnerStore(StorageTables tables) : IPartnerStore
         ["State"] = p.State.ToString(),
         ["Name"] = p.Name,
         ["Roles"] = JsonSerializer.Serialize(p.Roles, CredentialsJson.Default.ListCredentialsRole),
+        ["InvitedRoles"] = p.InvitedRoles is null ? null : JsonSerializer.Serialize(p.InvitedRoles, PartnerJson.Default.ListPartyRole),
+        ["PendingRoles"] = JsonSerializer.Serialize(p.PendingRoles, CredentialsJson.Default.ListCredentialsRole),
+        ["HubParties"] = JsonSerializer.Serialize(p.HubParties, PartnerJson.Default.ListPartyRole),
         ["VersionsUrl"] = p.VersionsUrl,
         ["Version"] = p.Version,
         ["Endpoints"] = JsonSerializer.Serialize(p.Endpoints, VersionsJson.Default.ListEndpoint),
@@ -96,6 +102,9 @@ public sealed class TablePartnerStore(StorageTables tables) : IPartnerStore
         State = Enum.Parse<PartnerState>(e.GetString("State")),
         Name = e.GetString("Name"),
         Roles = JsonSerializer.Deserialize(e.GetString("Roles") ?? "[]", CredentialsJson.Default.ListCredentialsRole) ?? [],
+        InvitedRoles = e.GetString("InvitedRoles") is { } invited ? JsonSerializer.Deserialize(invited, PartnerJson.Default.ListPartyRole) : null,
+        PendingRoles = JsonSerializer.Deserialize(e.GetString("PendingRoles") ?? "[]", CredentialsJson.Default.ListCredentialsRole) ?? [],
+        HubParties = JsonSerializer.Deserialize(e.GetString("HubParties") ?? "[]", PartnerJson.Default.ListPartyRole) ?? [],
         VersionsUrl = e.GetString("VersionsUrl"),
         Version = e.GetString("Version"),
         Endpoints = JsonSerializer.Deserialize(e.GetString("Endpoints") ?? "[]", VersionsJson.Default.ListEndpoint) ?? [],

@@ -26,7 +26,7 @@ public sealed class CredentialsModule : IOcpiModule
 /// to rotate/update, DELETE to unregister, with 405 for a call in the wrong state. The version of the route the
 /// partner registers on is the version of the connection.
 /// </summary>
-public sealed class CredentialsEndpoint(PartnerRegistry registry, PartnerDiscovery discovery, IEnumerable<Sync.IRegistrationListener> listeners,
+public sealed class CredentialsEndpoint(PartnerRegistry registry, PartnerAccess access, PartnerDiscovery discovery, IEnumerable<Sync.IRegistrationListener> listeners,
     ILogger<CredentialsEndpoint> logger)
 {
     public void Map(InterfaceRoutes routes, IWire<Credentials> wire)
@@ -73,23 +73,23 @@ public sealed class CredentialsEndpoint(PartnerRegistry registry, PartnerDiscove
     }
 
     /// <summary>
-    /// POST and PUT alike: read the partner's credentials, fetch its endpoints with its new token, then swap in
-    /// a new token for it. Nothing is stored until the partner's API has answered.
+    /// POST and PUT alike: read the partner's credentials, check the roles it claims against what it may be (and
+    /// reserve their parties), fetch its endpoints with its new token, then swap in a new token for it. Nothing is
+    /// stored until the partner's API has answered; a failure gives the reserved parties back.
     /// </summary>
     private async Task<OcpiResult> ExchangeAsync(OcpiContext ctx, IWire<Credentials> wire, Partner partner, string what)
     {
         var theirs = wire.Read(ctx.Request.Body);
         var firstRegistration = partner.State == PartnerState.Invited;
-        await CheckRolesAreFreeAsync(partner, theirs, ctx.Cancellation);
-        var discovered = await discovery.DiscoverAsync(theirs.Url!, theirs.Token!, ctx.Version, ctx.Cancellation);
-
+        var claim = await access.ClaimAsync(partner, theirs.Roles!, strict: true, ctx.Cancellation);
         var tokenC = CredentialsToken.New();
         try
         {
+            var discovered = await discovery.DiscoverAsync(theirs.Url!, theirs.Token!, ctx.Version, ctx.Cancellation);
             await registry.CommitAsync(partner, tokenC, p =>
             {
                 p.State = PartnerState.Registered;
-                p.Roles = theirs.Roles!;
+                claim.ApplyTo(p);
                 p.VersionsUrl = discovered.VersionsUrl;
                 p.Version = discovered.Version;
                 p.Endpoints = discovered.Endpoints;
@@ -98,28 +98,18 @@ public sealed class CredentialsEndpoint(PartnerRegistry registry, PartnerDiscove
                 p.InboundTokenBase64 = ctx.PresentedTokenWasBase64;
             }, ctx.Cancellation);
         }
-        catch (ConcurrencyException)
+        catch (Exception e)
         {
-            throw new MethodNotAllowedException("This connection changed while the request ran (a concurrent registration); read it again.");
+            await access.UndoAsync(partner.Id, claim, CancellationToken.None);
+            if (e is ConcurrencyException)
+                throw new MethodNotAllowedException("This connection changed while the request ran (a concurrent registration); read it again.");
+            throw;
         }
-        logger.LogInformation("Partner {PartnerId} {What} ({Roles})", partner.Id, what,
-            string.Join(", ", partner.Roles.Select(r => $"{r.Role} {r.Key}")));
+        await access.SettleAsync(partner.Id, claim, ctx.Cancellation);
+        logger.LogInformation("Partner {PartnerId} {What} ({Roles}; pending approval: {Pending})", partner.Id, what,
+            string.Join(", ", partner.Roles.Select(PartyRole.Of)), string.Join(", ", partner.PendingRoles.Select(PartyRole.Of)));
         if (firstRegistration)
             foreach (var listener in listeners) await listener.OnRegisteredAsync(partner, ctx.Cancellation);
         return Answer(wire, Ours(ctx, tokenC));
-    }
-
-    /// <summary>A party (country, party id, role) belongs to one connection only; another connection claiming it is refused.</summary>
-    private async Task CheckRolesAreFreeAsync(Partner partner, Credentials theirs, CancellationToken ct)
-    {
-        var others = (await registry.Store.ListAsync(ct)).Where(p => p.Id != partner.Id && p.State == PartnerState.Registered);
-        foreach (var other in others)
-        {
-            foreach (var role in theirs.Roles!)
-            {
-                if (other.Roles.Any(r => r.Role == role.Role && r.Key == role.Key))
-                    throw new InvalidParametersException([new FieldError("roles", $"{role.Role} {role.Key} is already registered on another connection; unregister that one first")]);
-            }
-        }
     }
 }

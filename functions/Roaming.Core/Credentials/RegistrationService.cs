@@ -8,28 +8,40 @@ namespace Roaming.Core.Credentials;
 /// The credentials module as client: we register with a partner that gave us its versions URL and a Token A,
 /// rotate our token with a PUT, and unregister with a DELETE.
 /// </summary>
-public sealed class RegistrationService(PartnerRegistry registry, PartnerDiscovery discovery, OcpiClient client, Platform.ModuleCatalog catalog,
+public sealed class RegistrationService(PartnerRegistry registry, PartnerAccess access, PartnerDiscovery discovery, OcpiClient client, Platform.ModuleCatalog catalog,
     IEnumerable<Sync.IRegistrationListener> listeners, ILogger<RegistrationService> logger)
 {
+    /// <param name="roles">what the partner may be, as an invitation names it; null: any free party in any role but HUB</param>
     /// <param name="ours">Our credentials as we present them (the token field is replaced).</param>
-    public async Task<Partner> RegisterAsync(string? name, string versionsUrl, string tokenA, Credentials ours, CancellationToken ct)
+    public async Task<Partner> RegisterAsync(string? name, List<PartyRole>? roles, string versionsUrl, string tokenA, Credentials ours, CancellationToken ct)
     {
         var discovered = await discovery.DiscoverAsync(versionsUrl, tokenA, null, ct);
         var tokenB = CredentialsToken.New();
-        var partner = await registry.BeginOutboundRegistrationAsync(name, versionsUrl, tokenB, ct);
+        var partner = await registry.BeginOutboundRegistrationAsync(name, roles, versionsUrl, tokenB, ct);
         Credentials theirs;
+        RoleClaim? claim = null;
         try
         {
             theirs = await SendCredentialsAsync(HttpMethod.Post, discovered, new PartnerToken(tokenA, discovered.TokenBase64), ours with { Token = tokenB }, ct);
             if (theirs.Url != versionsUrl) discovered = await discovery.DiscoverAsync(theirs.Url!, theirs.Token!, discovered.Version, ct);
+            try
+            {
+                claim = await access.ClaimAsync(partner, theirs.Roles!, strict: true, ct);
+            }
+            catch (InvalidParametersException e)
+            {
+                // The partner registered us, but claims what it may not be: end the connection on its side too.
+                await TellUnregisteredAsync(partner, discovered, theirs.Token!);
+                throw new RegistrationException(OcpiStatus.InvalidOrMissingParameters, "The partner's credentials claim roles this connection is not granted: " + e.Message);
+            }
+            await registry.CommitAsync(partner, tokenB, p => Apply(p, theirs, discovered, claim), ct);
         }
         catch
         {
+            if (claim is not null) await access.UndoAsync(partner.Id, claim, CancellationToken.None);
             await registry.AbandonAsync(partner, CancellationToken.None);
             throw;
         }
-
-        await registry.CommitAsync(partner, tokenB, p => Apply(p, theirs, discovered), ct);
         logger.LogInformation("Registered with partner {PartnerId}", partner.Id);
         foreach (var listener in listeners) await listener.OnRegisteredAsync(partner, ct);
         return partner;
@@ -53,7 +65,18 @@ public sealed class RegistrationService(PartnerRegistry registry, PartnerDiscove
             await registry.DropPendingTokenAsync(partner, CancellationToken.None);
             throw;
         }
-        await registry.CommitAsync(partner, newToken, p => Apply(p, theirs, discovered), ct);
+        // The partner already holds our new token: the swap must go through; roles it may not have are left out.
+        var claim = await access.ClaimAsync(partner, theirs.Roles!, strict: false, ct);
+        try
+        {
+            await registry.CommitAsync(partner, newToken, p => Apply(p, theirs, discovered, claim), ct);
+        }
+        catch
+        {
+            await access.UndoAsync(partner.Id, claim, CancellationToken.None);
+            throw;
+        }
+        await access.SettleAsync(partner.Id, claim, ct);
         logger.LogInformation("Rotated credentials with partner {PartnerId}", partner.Id);
         return partner;
     }
@@ -79,10 +102,23 @@ public sealed class RegistrationService(PartnerRegistry registry, PartnerDiscove
         return problem;
     }
 
-    private void Apply(Partner p, Credentials theirs, DiscoveredPartner discovered)
+    /// <summary>Tells a partner we will not keep the registration it accepted (best effort: it is also told by every token of ours failing).</summary>
+    private async Task TellUnregisteredAsync(Partner partner, DiscoveredPartner discovered, string theirToken)
+    {
+        try
+        {
+            await client.SendAsync<object>(HttpMethod.Delete, discovered.Credentials.Url!, new PartnerToken(theirToken, discovered.TokenBase64), null, ct: CancellationToken.None);
+        }
+        catch (PartnerCallException e)
+        {
+            logger.LogWarning("Partner {PartnerId} was not told that its registration was refused: {Problem}", partner.Id, e.Message);
+        }
+    }
+
+    private void Apply(Partner p, Credentials theirs, DiscoveredPartner discovered, RoleClaim claim)
     {
         p.State = PartnerState.Registered;
-        p.Roles = theirs.Roles!;
+        claim.ApplyTo(p);
         p.VersionsUrl = discovered.VersionsUrl;
         p.Version = discovered.Version;
         p.Endpoints = discovered.Endpoints;

@@ -1,4 +1,6 @@
 using System.Text.Json.Serialization;
+using Roaming.Core.Credentials;
+using Roaming.Core.HubClientInfo;
 using Roaming.Core.Partners;
 using Roaming.Core.Transport;
 using Roaming.Core.Types;
@@ -6,9 +8,17 @@ using Roaming.Core.Versions;
 
 namespace Roaming.Core.Operator;
 
-public sealed record InvitationRequest
+public sealed record InvitationRequest : IOcpiValidatable
 {
     public string? Name { get; init; }
+    /// <summary>What the partner may be; absent: an open invitation (any free party, any role but HUB).</summary>
+    public List<PartyRole>? Roles { get; init; }
+
+    public void Validate(OcpiValidator v)
+    {
+        v.String("name", Name, 100, required: false);
+        PartyRoles.Validate(v, "roles", Roles, required: false);
+    }
 }
 
 public sealed record InvitationResponse(string PartnerId, string Token, string VersionsUrl);
@@ -18,13 +28,46 @@ public sealed record RegistrationRequest : IOcpiValidatable
     public string? Name { get; init; }
     public string? VersionsUrl { get; init; }
     public string? Token { get; init; }
+    /// <summary>What the partner may be, as an invitation names it; absent: any free party, any role but HUB.</summary>
+    public List<PartyRole>? Roles { get; init; }
 
     public void Validate(OcpiValidator v)
     {
         v.String("name", Name, 100, required: false);
         v.Url("versions_url", VersionsUrl);
         v.String("token", Token, 64);
+        PartyRoles.Validate(v, "roles", Roles, required: false);
     }
+}
+
+/// <summary>Roles the operator names: granted to a connection, or pending roles to approve or refuse (absent: all of them).</summary>
+public sealed record RolesRequest : IOcpiValidatable
+{
+    public List<PartyRole>? Roles { get; init; }
+
+    public void Validate(OcpiValidator v) => PartyRoles.Validate(v, "roles", Roles, required: false);
+}
+
+/// <summary>The parties the operator lists behind a hub connection.</summary>
+public sealed record HubPartiesRequest : IOcpiValidatable
+{
+    public List<PartyRole>? Parties { get; init; }
+
+    public void Validate(OcpiValidator v) => PartyRoles.Validate(v, "parties", Parties, required: true);
+}
+
+public static class PartyRoles
+{
+    /// <summary>The most parties one connection may be named for at once (credentials lists are bounded the same way on the wire).</summary>
+    public const int MaxCount = 100;
+
+    public static void Validate(OcpiValidator v, string field, List<PartyRole>? roles, bool required)
+    {
+        v.List(field, roles, required);
+        if (roles is { Count: > MaxCount }) v.Fail(field, $"more than {MaxCount} entries");
+    }
+
+    public static List<PartyRole>? Normalized(List<PartyRole>? roles) => roles?.Select(r => r.Normalized()).Distinct().ToList();
 }
 
 public sealed record OperatorError(string Error, int? StatusCode);
@@ -53,21 +96,31 @@ public sealed record CertificateRequest : IOcpiValidatable
 public sealed record UnregisterResponse(string PartnerId, PartnerState State, bool PartnerNotified, string? Problem);
 
 /// <summary>A partner as the operator sees it; never its tokens.</summary>
+/// <param name="Roles">granted and in force</param>
+/// <param name="PendingRoles">claimed in a credentials update, waiting for the operator's approval; they grant nothing yet</param>
+/// <param name="InvitationRoles">what the invitation named; absent for an open invitation</param>
+/// <param name="HubParties">parties the operator listed behind this hub connection</param>
+/// <param name="HubClientInfo">what this hub's ClientInfo reports (one partner's view only)</param>
 public sealed record PartnerView(
-    string Id, string? Name, PartnerState State, List<PartnerRoleView> Roles, string? VersionsUrl, string? Version,
+    string Id, string? Name, PartnerState State, List<PartnerRoleView> Roles, List<PartnerRoleView> PendingRoles, List<PartyRole>? InvitationRoles,
+    List<PartyRole> HubParties, List<ClientInfo>? HubClientInfo, string? VersionsUrl, string? Version,
     List<Endpoint> Endpoints, bool OutboundTokenBase64, bool? InboundTokenBase64, bool NeedsResync, CertificateView? ClientCertificate,
     DateTimeOffset Created, DateTimeOffset Updated)
 {
-    public static PartnerView Of(Partner p) => new(
-        p.Id, p.Name, p.State,
-        p.Roles.Select(r => new PartnerRoleView(r.Role, r.CountryCode, r.PartyId, r.BusinessDetails?.Name)).ToList(),
-        p.VersionsUrl, p.Version, p.Endpoints, p.OutboundTokenBase64, p.InboundTokenBase64, p.NeedsResync,
+    public static PartnerView Of(Partner p) => Of(p, null);
+
+    public static PartnerView Of(Partner p, List<ClientInfo>? hubClientInfo) => new(
+        p.Id, p.Name, p.State, p.Roles.Select(PartnerRoleView.Of).ToList(), p.PendingRoles.Select(PartnerRoleView.Of).ToList(), p.InvitedRoles,
+        p.HubParties, hubClientInfo, p.VersionsUrl, p.Version, p.Endpoints, p.OutboundTokenBase64, p.InboundTokenBase64, p.NeedsResync,
         p.ClientCertificate is { } c ? new CertificateView(c.Thumbprint, c.Issuer, c.Subject) : null, p.Created, p.Updated);
 }
 
 public sealed record CertificateView(string? Thumbprint, string? Issuer, string? Subject);
 
-public sealed record PartnerRoleView(Role? Role, string? CountryCode, string? PartyId, string? Name);
+public sealed record PartnerRoleView(Role? Role, string? CountryCode, string? PartyId, string? Name)
+{
+    public static PartnerRoleView Of(CredentialsRole r) => new(r.Role, r.CountryCode, r.PartyId, r.BusinessDetails?.Name);
+}
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = [typeof(OcpiDateTimeConverter), typeof(JsonStringEnumConverter<PartnerState>)])]
@@ -79,5 +132,7 @@ public sealed record PartnerRoleView(Role? Role, string? CountryCode, string? Pa
 [JsonSerializable(typeof(CertificateRequest))]
 [JsonSerializable(typeof(UnregisterResponse))]
 [JsonSerializable(typeof(PartnerView))]
+[JsonSerializable(typeof(RolesRequest))]
+[JsonSerializable(typeof(HubPartiesRequest))]
 [JsonSerializable(typeof(List<PartnerView>))]
 public sealed partial class OperatorJson : JsonSerializerContext;

@@ -10,7 +10,7 @@ namespace Roaming.Core.Operator;
 /// The operator's partner management on /operator/: invitations (Token A for a partner to register with us),
 /// registration with a partner (its versions URL and Token A), the partner list, rotation and unregistration.
 /// </summary>
-public sealed class PartnersApi(PartnerRegistry registry, RegistrationService registration) : IRouteGroup
+public sealed class PartnersApi(PartnerRegistry registry, PartnerAccess access, RegistrationService registration) : IRouteGroup
 {
     public void Map(RouteTable routes)
     {
@@ -27,15 +27,15 @@ public sealed class PartnersApi(PartnerRegistry registry, RegistrationService re
     private async Task<OcpiResult> Invite(OcpiContext ctx)
     {
         var request = ctx.Request.Body.IsEmpty ? new InvitationRequest() : ctx.Body(OperatorJson.Default.InvitationRequest);
-        if (request.Name is { Length: > 100 }) throw new InvalidParametersException([new FieldError("name", "longer than 100 characters")]);
-        var (partner, tokenA) = await registry.InviteAsync(request.Name, ctx.Cancellation);
+        var (partner, tokenA) = await registry.InviteAsync(request.Name, NotOurs(request.Roles), ctx.Cancellation);
         return OcpiResult.Json(new InvitationResponse(partner.Id, tokenA, ctx.Url(OcpiPaths.Versions)), OperatorJson.Default.InvitationResponse, HttpStatusCode.Created);
     }
 
     private async Task<OcpiResult> Register(OcpiContext ctx)
     {
         var request = ctx.Body(OperatorJson.Default.RegistrationRequest);
-        var partner = await registration.RegisterAsync(request.Name, request.VersionsUrl!, request.Token!, CredentialsEndpoint.Ours(ctx, ""), ctx.Cancellation);
+        var partner = await registration.RegisterAsync(request.Name, NotOurs(request.Roles), request.VersionsUrl!, request.Token!,
+            CredentialsEndpoint.Ours(ctx, ""), ctx.Cancellation);
         return OcpiResult.Json(PartnerView.Of(partner), OperatorJson.Default.PartnerView, HttpStatusCode.Created);
     }
 
@@ -45,8 +45,12 @@ public sealed class PartnersApi(PartnerRegistry registry, RegistrationService re
         return OcpiResult.Json(partners.OrderBy(p => p.Created).Select(PartnerView.Of).ToList(), OperatorJson.Default.ListPartnerView);
     }
 
-    private async Task<OcpiResult> Get(OcpiContext ctx) =>
-        OcpiResult.Json(PartnerView.Of(await Find(ctx)), OperatorJson.Default.PartnerView);
+    private async Task<OcpiResult> Get(OcpiContext ctx)
+    {
+        var partner = await Find(ctx);
+        var reported = partner.HasRole(Types.Role.Hub) ? await access.ReportedByAsync(partner, ctx.Cancellation) : null;
+        return OcpiResult.Json(PartnerView.Of(partner, reported), OperatorJson.Default.PartnerView);
+    }
 
     private async Task<OcpiResult> Rotate(OcpiContext ctx)
     {
@@ -78,6 +82,14 @@ public sealed class PartnersApi(PartnerRegistry registry, RegistrationService re
         partner.ClientCertificate = null;
         await registry.SaveAsync(partner, ctx.Cancellation);
         return OcpiResult.Json(PartnerView.Of(partner), OperatorJson.Default.PartnerView);
+    }
+
+    /// <summary>What an invitation names, refused when it names a party hosted here (no connection may hold one).</summary>
+    private List<PartyRole>? NotOurs(List<PartyRole>? roles)
+    {
+        var named = PartyRoles.Normalized(roles);
+        access.RefuseOurs(named, "roles");
+        return named;
     }
 
     private async Task<Partner> Find(OcpiContext ctx)

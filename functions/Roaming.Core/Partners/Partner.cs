@@ -28,7 +28,14 @@ public sealed class Partner
     public PartnerState State { get; set; }
     /// <summary>Free text from the operator who made the invitation or registration.</summary>
     public string? Name { get; set; }
+    /// <summary>The roles granted and in force: what the partner may act as. Nothing else gives access.</summary>
     public List<CredentialsRole> Roles { get; set; } = [];
+    /// <summary>What the invitation (or the operator's registration) named the partner may be; null: an open invitation.</summary>
+    public List<PartyRole>? InvitedRoles { get; set; }
+    /// <summary>Roles the partner claimed in a later credentials update, waiting for the operator; they grant nothing yet.</summary>
+    public List<CredentialsRole> PendingRoles { get; set; } = [];
+    /// <summary>Parties the operator listed behind this hub connection (beside those its HubClientInfo reports).</summary>
+    public List<PartyRole> HubParties { get; set; } = [];
     public string? VersionsUrl { get; set; }
     public string? Version { get; set; }
     public List<Endpoint> Endpoints { get; set; } = [];
@@ -55,12 +62,17 @@ public sealed class Partner
     /// <summary>Storage concurrency token; an update with a stale one fails rather than losing a change.</summary>
     public string? ETag { get; set; }
 
+    /// <summary>Whether the partner holds the party in any role. Not an access check: access is per role (<see cref="Holds"/>) and, for hubs, per request (<see cref="PartnerAccess"/>).</summary>
     public bool Owns(PartyKey party) => Roles.Any(r => r.Key == party);
 
     /// <summary>Whether the partner holds the party in that role (a party's objects are written only in the role that owns them).</summary>
     public bool Holds(PartyKey party, Role role) => Roles.Any(r => r.Key == party && r.Role == role);
 
     public bool HasRole(Role role) => Roles.Any(r => r.Role == role);
+
+    /// <summary>Every party this connection holds a place for: granted, pending, or listed behind it as a hub.</summary>
+    public IEnumerable<PartyKey> ReservedParties =>
+        Roles.Select(r => r.Key).Concat(PendingRoles.Select(r => r.Key)).Concat(HubParties.Select(r => r.Key)).Distinct();
 
     public Endpoint? FindEndpoint(string moduleId, InterfaceRole role) =>
         Endpoints.FirstOrDefault(e => e.Identifier == moduleId && e.Role == role)

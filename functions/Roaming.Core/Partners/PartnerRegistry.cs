@@ -15,7 +15,7 @@ public sealed record Authenticated(Partner Partner, string Token, bool WasBase64
 /// record (the truth, ETag-checked) second, the old index entry removed last; a stale index entry is
 /// harmless because authentication checks it against the partner record.
 /// </summary>
-public sealed class PartnerRegistry(IPartnerStore store, TokenProtector protector, TimeProvider clock, ILogger<PartnerRegistry> logger)
+public sealed class PartnerRegistry(IPartnerStore store, IPartyReservations reservations, TokenProtector protector, TimeProvider clock, ILogger<PartnerRegistry> logger)
 {
     public IPartnerStore Store => store;
 
@@ -37,7 +37,8 @@ public sealed class PartnerRegistry(IPartnerStore store, TokenProtector protecto
     }
 
     /// <summary>Creates an invitation: a partner record in state Invited and its Token A.</summary>
-    public async Task<(Partner Partner, string TokenA)> InviteAsync(string? name, CancellationToken ct)
+    /// <param name="roles">what the partner may be; null: an open invitation (see <see cref="PartnerAccess"/>)</param>
+    public async Task<(Partner Partner, string TokenA)> InviteAsync(string? name, List<PartyRole>? roles, CancellationToken ct)
     {
         var tokenA = CredentialsToken.New();
         var now = clock.GetUtcNow();
@@ -45,6 +46,7 @@ public sealed class PartnerRegistry(IPartnerStore store, TokenProtector protecto
         {
             Id = NewPartnerId(),
             Name = name,
+            InvitedRoles = roles,
             State = PartnerState.Invited,
             InboundTokenHash = protector.Hash(tokenA),
             Created = now,
@@ -57,13 +59,15 @@ public sealed class PartnerRegistry(IPartnerStore store, TokenProtector protecto
     }
 
     /// <summary>Starts a registration we initiate: the partner may call us with <paramref name="tokenB"/> while our POST is under way.</summary>
-    public async Task<Partner> BeginOutboundRegistrationAsync(string? name, string versionsUrl, string tokenB, CancellationToken ct)
+    /// <param name="roles">what the partner may be; null: as an open invitation</param>
+    public async Task<Partner> BeginOutboundRegistrationAsync(string? name, List<PartyRole>? roles, string versionsUrl, string tokenB, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var partner = new Partner
         {
             Id = NewPartnerId(),
             Name = name,
+            InvitedRoles = roles,
             State = PartnerState.Registering,
             VersionsUrl = versionsUrl,
             InboundTokenHash = protector.Hash(tokenB),
@@ -80,6 +84,7 @@ public sealed class PartnerRegistry(IPartnerStore store, TokenProtector protecto
     {
         if (partner.InboundTokenHash is not null) await store.RemoveTokenHashAsync(partner.InboundTokenHash, ct);
         await store.DeleteAsync(partner.Id, ct);
+        await ReleasePartiesAsync(partner, ct);
     }
 
     /// <summary>Adds a token the partner may use from now on, before it is promised to the partner.</summary>
@@ -135,7 +140,14 @@ public sealed class PartnerRegistry(IPartnerStore store, TokenProtector protecto
         partner.OutboundTokenProtected = null;
         await SaveAsync(partner, ct);
         foreach (var hash in hashes) await store.RemoveTokenHashAsync(hash!, ct);
+        await ReleasePartiesAsync(partner, ct);
         logger.LogInformation("Partner {PartnerId} unregistered", partner.Id);
+    }
+
+    /// <summary>The parties a connection held are free for another once it has ended (its record keeps them for the audit trail).</summary>
+    private async Task ReleasePartiesAsync(Partner partner, CancellationToken ct)
+    {
+        foreach (var party in partner.ReservedParties.ToList()) await reservations.ReleaseAsync(party, partner.Id, ct);
     }
 
     public async Task SaveAsync(Partner partner, CancellationToken ct)

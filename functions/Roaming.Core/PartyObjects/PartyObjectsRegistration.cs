@@ -17,13 +17,20 @@ public static class PartyObjectsRegistration
     public static IServiceCollection AddPartyObjects<T>(this IServiceCollection services, PartyObjectKind<T> kind, Func<object, IWire<T>> wire,
         Func<PushChange, string?>? pushQuery = null) where T : class
     {
-        services.AddSingleton(sp => sp.GetRequiredService<IPartyObjectStores>().For(kind));
-        services.AddSingleton<IPartyObjectStore>(sp => sp.GetRequiredService<IPartyObjectStore<T>>());
+        services.AddPartyObjectStore(kind);
         services.AddSingleton<PartyObjectSender<T>>();
         services.AddSingleton<PartyObjectReceiver<T>>();
         services.AddSingleton<PartyObjectsOperatorApi<T>>();
         services.AddSingleton<IPushSource>(sp => new PartyObjectPushSource<T>(sp.GetRequiredService<IPartyObjectStore<T>>(), wire, pushQuery));
         services.AddSingleton<IPullHandler>(sp => new PartyObjectPullHandler<T>(sp.GetRequiredService<IPartyObjectStore<T>>(), sp.GetRequiredService<ModuleCatalog>(), wire));
+        return services;
+    }
+
+    /// <summary>The store alone, for a module whose interfaces are its own (hubclientinfo) but whose objects are flat party objects.</summary>
+    public static IServiceCollection AddPartyObjectStore<T>(this IServiceCollection services, PartyObjectKind<T> kind) where T : class
+    {
+        services.AddSingleton(sp => sp.GetRequiredService<IPartyObjectStores>().For(kind));
+        services.AddSingleton<IPartyObjectStore>(sp => sp.GetRequiredService<IPartyObjectStore<T>>());
         return services;
     }
 }

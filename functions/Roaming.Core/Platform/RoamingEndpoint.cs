@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -6,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Roaming.Core.Operator;
 using Roaming.Core.Partners;
+using Roaming.Core.Storage;
 using Roaming.Core.Transport;
 
 namespace Roaming.Core.Platform;
@@ -24,12 +26,22 @@ public sealed class RoamingEndpoint
     private readonly ILogger<RoamingEndpoint> _logger;
     private readonly byte[] _operatorKeyHash;
     private readonly ModuleCatalog _catalog;
+    private readonly PartnerAccess _access;
+    private readonly PartnerRateLimiter _rateLimiter;
+    private readonly IStorageFaults[] _storageFaults;
+
+    /// <summary>How long a caller is asked to wait when storage is down.</summary>
+    public static readonly TimeSpan StorageRetryAfter = TimeSpan.FromSeconds(5);
 
     public RoamingEndpoint(ModuleCatalog catalog, IEnumerable<IRouteGroup> groups, IServiceProvider services, PartnerRegistry registry,
+        PartnerAccess access, PartnerRateLimiter rateLimiter, IEnumerable<IStorageFaults> storageFaults,
         IOptions<RoamingOptions> options, TimeProvider clock, ILogger<RoamingEndpoint> logger)
     {
         _catalog = catalog;
         _registry = registry;
+        _access = access;
+        _rateLimiter = rateLimiter;
+        _storageFaults = storageFaults.ToArray();
         _options = options.Value;
         _clock = clock;
         _logger = logger;
@@ -73,13 +85,17 @@ public sealed class RoamingEndpoint
                 if (route.Access == RouteAccess.Registered && !caller.FullAccess)
                     throw new UnauthorizedException("This token may only be used on the versions and credentials modules until registration is complete.");
                 partnerId = caller.Partner.Id;
+                if (_rateLimiter.Refuse(partnerId) is { } retryAfter) throw new TooManyRequestsException(retryAfter);
                 if (_options.RequireClientCertificate) CheckClientCertificate(request, caller, route.Access);
             }
 
+            var acting = ActingParties.None;
             if (route.Functional)
             {
                 routing = RoutingHeaders.Parse(request);
-                if (routing.From is { } from && !caller!.Partner.Owns(from) && !caller.Partner.HasRole(Types.Role.Hub))
+                // What the caller may act for among the parties this request names: held, or (a hub) known behind it.
+                acting = await _access.ActingForAsync(caller!.Partner, NamedParties(routing, values), ct);
+                if (routing.From is { } from && !acting.ActsFor(from))
                     throw new InvalidParametersException([new FieldError(OcpiHeaders.FromCountryCode, $"{from} is not a party of this connection")]);
                 if (routing.To is { } to && !_options.Parties.Any(p => p.Key == to))
                     throw new InvalidParametersException([new FieldError(OcpiHeaders.ToCountryCode, $"{to} is not a party of this platform")]);
@@ -91,6 +107,7 @@ public sealed class RoamingEndpoint
                 Route = route,
                 RouteValues = values,
                 Caller = caller?.Partner,
+                Acting = acting,
                 PresentedToken = caller?.Token,
                 PresentedTokenWasBase64 = caller?.WasBase64 ?? false,
                 RequestId = requestId,
@@ -104,11 +121,17 @@ public sealed class RoamingEndpoint
         }
         catch (OcpiException e)
         {
-            result = isOperator ? OperatorError(e.HttpStatus == HttpStatusCode.OK ? HttpStatusCode.BadGateway : e.HttpStatus, e.Message, e.StatusCode) : OcpiResult.From(e);
+            result = Error(e, isOperator);
         }
         catch (PartnerCallException e) when (isOperator)
         {
             result = OperatorError(HttpStatusCode.BadGateway, e.Message, e.OcpiStatus);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested && _storageFaults.Any(f => f.IsOutage(e)))
+        {
+            // The type only: a storage error's text may quote keys, and keys may be token uids.
+            _logger.LogWarning("Request {RequestId} {Method} {Route}: storage unavailable ({Error})", requestId, request.Method, route?.Template ?? "(unmatched)", e.GetType().Name);
+            result = Error(new ServiceUnavailableException("Storage is unavailable; try again later.", StorageRetryAfter), isOperator);
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
@@ -130,6 +153,25 @@ public sealed class RoamingEndpoint
         response.Headers.AddRange(result.Headers);
         if (result.HttpStatus == HttpStatusCode.Unauthorized && !isOperator) response.Headers.Add(new("WWW-Authenticate", "Token"));
         return response;
+    }
+
+    /// <summary>An OCPI error as answered: the envelope on /ocpi, {"error","status_code"} on the operator API; Retry-After when it says when.</summary>
+    private static OcpiResult Error(OcpiException e, bool isOperator)
+    {
+        var result = isOperator ? OperatorError(e.HttpStatus == HttpStatusCode.OK ? HttpStatusCode.BadGateway : e.HttpStatus, e.Message, e.StatusCode) : OcpiResult.From(e);
+        if (e.RetryAfter is { } wait) result.WithHeader("Retry-After", Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture));
+        return result;
+    }
+
+    /// <summary>The parties a functional request names: its OCPI-from party, and the {country_code}/{party_id} of its URL when well-formed (the handler refuses the rest).</summary>
+    private static IEnumerable<Types.PartyKey> NamedParties(RoutingHeaders routing, IReadOnlyDictionary<string, string> values)
+    {
+        if (routing.From is { } from) yield return from;
+        if (!values.TryGetValue("country_code", out var country) || !values.TryGetValue("party_id", out var party)) yield break;
+        var v = new OcpiValidator();
+        v.CiString("country_code", country, 2);
+        v.CiString("party_id", party, 3);
+        if (v.IsValid) yield return new Types.PartyKey(country, party);
     }
 
     private OcpiException NotFound(string path)

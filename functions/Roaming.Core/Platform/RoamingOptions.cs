@@ -70,6 +70,9 @@ public sealed class RoamingOptions
     /// <summary>How long an outbound call to a partner may take.</summary>
     public TimeSpan PartnerTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Requests each partner connection may make (Roaming:RateLimit:*); over it: HTTP 429 with Retry-After.</summary>
+    public RateLimitOptions RateLimit { get; set; } = new();
+
     public void Validate()
     {
         var problems = new List<string>();
@@ -96,6 +99,7 @@ public sealed class RoamingOptions
         if (StoragePrefix.Length > 20 || StoragePrefix.Any(c => c is not (>= 'a' and <= 'z' or >= '0' and <= '9')) || (StoragePrefix.Length > 0 && !char.IsLetter(StoragePrefix[0])))
             problems.Add("Roaming:StoragePrefix must be up to 20 lower-case letters and digits, starting with a letter.");
         if (MaxPageSize is < 1 or > 1000) problems.Add("Roaming:MaxPageSize must be between 1 and 1000.");
+        problems.AddRange(RateLimit.Problems());
         if (problems.Count > 0) throw new InvalidOperationException("Invalid configuration: " + string.Join(" ", problems));
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Roaming.Core.Credentials;
+using Roaming.Core.HubClientInfo;
 using Roaming.Core.Locations;
 using Roaming.Core.Push;
 using Roaming.Core.Sync;
@@ -25,6 +26,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new TokenProtector(sp.GetRequiredService<IOptions<RoamingOptions>>().Value.TokenKey!));
         services.AddSingleton<PartnerRegistry>();
+        services.AddSingleton<PartnerAccess>();
+        services.AddSingleton<PartnerRateLimiter>();
         services.AddSingleton<OcpiClient>();
         services.AddSingleton<PartnerDiscovery>();
         services.AddSingleton<RegistrationService>();
@@ -36,6 +39,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IOcpiModule, CredentialsModule>();
         services.AddSingleton<CredentialsEndpoint>();
         services.AddSingleton<IRouteGroup, PartnersApi>();
+        services.AddSingleton<IRouteGroup, PartnerAccessApi>();
+        HubClientInfoModule.Register(services);
 
         // The functional modules, each declared in its folder.
         LocationsModule.Register(services);

@@ -6,7 +6,6 @@ using Roaming.Core.Platform;
 using Roaming.Core.Queues;
 using Roaming.Core.Storage;
 using Roaming.Core.Transport;
-using Roaming.Core.Types;
 using Roaming.Core.Versions;
 
 namespace Roaming.Core.Push;
@@ -20,7 +19,7 @@ namespace Roaming.Core.Push;
 /// to "ocpi-push-poison" and the partner is marked as needing a resync (it should pull).
 /// </summary>
 public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource> sources, IPartnerStore partners, PartnerClients clients,
-    IWorkQueue queue, IOptions<RoamingOptions> options, ILogger<PushProcessor> logger) : IQueueProcessor
+    PartnerAccess access, IWorkQueue queue, IOptions<RoamingOptions> options, ILogger<PushProcessor> logger) : IQueueProcessor
 {
     private readonly Dictionary<string, IPushSource> _sources = sources.ToDictionary(s => s.Module);
 
@@ -51,7 +50,9 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
 
     private async Task PushToAsync(Partner partner, PushMessage message, CancellationToken ct)
     {
-        var wanted = message.Changes.Where(c => Takes(partner, c));
+        var wanted = new List<PushChange>();
+        foreach (var change in message.Changes)
+            if (await TakesAsync(partner, change, ct)) wanted.Add(change);
         // Changes to different objects go out side by side; changes to one object in order, one call per
         // distinct change (content is read at send time, so a repeated change adds nothing).
         var perObject = wanted.GroupBy(c => c.ObjectKey).Select(Coalesce).ToList();
@@ -83,12 +84,15 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
         if (failure is not null) await RetryLaterAsync(partner, left, message.PartnerId is null ? 1 : message.Attempt + 1, failure, ct);
     }
 
-    /// <summary>Whether the partner takes this change: a counterpart of the module's owner with its receiver interface.</summary>
-    private bool Takes(Partner partner, PushChange change)
+    /// <summary>
+    /// Whether the partner takes this change: a counterpart of the module's owner with its receiver interface; a change
+    /// addressed to one party only the connection holding it, or a hub that party is known behind.
+    /// </summary>
+    private async Task<bool> TakesAsync(Partner partner, PushChange change, CancellationToken ct)
     {
         if (!_sources.ContainsKey(change.Module) || catalog.FindModule(change.Module) is not { Pushes: true } module) return false;
         if (!clients.Offers(partner, change.Module, InterfaceRole.Receiver)) return false;
-        if (change.To is { } to) return partner.Owns(to) || partner.HasRole(Role.Hub);
+        if (change.To is { } to) return await access.MayActForAsync(partner, to, null, ct);
         return partner.Roles.Any(r => r.Role is { } role && module.Counterparts.Contains(role));
     }
 

@@ -5,8 +5,9 @@ namespace Roaming.Core.Transport;
 /// <summary>
 /// The rules of client-owned objects (transport_and_format): a receiver URL carries the owner's country_code
 /// and party_id; only that owner may read or write there, and the ids in the body must be the ids in the URL.
-/// The owner is a party the partner holds in the role that owns the module's objects (a CPO's locations are
-/// written by the connection holding that party as CPO, never by one that holds it as eMSP).
+/// The owner is a party the caller acts for in the role that owns the module's objects (a CPO's locations are
+/// written by the connection holding that party as CPO, never by one that holds it as eMSP, and by a hub only when
+/// that CPO is known behind it): see <see cref="Partners.PartnerAccess"/>.
 /// </summary>
 public static class ClientOwnedObjects
 {
@@ -25,7 +26,7 @@ public static class ClientOwnedObjects
         var party = new PartyKey(ctx.Value("country_code"), ctx.Value("party_id"));
         var owner = ctx.Interface?.Module.Owner ?? throw new InvalidOperationException("Client-owned objects need a module with an owner role.");
         // Spec: a server may answer 404 for objects under a party the client did not register.
-        if (!ctx.Partner.Holds(party, owner) && !ctx.Partner.HasRole(Role.Hub))
+        if (!ctx.Acting.ActsFor(party, owner))
             throw new NotFoundException($"{party} is not a {owner.ToString().ToUpperInvariant()} party of this connection; its objects cannot be read or written here.",
                 OcpiStatus.InvalidOrMissingParameters);
         return party;

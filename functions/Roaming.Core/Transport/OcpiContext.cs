@@ -13,6 +13,8 @@ public sealed class OcpiContext
     public required IReadOnlyDictionary<string, string> RouteValues { get; init; }
     /// <summary>The authenticated partner; null only on operator routes.</summary>
     public Partner? Caller { get; init; }
+    /// <summary>The parties the caller may act for among those the request names (functional routes): held, or known behind a hub.</summary>
+    public ActingParties Acting { get; init; } = ActingParties.None;
     /// <summary>The credentials token the caller presented, as decoded (never logged).</summary>
     public string? PresentedToken { get; init; }
     public bool PresentedTokenWasBase64 { get; init; }

@@ -10,6 +10,8 @@ public class OcpiException(int statusCode, HttpStatusCode httpStatus, string mes
 {
     public int StatusCode { get; } = statusCode;
     public HttpStatusCode HttpStatus { get; } = httpStatus;
+    /// <summary>When to try again, answered as the Retry-After header.</summary>
+    public TimeSpan? RetryAfter { get; init; }
 }
 
 /// <summary>2001: the request's body, path or query is invalid; the message names the field.</summary>
@@ -41,3 +43,21 @@ public sealed class NotFoundException(string message, int statusCode = OcpiStatu
 /// <summary>The method is not allowed in the current state (e.g. POST credentials when already registered): HTTP 405.</summary>
 public sealed class MethodNotAllowedException(string message)
     : OcpiException(OcpiStatus.ClientError, HttpStatusCode.MethodNotAllowed, message);
+
+/// <summary>
+/// The partner's connection is over its request budget: HTTP 429 with Retry-After. OCPI names no status code for it
+/// (transport_and_format: HTTP-level errors use HTTP status codes, in the response format); 2000, a client error.
+/// </summary>
+public sealed class TooManyRequestsException : OcpiException
+{
+    public TooManyRequestsException(TimeSpan retryAfter)
+        : base(OcpiStatus.ClientError, HttpStatusCode.TooManyRequests, $"Too many requests from this connection; try again in {Math.Ceiling(retryAfter.TotalSeconds)} s.") =>
+        RetryAfter = retryAfter;
+}
+
+/// <summary>Storage cannot be reached or does not answer: 3000 with HTTP 503 and Retry-After, so the caller comes back later.</summary>
+public sealed class ServiceUnavailableException : OcpiException
+{
+    public ServiceUnavailableException(string message, TimeSpan retryAfter)
+        : base(OcpiStatus.ServerError, HttpStatusCode.ServiceUnavailable, message) => RetryAfter = retryAfter;
+}
