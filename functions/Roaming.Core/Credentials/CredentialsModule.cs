@@ -88,13 +88,7 @@ public sealed class CredentialsEndpoint(PartnerRegistry registry, PartnerAccess 
             var discovered = await discovery.DiscoverAsync(theirs.Url!, theirs.Token!, ctx.Version, ctx.Cancellation);
             await registry.CommitAsync(partner, tokenC, p =>
             {
-                p.State = PartnerState.Registered;
-                claim.ApplyTo(p);
-                p.VersionsUrl = discovered.VersionsUrl;
-                p.Version = discovered.Version;
-                p.Endpoints = discovered.Endpoints;
-                p.OutboundTokenProtected = registry.Protect(theirs.Token!);
-                p.OutboundTokenBase64 = discovered.TokenBase64;
+                discovered.Connect(p, claim, registry.Protect(theirs.Token!));
                 p.InboundTokenBase64 = ctx.PresentedTokenWasBase64;
             }, ctx.Cancellation);
         }

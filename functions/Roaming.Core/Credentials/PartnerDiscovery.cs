@@ -9,6 +9,19 @@ namespace Roaming.Core.Credentials;
 public sealed record DiscoveredPartner(string VersionsUrl, string Version, List<Endpoint> Endpoints, bool TokenBase64)
 {
     public Endpoint Credentials => Endpoints.First(e => e.Identifier == ModuleIds.Credentials);
+
+    /// <summary>The connection as registered, whichever side started it: the roles granted, where and how to call the partner.</summary>
+    /// <param name="outboundTokenProtected">the partner's token for us, encrypted</param>
+    public void Connect(Partners.Partner partner, Partners.RoleClaim claim, string outboundTokenProtected)
+    {
+        partner.State = Partners.PartnerState.Registered;
+        claim.ApplyTo(partner);
+        partner.VersionsUrl = VersionsUrl;
+        partner.Version = Version;
+        partner.Endpoints = Endpoints;
+        partner.OutboundTokenProtected = outboundTokenProtected;
+        partner.OutboundTokenBase64 = TokenBase64;
+    }
 }
 
 /// <summary>Raised when a partner's API cannot be used for a registration; carries the 3xxx code the spec gives.</summary>

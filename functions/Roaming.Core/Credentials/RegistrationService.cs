@@ -34,7 +34,7 @@ public sealed class RegistrationService(PartnerRegistry registry, PartnerAccess 
                 await TellUnregisteredAsync(partner, discovered, theirs.Token!);
                 throw new RegistrationException(OcpiStatus.InvalidOrMissingParameters, "The partner's credentials claim roles this connection is not granted: " + e.Message);
             }
-            await registry.CommitAsync(partner, tokenB, p => Apply(p, theirs, discovered, claim), ct);
+            await registry.CommitAsync(partner, tokenB, p => discovered.Connect(p, claim, registry.Protect(theirs.Token!)), ct);
         }
         catch
         {
@@ -69,7 +69,7 @@ public sealed class RegistrationService(PartnerRegistry registry, PartnerAccess 
         var claim = await access.ClaimAsync(partner, theirs.Roles!, strict: false, ct);
         try
         {
-            await registry.CommitAsync(partner, newToken, p => Apply(p, theirs, discovered, claim), ct);
+            await registry.CommitAsync(partner, newToken, p => discovered.Connect(p, claim, registry.Protect(theirs.Token!)), ct);
         }
         catch
         {
@@ -113,17 +113,6 @@ public sealed class RegistrationService(PartnerRegistry registry, PartnerAccess 
         {
             logger.LogWarning("Partner {PartnerId} was not told that its registration was refused: {Problem}", partner.Id, e.Message);
         }
-    }
-
-    private void Apply(Partner p, Credentials theirs, DiscoveredPartner discovered, RoleClaim claim)
-    {
-        p.State = PartnerState.Registered;
-        claim.ApplyTo(p);
-        p.VersionsUrl = discovered.VersionsUrl;
-        p.Version = discovered.Version;
-        p.Endpoints = discovered.Endpoints;
-        p.OutboundTokenProtected = registry.Protect(theirs.Token!);
-        p.OutboundTokenBase64 = discovered.TokenBase64;
     }
 
     private async Task<Credentials> SendCredentialsAsync(HttpMethod method, DiscoveredPartner partner, PartnerToken token, Credentials body, CancellationToken ct)
