@@ -96,7 +96,7 @@ public sealed class RoamingEndpoint
         }
         catch (OcpiException e)
         {
-            result = isOperator ? OperatorError(e.HttpStatus == HttpStatusCode.OK ? HttpStatusCode.BadGateway : e.HttpStatus, e.Message, e.StatusCode) : OcpiResult.From(e);
+            result = isOperator ? OperatorError(e.OperatorHttpStatus, e.Message, e.StatusCode) : OcpiResult.From(e);
         }
         catch (PartnerCallException e) when (isOperator)
         {
