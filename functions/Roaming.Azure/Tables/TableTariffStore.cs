@@ -64,8 +64,10 @@ public sealed class TableTariffStore(StorageTables tables, TimeProvider clock) :
             : $"{filter} and (PartitionKey gt {TableKey.Quote(cursor.PartitionKey)} or (PartitionKey eq {TableKey.Quote(cursor.PartitionKey)} and RowKey ge {TableKey.Quote(cursor.RowKey)}))";
         var skip = cursor is null ? query.Offset : 0;
         var items = new List<Tariff>(query.Limit);
+        if (skip >= total) return new TariffPage(items, total, null);
         string? next = null;
-        await foreach (var entity in Table.QueryAsync<TableEntity>(from, maxPerPage: Math.Min(1000, query.Limit + skip + 1), cancellationToken: ct))
+        // In long: offset + limit near int.MaxValue must not wrap into a negative page size.
+        await foreach (var entity in Table.QueryAsync<TableEntity>(from, maxPerPage: (int)Math.Min(1000L, (long)query.Limit + skip + 1), cancellationToken: ct))
         {
             if (skip > 0) { skip--; continue; }
             if (items.Count == query.Limit)
