@@ -46,8 +46,9 @@ public sealed class SloppyPartner : IAsyncDisposable
         return new SloppyPartner(platform, posted.Str("data.token"), invitation.Str("partner_id"));
     }
 
-    public Task<(int Http, JsonNode Body, HttpResponseMessage Response)> CallAsync(TestEndpoint endpoint, HttpMethod method, string path, string? json = null) =>
-        endpoint.OcpiAsync(method, path, Token, json);
+    /// <summary>An OCPI call with its token; <paramref name="raw"/> sends bytes as they are (they need not be text).</summary>
+    public Task<(int Http, JsonNode Body, HttpResponseMessage Response)> CallAsync(TestEndpoint endpoint, HttpMethod method, string path, string? json = null, byte[]? raw = null) =>
+        endpoint.OcpiAsync(method, path, Token, json, edit: raw is null ? null : r => r.Content = new ByteArrayContent(raw) { Headers = { ContentType = new("application/json") } });
 
     public ValueTask DisposeAsync() => Platform.DisposeAsync();
 }

@@ -44,6 +44,9 @@ public sealed record CertificateRequest : IOcpiValidatable
         v.String("thumbprint", Thumbprint, 128, required: false);
         v.String("issuer", Issuer, 1024, required: false);
         v.String("subject", Subject, 1024, required: false);
+        // PEM has line breaks, so only its size is bounded (it is stored with the partner).
+        if (IssuerCertificatesPem is { Length: > OcpiLimits.IssuerCertificatesPem })
+            v.Fail("issuer_certificates_pem", $"longer than {OcpiLimits.IssuerCertificatesPem} characters");
         if (Thumbprint is null && (Issuer is null || Subject is null)) v.Fail("thumbprint", "give a thumbprint, or an issuer and a subject");
     }
 

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Roaming.Core.Operator;
 using Roaming.Core.Partners;
 using Roaming.Core.Transport;
+using Roaming.Core.Transport.Tolerance;
 
 namespace Roaming.Core.Platform;
 
@@ -46,6 +47,8 @@ public sealed class RoamingEndpoint
         RoutingHeaders routing = default;
         OcpiResult result;
         string? partnerId = null;
+        // Partners' input is read tolerantly and what it needed is kept for the operator; the operator API reads strictly.
+        using var notes = InputNotes.Begin(lenient: !isOperator);
         try
         {
             switch (_routes.Match(request.Method, request.Path, out route, out var values))

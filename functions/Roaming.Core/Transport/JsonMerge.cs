@@ -1,6 +1,6 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
+using Roaming.Core.Transport.Tolerance;
 
 namespace Roaming.Core.Transport;
 
@@ -17,9 +17,10 @@ public static class JsonMerge
         foreach (var property in patch.EnumerateObject())
         {
             if (skipped.Contains(property.Name)) continue;
-            node[property.Name] = JsonNode.Parse(property.Value.GetRawText());
+            // From the raw UTF-8, checked as text: a value that is no text is a 2001, never a 500 while copying it.
+            node[property.Name] = JsonText.ParseElement(property.Value);
         }
-        return OcpiJson.Read(JsonSerializer.SerializeToElement(node), type, "merged object");
+        return OcpiJson.Read(node, type, "merged object");
     }
 
     /// <summary>PATCH bodies must carry last_updated (spec: "Any request to the PATCH method SHALL contain the last_updated field").</summary>
@@ -29,6 +30,9 @@ public static class JsonMerge
             throw new InvalidParametersException([new FieldError("last_updated", "required in a PATCH")]);
         if (value.ValueKind != JsonValueKind.String || !OcpiDateTime.TryParse(value.GetString(), out var at))
             throw new InvalidParametersException([new FieldError("last_updated", "not an OCPI DateTime")]);
-        return at;
+        var v = new OcpiValidator();
+        v.LastUpdated("last_updated", at);
+        v.ThrowIfInvalid();
+        return OcpiDateTime.Normalize(at);
     }
 }

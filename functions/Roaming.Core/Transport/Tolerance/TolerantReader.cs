@@ -1,0 +1,123 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Roaming.Core.Transport.Tolerance;
+
+/// <summary>
+/// Reads one OCPI object from a JSON tree: tolerant in what it accepts, strict in what it keeps.
+/// <list type="number">
+/// <item>Lossless normalisation by type (<see cref="JsonNormaliser"/>): DateTime forms, enum case, numbers as strings.</item>
+/// <item>The object is read and validated. A lenient validator proposes repairs where the intent is plain
+/// (an over-precise coordinate, a URL without its scheme, control characters in free text, opening hours
+/// that contradict themselves); they are written into the tree and the object read again.</item>
+/// <item>A field that cannot be read, or fails its check, is left out when the model says the object is whole
+/// without it (<see cref="OcpiValidator.MayDrop"/>: an image, the energy mix, a parking type), and the object
+/// kept. Everything else (identity, required and structural fields) refuses the object with 2001 naming
+/// every such field.</item>
+/// </list>
+/// Each change is noted (field, kind, example) for the partner's counts. The operator API reads strictly
+/// (<see cref="InputNotes.Lenient"/> false): only step 1 applies there.
+/// </summary>
+public static class TolerantReader
+{
+    private const int MaxPasses = 16;
+
+    /// <param name="unit">identifies the object's text, so an object read twice in a request is counted once.</param>
+    /// <param name="validate">false to only bind (the caller completes the object and validates it).</param>
+    public static T Read<T>(JsonNode? root, JsonTypeInfo<T> type, string what, int unit, bool validate = true)
+    {
+        if (root is null) throw new InvalidParametersException([new FieldError("(body)", $"the {what} must be a JSON object, not null")]);
+        var lenient = validate && InputNotes.LenientNow;
+        var owner = type.Kind == JsonTypeInfoKind.Enumerable && type.ElementType is { } element ? element.Name : type.Type.Name;
+        var notes = new List<InputNote>();
+        JsonNormaliser.Normalise(root, type, "", notes, owner);
+
+        // Fields left out for now because they could not be read, with why and what they held.
+        var refused = new Dictionary<string, (FieldError Error, string? Held)>(StringComparer.Ordinal);
+        for (var pass = 0; pass < MaxPasses; pass++)
+        {
+            T? value;
+            try
+            {
+                value = root.Deserialize(type);
+            }
+            catch (JsonException e)
+            {
+                var error = OcpiJson.ToFieldError(e);
+                var held = JsonPath.Get(root, error.Field)?.ToJsonString();
+                // An item of a list becomes null rather than going, so the indices of the others hold until the end of the pass.
+                if (!lenient || refused.ContainsKey(error.Field) || !(error.Field.EndsWith(']') ? JsonPath.Set(root, error.Field, null) : JsonPath.Remove(root, error.Field)))
+                    throw new InvalidParametersException([.. refused.Values.Select(r => r.Error), error]);
+                refused[error.Field] = (error, held);
+                continue;
+            }
+            if (value is null) throw new InvalidParametersException([new FieldError("(body)", $"the {what} must be a JSON object, not null")]);
+            if (!validate || value is not IOcpiValidatable validatable)
+            {
+                if (refused.Count > 0) throw new InvalidParametersException(refused.Values.Select(r => r.Error).ToList());
+                Commit(unit, notes);
+                return value;
+            }
+
+            var v = new OcpiValidator { Lenient = lenient };
+            validatable.Validate(v);
+            var failures = new List<FieldError>();
+            var drops = new List<(string Path, InputNote Note)>();
+            foreach (var (path, (error, held)) in refused) Consider(path, error, InputKinds.Unreadable, held);
+            foreach (var error in v.Errors)
+            {
+                // A refused field now reads as missing; its own error says more.
+                if (refused.Keys.Any(r => r == error.Field || JsonPath.IsWithin(error.Field, r))) continue;
+                Consider(error.Field, error, InputKinds.Invalid, error.Problem);
+            }
+            if (failures.Count > 0) throw new InvalidParametersException(failures);
+            if (drops.Count == 0 && v.Fixes.Count == 0 && v.Drops.Count == 0)
+            {
+                Commit(unit, notes);
+                return value;
+            }
+
+            foreach (var (path, fixedValue, kind, example) in v.Fixes)
+            {
+                JsonPath.Set(root, path, JsonValue.Create(fixedValue));
+                notes.Add(Note(owner, path, InputAction.Normalised, kind, example));
+            }
+            foreach (var (path, kind, problem) in v.Drops) drops.Add((path, Note(owner, path, InputAction.Dropped, kind, problem)));
+            notes.AddRange(drops.Select(d => d.Note));
+            // Deepest first and, among items of one list, the last first, so no removal moves another's index.
+            foreach (var path in drops.Select(d => d.Path).Distinct().OrderByDescending(p => JsonPath.Parse(p).Count).ThenByDescending(TrailingIndex))
+                JsonPath.Remove(root, path);
+            refused.Clear();
+
+            void Consider(string path, FieldError error, string kind, string? example)
+            {
+                if (lenient && v.DroppableAround(path) is { } around) drops.Add((around, Note(owner, path, InputAction.Dropped, kind, example)));
+                else failures.Add(error);
+            }
+        }
+        throw new InvalidParametersException([new FieldError("(body)", $"the {what} needs more repairs than are made for one object; fix it at the source")]);
+    }
+
+    private static InputNote Note(string owner, string path, InputAction action, string kind, string? example)
+    {
+        var pattern = JsonPath.Pattern(path);
+        return new InputNote(pattern.StartsWith('[') ? owner + pattern : owner + "." + pattern, action, kind, InputExample.Of(path, example));
+    }
+
+    private static int TrailingIndex(string path) =>
+        JsonPath.Parse(path) is { Count: > 0 } segments && segments[^1] is int index ? index : -1;
+
+    private static void Commit(int unit, List<InputNote> notes)
+    {
+        if (notes.Count > 0) InputNotes.Current?.Add(unit, notes);
+    }
+
+    /// <summary>What identifies an object's text within a request (see <see cref="InputNotes"/>).</summary>
+    public static int UnitOf(ReadOnlySpan<byte> utf8)
+    {
+        var hash = new HashCode();
+        hash.AddBytes(utf8);
+        return hash.ToHashCode();
+    }
+}
