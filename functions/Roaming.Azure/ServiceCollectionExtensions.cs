@@ -27,6 +27,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ILocationStore, TableLocationStore>();
         services.AddSingleton<ITariffStore, TableTariffStore>();
         services.AddSingleton<ISyncJobStore, TableSyncJobStore>();
+        services.AddSingleton<IInputNoteStore, TableInputNoteStore>();
         services.AddHostedService<StorageInitializer>();
         return services;
     }

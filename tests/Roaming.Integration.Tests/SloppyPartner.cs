@@ -47,6 +47,28 @@ public sealed class SloppyPartner : IAsyncDisposable
     }
 
     /// <summary>An OCPI call with its token; <paramref name="raw"/> sends bytes as they are (they need not be text).</summary>
+    /// <summary>
+    /// The endpoint registers with it (operator registration with its Token A); it offers the modules
+    /// <paramref name="serve"/> fills in as a sender (a CPO's locations and tariffs, for a pull).
+    /// </summary>
+    public static async Task<SloppyPartner> RegisterWithAsync(TestEndpoint endpoint, string role, Action<SpecPartner> serve)
+    {
+        var platform = await SpecPartner.StartAsync(role: role);
+        serve(platform);
+        var registered = await endpoint.OperatorAsync(HttpMethod.Post, "/operator/registrations",
+            new { versions_url = platform.VersionsUrl, token = platform.Issue("A"), name = "Sloppy platform" }, expect: 201);
+        return new SloppyPartner(platform, platform.TokenForEndpoint!, registered.Str("id"));
+    }
+
+    /// <summary>The operator's view of what this partner's input needed: (field, action, kind) to count.</summary>
+    public async Task<Dictionary<(string Field, string Action, string Kind), (long Count, string? Example)>> CorrectionsAsync(TestEndpoint endpoint)
+    {
+        var view = await endpoint.OperatorAsync(HttpMethod.Get, "/operator/partners/" + PartnerId);
+        return view["input_corrections"]!["items"]!.AsArray().ToDictionary(
+            i => (i!.Str("field"), i!.Str("action"), i!.Str("kind")),
+            i => (i!["count"]!.GetValue<long>(), i["example"]?.GetValue<string>()));
+    }
+
     public Task<(int Http, JsonNode Body, HttpResponseMessage Response)> CallAsync(TestEndpoint endpoint, HttpMethod method, string path, string? json = null, byte[]? raw = null) =>
         endpoint.OcpiAsync(method, path, Token, json, edit: raw is null ? null : r => r.Content = new ByteArrayContent(raw) { Headers = { ContentType = new("application/json") } });
 

@@ -24,8 +24,9 @@ public sealed class StorageTables(StorageConnection connection, IOptions<Roaming
     public const string Locations = "locations";
     public const string Tariffs = "tariffs";
     public const string SyncJobs = "syncjobs";
+    public const string InputNotes = "inputnotes";
 
-    public static readonly string[] All = ["partners", "credentialtokens", Locations, Tariffs, SyncJobs];
+    public static readonly string[] All = ["partners", "credentialtokens", Locations, Tariffs, SyncJobs, InputNotes];
 
     public async Task CreateAllAsync(IEnumerable<string> names, CancellationToken ct)
     {

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Roaming.Core.Partners;
 using Roaming.Core.Transport;
+using Roaming.Core.Transport.Tolerance;
 using Roaming.Core.Types;
 using Roaming.Core.Versions;
 
@@ -66,6 +67,12 @@ public sealed record PartnerView(
         p.Roles.Select(r => new PartnerRoleView(r.Role, r.CountryCode, r.PartyId, r.BusinessDetails?.Name)).ToList(),
         p.VersionsUrl, p.Version, p.Endpoints, p.OutboundTokenBase64, p.InboundTokenBase64, p.NeedsResync,
         p.ClientCertificate is { } c ? new CertificateView(c.Thumbprint, c.Issuer, c.Subject) : null, p.Created, p.Updated);
+
+    /// <summary>
+    /// What this partner's input needed over the last days (one partner's view only): per field, how often it was
+    /// normalised or dropped and an example, so the operator can tell the partner what to fix.
+    /// </summary>
+    public InputCorrections? InputCorrections { get; init; }
 }
 
 public sealed record CertificateView(string? Thumbprint, string? Issuer, string? Subject);
@@ -73,7 +80,7 @@ public sealed record CertificateView(string? Thumbprint, string? Issuer, string?
 public sealed record PartnerRoleView(Role? Role, string? CountryCode, string? PartyId, string? Name);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = [typeof(OcpiDateTimeConverter), typeof(JsonStringEnumConverter<PartnerState>)])]
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = [typeof(OcpiDateTimeConverter), typeof(JsonStringEnumConverter<PartnerState>), typeof(JsonStringEnumConverter<InputAction>)])]
 [JsonSerializable(typeof(InvitationRequest))]
 [JsonSerializable(typeof(InvitationResponse))]
 [JsonSerializable(typeof(RegistrationRequest))]

@@ -3,6 +3,7 @@ using Roaming.Core.Credentials;
 using Roaming.Core.Partners;
 using Roaming.Core.Platform;
 using Roaming.Core.Transport;
+using Roaming.Core.Transport.Tolerance;
 
 namespace Roaming.Core.Operator;
 
@@ -10,7 +11,7 @@ namespace Roaming.Core.Operator;
 /// The operator's partner management on /operator/: invitations (Token A for a partner to register with us),
 /// registration with a partner (its versions URL and Token A), the partner list, rotation and unregistration.
 /// </summary>
-public sealed class PartnersApi(PartnerRegistry registry, RegistrationService registration) : IOperatorApi
+public sealed class PartnersApi(PartnerRegistry registry, RegistrationService registration, InputNoteRecorder inputNotes) : IOperatorApi
 {
     public void Map(RouteTable routes)
     {
@@ -45,8 +46,11 @@ public sealed class PartnersApi(PartnerRegistry registry, RegistrationService re
         return OcpiResult.Json(partners.OrderBy(p => p.Created).Select(PartnerView.Of).ToList(), OperatorJson.Default.ListPartnerView);
     }
 
-    private async Task<OcpiResult> Get(OcpiContext ctx) =>
-        OcpiResult.Json(PartnerView.Of(await Find(ctx)), OperatorJson.Default.PartnerView);
+    private async Task<OcpiResult> Get(OcpiContext ctx)
+    {
+        var partner = await Find(ctx);
+        return OcpiResult.Json(PartnerView.Of(partner) with { InputCorrections = await inputNotes.ListAsync(partner.Id, ctx.Cancellation) }, OperatorJson.Default.PartnerView);
+    }
 
     private async Task<OcpiResult> Rotate(OcpiContext ctx)
     {

@@ -23,11 +23,13 @@ public sealed class RoamingEndpoint
     private readonly RoamingOptions _options;
     private readonly TimeProvider _clock;
     private readonly ILogger<RoamingEndpoint> _logger;
+    private readonly InputNoteRecorder _inputNotes;
     private readonly byte[] _operatorKeyHash;
 
     public RoamingEndpoint(IEnumerable<IOcpiModule> modules, IEnumerable<IOperatorApi> operatorApis, PartnerRegistry registry,
-        IOptions<RoamingOptions> options, TimeProvider clock, ILogger<RoamingEndpoint> logger)
+        IOptions<RoamingOptions> options, TimeProvider clock, ILogger<RoamingEndpoint> logger, InputNoteRecorder inputNotes)
     {
+        _inputNotes = inputNotes;
         _registry = registry;
         _options = options.Value;
         _clock = clock;
@@ -112,6 +114,8 @@ public sealed class RoamingEndpoint
             result = isOperator ? OperatorError(HttpStatusCode.InternalServerError, message, OcpiStatus.ServerError)
                 : OcpiResult.Status(OcpiStatus.ServerError, message, HttpStatusCode.InternalServerError);
         }
+
+        if (partnerId is not null) await _inputNotes.RecordAsync(partnerId, notes, ct);
 
         // Paths may carry token uids (tokens module): log the route template, never the path itself.
         _logger.LogInformation("{Method} {Route} partner={PartnerId} -> {Status} ({StatusCode}) in {Elapsed:F1} ms, request {RequestId}",

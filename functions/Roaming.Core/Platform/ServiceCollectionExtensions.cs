@@ -10,6 +10,7 @@ using Roaming.Core.Operator;
 using Roaming.Core.Partners;
 using Roaming.Core.Queues;
 using Roaming.Core.Transport;
+using Roaming.Core.Transport.Tolerance;
 using Roaming.Core.Versions;
 
 namespace Roaming.Core.Platform;
@@ -52,6 +53,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IQueueProcessor, SyncProcessor>();
         services.AddSingleton<IOperatorApi, SyncApi>();
         services.AddSingleton<IRegistrationListener, SyncOnRegistration>();
+        services.AddSingleton<InputNoteRecorder>();
         services.AddSingleton<RoamingEndpoint>();
         return services;
     }

@@ -5,6 +5,7 @@ using Roaming.Core.Partners;
 using Roaming.Core.Queues;
 using Roaming.Core.Storage;
 using Roaming.Core.Transport;
+using Roaming.Core.Transport.Tolerance;
 using Roaming.Core.Types;
 
 namespace Roaming.Core.Sync;
@@ -14,7 +15,7 @@ namespace Roaming.Core.Sync;
 /// page. A page that cannot be fetched is retried by the queue; at its last try the job is marked failed.
 /// </summary>
 public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, PartnerRegistry registry, OcpiClient client, SyncService sync,
-    IEnumerable<IPullHandler> handlers, IOptions<QueueRules> rules, TimeProvider clock, ILogger<SyncProcessor> logger) : IQueueProcessor
+    IEnumerable<IPullHandler> handlers, IOptions<QueueRules> rules, TimeProvider clock, ILogger<SyncProcessor> logger, InputNoteRecorder inputNotes) : IQueueProcessor
 {
     private readonly Dictionary<string, IPullHandler> _handlers = handlers.ToDictionary(h => h.Module);
 
@@ -52,7 +53,9 @@ public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, Pa
             routing: new RoutingHeaders(null, own), ct: ct);
 
         var objects = response.Data ?? [];
+        using var notes = InputNotes.Begin(lenient: true);
         var (stored, errors) = await _handlers[job.Module].StoreAsync(partner, objects, ct);
+        await inputNotes.RecordAsync(partner.Id, notes, ct);
         foreach (var error in errors.Take(3)) logger.LogWarning("Sync {JobId}: {Error}", job.JobId, error);
         job.Pages = message.Page;
         job.Fetched += objects.Count;
