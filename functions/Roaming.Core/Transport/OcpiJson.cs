@@ -27,6 +27,10 @@ public static class OcpiJson
     public static T Bind<T>(JsonElement element, JsonTypeInfo<T> typeInfo, string what = "request body") =>
         TolerantReader.Read(JsonText.ParseElement(element), typeInfo, what, UnitOf(element), validate: false);
 
+    /// <summary>Reads a body without validating it (its user checks what it needs).</summary>
+    public static T Bind<T>(ReadOnlyMemory<byte> body, JsonTypeInfo<T> typeInfo, string what) =>
+        TolerantReader.Read(JsonText.ParseBody(body, what), typeInfo, what, TolerantReader.UnitOf(body.Span), validate: false);
+
     /// <summary>Reads a body that must be a JSON object, for PATCH merges that work on the JSON itself.</summary>
     public static JsonElement ReadObject(ReadOnlyMemory<byte> body)
     {

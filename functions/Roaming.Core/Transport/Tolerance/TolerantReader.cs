@@ -37,22 +37,7 @@ public static class TolerantReader
         var refused = new Dictionary<string, (FieldError Error, string? Held)>(StringComparer.Ordinal);
         for (var pass = 0; pass < MaxPasses; pass++)
         {
-            T? value;
-            try
-            {
-                value = root.Deserialize(type);
-            }
-            catch (JsonException e)
-            {
-                var error = OcpiJson.ToFieldError(e);
-                var held = JsonPath.Get(root, error.Field)?.ToJsonString();
-                // An item of a list becomes null rather than going, so the indices of the others hold until the end of the pass.
-                if (!lenient || refused.ContainsKey(error.Field) || !(error.Field.EndsWith(']') ? JsonPath.Set(root, error.Field, null) : JsonPath.Remove(root, error.Field)))
-                    throw new InvalidParametersException([.. refused.Values.Select(r => r.Error), error]);
-                refused[error.Field] = (error, held);
-                continue;
-            }
-            if (value is null) throw new InvalidParametersException([new FieldError("(body)", $"the {what} must be a JSON object, not null")]);
+            var value = Bind(root, type, what, _ => lenient, refused);
             if (!validate || value is not IOcpiValidatable validatable)
             {
                 if (refused.Count > 0) throw new InvalidParametersException(refused.Values.Select(r => r.Error).ToList());
@@ -97,6 +82,33 @@ public static class TolerantReader
             }
         }
         throw new InvalidParametersException([new FieldError("(body)", $"the {what} needs more repairs than are made for one object; fix it at the source")]);
+    }
+
+    /// <summary>
+    /// Binds <paramref name="root"/> as it stands (no validation), leaving out each field that cannot be read and that
+    /// <paramref name="mayLeaveOut"/> allows, with why and what it held in <paramref name="leftOut"/>; any other such
+    /// field refuses the object, naming every field left out so far as well. An item of a list becomes null rather
+    /// than going, so the indices of the others hold.
+    /// </summary>
+    public static T Bind<T>(JsonNode root, JsonTypeInfo<T> type, string what, Func<string, bool> mayLeaveOut,
+        Dictionary<string, (FieldError Error, string? Held)> leftOut)
+    {
+        while (true)
+        {
+            try
+            {
+                return root.Deserialize(type) ?? throw new InvalidParametersException([new FieldError("(body)", $"the {what} must be a JSON object, not null")]);
+            }
+            catch (JsonException e)
+            {
+                var error = OcpiJson.ToFieldError(e);
+                var held = JsonPath.Get(root, error.Field)?.ToJsonString();
+                if (leftOut.ContainsKey(error.Field) || !mayLeaveOut(error.Field)
+                    || !(error.Field.EndsWith(']') ? JsonPath.Set(root, error.Field, null) : JsonPath.Remove(root, error.Field)))
+                    throw new InvalidParametersException([.. leftOut.Values.Select(r => r.Error), error]);
+                leftOut[error.Field] = (error, held);
+            }
+        }
     }
 
     private static InputNote Note(string owner, string path, InputAction action, string kind, string? example)
