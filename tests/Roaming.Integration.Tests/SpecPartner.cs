@@ -31,6 +31,8 @@ public sealed class SpecPartner : IAsyncDisposable
     public JsonNode? LastCredentialsReceived { get; private set; }
     /// <summary>The role its credentials claim (BE/SPC).</summary>
     public string Role { get; init; } = "EMSP";
+    /// <summary>The website in its credentials' business details, as it writes it.</summary>
+    public string? Website { get; set; }
     /// <summary>Modules it offers as a sender, by identifier: their objects, served at /2.2.1/{module} in pages of offset/limit.</summary>
     public ConcurrentDictionary<string, List<JsonNode>> SenderLists { get; } = new();
 
@@ -100,7 +102,7 @@ public sealed class SpecPartner : IAsyncDisposable
             ["roles"] = new JsonArray(new JsonObject
             {
                 ["role"] = Role, ["party_id"] = "SPC", ["country_code"] = "BE",
-                ["business_details"] = new JsonObject { ["name"] = "Spec Partner" },
+                ["business_details"] = Website is null ? new JsonObject { ["name"] = "Spec Partner" } : new JsonObject { ["name"] = "Spec Partner", ["website"] = Website },
             }),
         });
     }

@@ -81,6 +81,17 @@ public class TolerantInputTests
     }
 
     [Fact]
+    public async Task A_partner_answering_a_registration_sloppily_is_registered()
+    {
+        // Its credentials say "cpo" and give a website without a scheme: read as CPO and https://.
+        await using var emsp = await TestEndpoint.StartEmspAsync();
+        await using var cpo = await SloppyPartner.RegisterWithAsync(emsp, "cpo", platform => platform.Website = "www.sloppy.example.com");
+        var view = await emsp.OperatorAsync(HttpMethod.Get, "/operator/partners/" + cpo.PartnerId);
+        Assert.Equal("Registered", view.Str("state"));
+        Assert.Equal("CPO", view.Str("roles.0.role"));
+    }
+
+    [Fact]
     public async Task What_we_send_is_strict_regular_hours_beside_twentyfourseven()
     {
         await using var cpo = await TestEndpoint.StartCpoAsync();
