@@ -76,14 +76,7 @@ public class MalformedAndOversizedInputTests
     {
         await using var endpoint = await TestEndpoint.StartCpoAsync();
         await using var partner = await SpecPartner.StartAsync();
-        var invitation = await endpoint.OperatorAsync(HttpMethod.Post, "/operator/invitations", expect: 201);
-        var credentials = JsonNode.Parse(CredentialsHandshakeTests.Credentials(partner.Issue("B"), partner))!;
-        var roles = new JsonArray();
-        for (var i = 0; i < 976; i++)
-            roles.Add(new JsonObject { ["role"] = "EMSP", ["country_code"] = "BE", ["party_id"] = $"{i:X3}", ["business_details"] = new JsonObject { ["name"] = "x" } });
-        credentials["roles"] = roles;
-
-        var (status, body, _) = await endpoint.OcpiAsync(HttpMethod.Post, "/ocpi/2.2.1/credentials", invitation.Str("token"), credentials.ToJsonString());
+        var (invitation, status, body) = await PostCredentialsAsync(endpoint, partner, 976, new JsonObject { ["name"] = "x" });
         Assert.Equal(200, status);
         Assert.Equal(2001, body["status_code"]!.GetValue<int>());
         Assert.Contains("roles: holds 976 items; at most 24", body["status_message"]!.GetValue<string>());
@@ -97,22 +90,12 @@ public class MalformedAndOversizedInputTests
         // OcpiLimits.CredentialsRoles roles, each with the longest business details the spec allows, fit the partner's row.
         await using var endpoint = await TestEndpoint.StartCpoAsync();
         await using var partner = await SpecPartner.StartAsync();
-        var invitation = await endpoint.OperatorAsync(HttpMethod.Post, "/operator/invitations", expect: 201);
-        var credentials = JsonNode.Parse(CredentialsHandshakeTests.Credentials(partner.Issue("B"), partner))!;
-        var roles = new JsonArray();
         var url = "https://" + new string('w', 230) + ".example.com";
-        for (var i = 0; i < Roaming.Core.Transport.OcpiLimits.CredentialsRoles; i++)
-            roles.Add(new JsonObject
-            {
-                ["role"] = "EMSP", ["country_code"] = "BE", ["party_id"] = $"{i:X3}",
-                ["business_details"] = new JsonObject
-                {
-                    ["name"] = new string('n', 100), ["website"] = url,
-                    ["logo"] = new JsonObject { ["url"] = url, ["thumbnail"] = url, ["category"] = "OPERATOR", ["type"] = "jpeg", ["width"] = 99999, ["height"] = 99999 },
-                },
-            });
-        credentials["roles"] = roles;
-        var (status, body, _) = await endpoint.OcpiAsync(HttpMethod.Post, "/ocpi/2.2.1/credentials", invitation.Str("token"), credentials.ToJsonString());
+        var (invitation, status, body) = await PostCredentialsAsync(endpoint, partner, Roaming.Core.Transport.OcpiLimits.CredentialsRoles, new JsonObject
+        {
+            ["name"] = new string('n', 100), ["website"] = url,
+            ["logo"] = new JsonObject { ["url"] = url, ["thumbnail"] = url, ["category"] = "OPERATOR", ["type"] = "jpeg", ["width"] = 99999, ["height"] = 99999 },
+        });
         Assert.True(status == 200 && body["status_code"]!.GetValue<int>() == 1000, body.ToJsonString());
         var view = await endpoint.OperatorAsync(HttpMethod.Get, "/operator/partners/" + invitation.Str("partner_id"));
         Assert.Equal(Roaming.Core.Transport.OcpiLimits.CredentialsRoles, view["roles"]!.AsArray().Count);
@@ -142,5 +125,18 @@ public class MalformedAndOversizedInputTests
         var (status, body, _) = await cpo.CallAsync(emsp, HttpMethod.Put, "/ocpi/emsp/2.2.1/locations/BE/SPC/HUGE", location.ToJsonString());
         Assert.Equal(200, status);
         Assert.Contains("evses: holds 1001 items; at most 1000", body["status_message"]!.GetValue<string>());
+    }
+
+    /// <summary>A registration with <paramref name="count"/> EMSP roles (BE/000, BE/001, ...), each with <paramref name="business"/>.</summary>
+    private static async Task<(JsonNode Invitation, int Http, JsonNode Body)> PostCredentialsAsync(TestEndpoint endpoint, SpecPartner partner, int count, JsonObject business)
+    {
+        var invitation = await endpoint.OperatorAsync(HttpMethod.Post, "/operator/invitations", expect: 201);
+        var credentials = JsonNode.Parse(CredentialsHandshakeTests.Credentials(partner.Issue("B"), partner))!;
+        var roles = new JsonArray();
+        for (var i = 0; i < count; i++)
+            roles.Add(new JsonObject { ["role"] = "EMSP", ["country_code"] = "BE", ["party_id"] = $"{i:X3}", ["business_details"] = business.DeepClone() });
+        credentials["roles"] = roles;
+        var (status, body, _) = await endpoint.OcpiAsync(HttpMethod.Post, "/ocpi/2.2.1/credentials", invitation.Str("token"), credentials.ToJsonString());
+        return (invitation, status, body);
     }
 }

@@ -134,8 +134,9 @@ public sealed class OcpiDateTimeConverter : JsonConverter<DateTimeOffset>
         var length = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
         if (length > 40) throw new JsonException("DateTime too long");
         var written = reader.CopyString(buffer);
-        if (!OcpiDateTime.TryParse(buffer[..written], out var value))
+        if (!OcpiDateTime.TryParse(buffer[..written], out var value, out var canonical))
             throw new JsonException("not an OCPI DateTime (RFC 3339, e.g. 2025-06-29T20:39:09Z)");
+        if (!canonical) Tolerance.TolerantReader.ConvertedLeniently();
         return value;
     }
 

@@ -18,7 +18,9 @@ public sealed class OcpiEnumConverter<TEnum> : JsonConverter<TEnum> where TEnum 
     {
         if (reader.TokenType != JsonTokenType.String) throw new JsonException($"expected one of {Names.List}");
         var text = reader.GetString()!;
-        return Names.TryParse(text, out var value, out _) ? (TEnum)value : throw new JsonException($"'{text}' is not one of {Names.List}");
+        if (!Names.TryParse(text, out var value, out var exact)) throw new JsonException($"'{text}' is not one of {Names.List}");
+        if (!exact) Tolerance.TolerantReader.ConvertedLeniently();
+        return (TEnum)value;
     }
 
     public override void Write(Utf8JsonWriter writer, TEnum value, JsonSerializerOptions options) =>

@@ -13,11 +13,13 @@ namespace Roaming.Core.Transport;
 public static class OcpiJson
 {
     public static T Read<T>(ReadOnlyMemory<byte> body, JsonTypeInfo<T> typeInfo, string what = "request body") =>
-        TolerantReader.Read(JsonText.ParseBody(body, what), typeInfo, what, TolerantReader.UnitOf(body.Span));
+        System.Text.Unicode.Utf8.IsValid(body.Span) && TolerantReader.TryReadClean(() => JsonSerializer.Deserialize(body.Span, typeInfo), out var clean) ? clean
+            : TolerantReader.Read(JsonText.ParseBody(body, what), typeInfo, what, TolerantReader.UnitOf(body.Span));
 
     /// <summary>An object already parsed (an element of a list), read and validated the same way.</summary>
     public static T Read<T>(JsonElement element, JsonTypeInfo<T> typeInfo, string what) =>
-        TolerantReader.Read(JsonText.ParseElement(element), typeInfo, what, UnitOf(element));
+        TolerantReader.TryReadClean(() => element.Deserialize(typeInfo), out var clean) ? clean
+            : TolerantReader.Read(JsonText.ParseElement(element), typeInfo, what, UnitOf(element));
 
     /// <summary>An object assembled as a tree (a PATCH merged onto the stored object), read and validated the same way.</summary>
     public static T Read<T>(JsonNode node, JsonTypeInfo<T> typeInfo, string what) =>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Unicode;
 
 namespace Roaming.Core.Transport.Tolerance;
@@ -14,7 +15,7 @@ public static class JsonText
     private const int MaxDepth = 64;
 
     /// <summary>A request body as a JSON tree; throws a 2001 that says why when it is not JSON or not text.</summary>
-    public static System.Text.Json.Nodes.JsonNode? ParseBody(ReadOnlyMemory<byte> body, string what)
+    public static JsonNode? ParseBody(ReadOnlyMemory<byte> body, string what)
     {
         var utf8 = body.Span;
         if (utf8.StartsWith("\xEF\xBB\xBF"u8)) utf8 = utf8[3..];
@@ -30,19 +31,44 @@ public static class JsonText
             throw InvalidParametersException.NotJson($"malformed JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine}: {OcpiJson.Trim(e.Message)}");
         }
         if (undecodable is not null) throw Undecodable(undecodable);
-        return System.Text.Json.Nodes.JsonNode.Parse(utf8, documentOptions: new JsonDocumentOptions { MaxDepth = MaxDepth });
+        using var document = JsonDocument.Parse(body[(body.Length - utf8.Length)..], new JsonDocumentOptions { MaxDepth = MaxDepth });
+        return ToNode(document.RootElement);
     }
 
     /// <summary>
     /// An element of a document parsed elsewhere (an object of a pulled page): the parser there does not check
     /// the text inside strings, so it is checked here, as content (2001), before the element is read.
     /// </summary>
-    public static System.Text.Json.Nodes.JsonNode? ParseElement(JsonElement element)
+    public static JsonNode? ParseElement(JsonElement element)
     {
         var utf8 = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(element);
         if (!Utf8.IsValid(utf8)) throw new InvalidParametersException([new FieldError("(object)", "holds text that is not UTF-8")]);
         if (FindUndecodableString(utf8) is { } path) throw Undecodable(path);
-        return System.Text.Json.Nodes.JsonNode.Parse(utf8, documentOptions: new JsonDocumentOptions { MaxDepth = MaxDepth });
+        return ToNode(element);
+    }
+
+    /// <summary>
+    /// A tree of the element. A name given twice in one object keeps its last value, as the serializer's own
+    /// binding does (and JSON.parse), where JsonNode.Parse would throw.
+    /// </summary>
+    private static JsonNode? ToNode(JsonElement e)
+    {
+        switch (e.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var o = new JsonObject();
+                foreach (var p in e.EnumerateObject()) o[p.Name] = ToNode(p.Value);
+                return o;
+            case JsonValueKind.Array:
+                var a = new JsonArray();
+                foreach (var item in e.EnumerateArray()) a.Add(ToNode(item));
+                return a;
+            case JsonValueKind.String: return JsonValue.Create(e.GetString());
+            case JsonValueKind.True: return JsonValue.Create(true);
+            case JsonValueKind.False: return JsonValue.Create(false);
+            case JsonValueKind.Number: return JsonValue.Create(e.Clone()); // keeps the text: 22000.0 stays 22000.0
+            default: return null;
+        }
     }
 
     private static InvalidParametersException Undecodable(string path) =>

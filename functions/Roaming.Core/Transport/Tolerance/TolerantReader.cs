@@ -23,6 +23,37 @@ public static class TolerantReader
 {
     private const int MaxPasses = 16;
 
+    // Bumped by the converters when they take a non-canonical form; binding is synchronous, so per thread is per read.
+    [ThreadStatic] private static int t_lenientConversions;
+
+    /// <summary>A converter took a form the spec does not show (enum case, a DateTime offset): the fast path does not apply.</summary>
+    internal static void ConvertedLeniently() => t_lenientConversions++;
+
+    /// <summary>
+    /// The fast path, for what most partners send most of the time: an object that binds without a lenient
+    /// conversion and validates without a repair is taken as it is, without building a tree. Anything else
+    /// (a binding error, a non-canonical form, an error, a repair) returns false for the full reader, which then
+    /// also gives the body's own answers (not JSON, no text).
+    /// </summary>
+    public static bool TryReadClean<T>(Func<T?> bind, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out T? value)
+    {
+        var before = t_lenientConversions;
+        try
+        {
+            value = bind();
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            value = default;
+            return false;
+        }
+        if (value is null || t_lenientConversions != before) return false;
+        if (value is not IOcpiValidatable validatable) return true;
+        var v = new OcpiValidator { Lenient = true };
+        validatable.Validate(v);
+        return v.IsValid && v.Fixes.Count == 0 && v.Drops.Count == 0;
+    }
+
     /// <param name="unit">identifies the object's text, so an object read twice in a request is counted once.</param>
     /// <param name="validate">false to only bind (the caller completes the object and validates it).</param>
     public static T Read<T>(JsonNode? root, JsonTypeInfo<T> type, string what, int unit, bool validate = true)
