@@ -14,24 +14,24 @@ public static class OcpiJson
 {
     public static T Read<T>(ReadOnlyMemory<byte> body, JsonTypeInfo<T> typeInfo, string what = "request body") =>
         System.Text.Unicode.Utf8.IsValid(body.Span) && TolerantReader.TryReadClean(() => JsonSerializer.Deserialize(body.Span, typeInfo), out var clean) ? clean
-            : TolerantReader.Read(JsonText.ParseBody(body, what), typeInfo, what, TolerantReader.UnitOf(body.Span));
+            : TolerantReader.Read(JsonText.ParseBody(body, what), typeInfo, what);
 
     /// <summary>An object already parsed (an element of a list), read and validated the same way.</summary>
     public static T Read<T>(JsonElement element, JsonTypeInfo<T> typeInfo, string what) =>
         TolerantReader.TryReadClean(() => element.Deserialize(typeInfo), out var clean) ? clean
-            : TolerantReader.Read(JsonText.ParseElement(element), typeInfo, what, UnitOf(element));
+            : TolerantReader.Read(JsonText.ParseElement(element), typeInfo, what);
 
     /// <summary>An object assembled as a tree (a PATCH merged onto the stored object), read and validated the same way.</summary>
     public static T Read<T>(JsonNode node, JsonTypeInfo<T> typeInfo, string what) =>
-        TolerantReader.Read(node, typeInfo, what, TolerantReader.UnitOf(JsonSerializer.SerializeToUtf8Bytes(node)));
+        TolerantReader.Read(node, typeInfo, what);
 
     /// <summary>Reads without validating, for an object that is completed (e.g. last_updated filled in) before it is checked.</summary>
     public static T Bind<T>(JsonElement element, JsonTypeInfo<T> typeInfo, string what = "request body") =>
-        TolerantReader.Read(JsonText.ParseElement(element), typeInfo, what, UnitOf(element), validate: false);
+        TolerantReader.Read(JsonText.ParseElement(element), typeInfo, what, validate: false);
 
     /// <summary>Reads a body without validating it (its user checks what it needs).</summary>
     public static T Bind<T>(ReadOnlyMemory<byte> body, JsonTypeInfo<T> typeInfo, string what) =>
-        TolerantReader.Read(JsonText.ParseBody(body, what), typeInfo, what, TolerantReader.UnitOf(body.Span), validate: false);
+        TolerantReader.Read(JsonText.ParseBody(body, what), typeInfo, what, validate: false);
 
     /// <summary>Reads a body that must be a JSON object, for PATCH merges that work on the JSON itself.</summary>
     public static JsonElement ReadObject(ReadOnlyMemory<byte> body)
@@ -40,9 +40,6 @@ public static class OcpiJson
             throw new InvalidParametersException([new FieldError("(body)", "must be a JSON object")]);
         return JsonSerializer.SerializeToElement(o);
     }
-
-    private static int UnitOf(JsonElement element) =>
-        TolerantReader.UnitOf(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(element));
 
     internal static FieldError ToFieldError(JsonException e)
     {

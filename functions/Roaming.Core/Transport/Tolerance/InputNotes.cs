@@ -56,7 +56,7 @@ public sealed class InputNotes : IDisposable
         get { lock (_counts) return _counts.Count == 0; }
     }
 
-    /// <summary>The notes of one object read, whose text hashes to <paramref name="unit"/>.</summary>
+    /// <summary>The notes of one object read, whose text (as read) hashes to <paramref name="unit"/>.</summary>
     public void Add(int unit, IEnumerable<InputNote> notes)
     {
         lock (_counts)

@@ -54,9 +54,8 @@ public static class TolerantReader
         return v.IsValid && v.Fixes.Count == 0 && v.Drops.Count == 0;
     }
 
-    /// <param name="unit">identifies the object's text, so an object read twice in a request is counted once.</param>
     /// <param name="validate">false to only bind (the caller completes the object and validates it).</param>
-    public static T Read<T>(JsonNode? root, JsonTypeInfo<T> type, string what, int unit, bool validate = true)
+    public static T Read<T>(JsonNode? root, JsonTypeInfo<T> type, string what, bool validate = true)
     {
         if (root is null) throw new InvalidParametersException([new FieldError("(body)", $"the {what} must be a JSON object, not null")]);
         var lenient = validate && InputNotes.LenientNow;
@@ -72,7 +71,7 @@ public static class TolerantReader
             if (!validate || value is not IOcpiValidatable validatable)
             {
                 if (refused.Count > 0) throw new InvalidParametersException(refused.Values.Select(r => r.Error).ToList());
-                Commit(unit, notes);
+                Commit(root, notes);
                 return value;
             }
 
@@ -90,7 +89,7 @@ public static class TolerantReader
             if (failures.Count > 0) throw new InvalidParametersException(failures);
             if (drops.Count == 0 && v.Fixes.Count == 0 && v.Drops.Count == 0)
             {
-                Commit(unit, notes);
+                Commit(root, notes);
                 return value;
             }
 
@@ -151,16 +150,15 @@ public static class TolerantReader
     private static int TrailingIndex(string path) =>
         JsonPath.Parse(path) is { Count: > 0 } segments && segments[^1] is int index ? index : -1;
 
-    private static void Commit(int unit, List<InputNote> notes)
+    /// <summary>
+    /// Hands the notes to the request's collector, under a hash of the object as read: the same text read twice
+    /// (a PATCH merged to check it, then to write it) normalises to the same tree, so it is counted once.
+    /// </summary>
+    private static void Commit(JsonNode root, List<InputNote> notes)
     {
-        if (notes.Count > 0) InputNotes.Current?.Add(unit, notes);
-    }
-
-    /// <summary>What identifies an object's text within a request (see <see cref="InputNotes"/>).</summary>
-    public static int UnitOf(ReadOnlySpan<byte> utf8)
-    {
+        if (notes.Count == 0 || InputNotes.Current is not { } scope) return;
         var hash = new HashCode();
-        hash.AddBytes(utf8);
-        return hash.ToHashCode();
+        hash.AddBytes(JsonSerializer.SerializeToUtf8Bytes(root));
+        scope.Add(hash.ToHashCode(), notes);
     }
 }
