@@ -31,6 +31,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<OutboxSweeper>();
         services.AddSingleton<IPartyObjectStores, TablePartyObjectStores>();
         services.AddSingleton<ISyncJobStore, TableSyncJobStore>();
+        services.AddSingleton<IInputNoteStore, TableInputNoteStore>();
         services.AddHostedService<StorageInitializer>();
         return services;
     }

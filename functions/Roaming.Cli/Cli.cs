@@ -7,10 +7,15 @@ public static class Cli
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        if (args.Length == 0)
         {
             stderr.WriteLine(PriceCommand.Help);
-            return args.Length == 0 ? Usage : Ok;
+            return Usage;
+        }
+        if (args[0] is "-h" or "--help" or "help")
+        {
+            stdout.WriteLine(PriceCommand.Help);
+            return Ok;
         }
         return args[0] switch
         {

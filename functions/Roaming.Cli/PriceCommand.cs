@@ -10,24 +10,39 @@ namespace Roaming.Cli;
 /// <summary>
 /// Re-prices a CDR with a tariff, for operators settling a disputed CDR by hand: the CDR's periods and
 /// times are used, its cost fields ignored, and the CDR is printed again as OCPI JSON with the engine's costs.
+/// Disputes are settled with partial records from other tools, so the CDR needs only what pricing reads.
 /// </summary>
 public static class PriceCommand
 {
     public const string Help = """
-        usage: roaming price --tariff <tariff.json> --cdr <cdr.json> [--time-zone <IANA id>] [--session-type <TariffType>] [--diff] [--breakdown]
+        usage: roaming price --tariff <tariff.json> --cdr <cdr.json> [--time-zone <IANA id>] [--session-type <TariffType>]
+                             [--rounding minor-unit|4-decimals] [--diff] [--breakdown]
+
+        Prices the CDR's charging periods with the tariff and prints the CDR with the engine's costs as OCPI JSON.
+        The CDR needs start_date_time, end_date_time and charging_periods (and currency, or the tariff's is used);
+        any other field it lacks or that cannot be read (location, token, ...) is listed on stderr and ignored.
 
           --tariff        an OCPI 2.2.1 Tariff object
-          --cdr           an OCPI 2.2.1 CDR; its charging periods and times are priced, its costs ignored
+          --cdr           an OCPI 2.2.1 CDR, complete or partial; its periods and times are priced, its costs ignored
           --time-zone     the location's time zone, e.g. Europe/Amsterdam (default UTC)
           --session-type  the tariff type the session qualifies for (default REGULAR)
+          --rounding      how each cost is rounded, once, half away from zero: minor-unit (default), to the
+                          currency's minor unit; 4-decimals, to OCPI's four decimals, as other calculators keep them
           --diff          after the CDR, list each cost and total that differs from the file's
           --breakdown     after the CDR, list every billed period with the element and component that priced it
+          -h, --help      this text
         """;
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
+        if (args.Any(a => a is "-h" or "--help"))
+        {
+            stdout.WriteLine(Help);
+            return Cli.Ok;
+        }
         string? tariffPath = null, cdrPath = null, zoneId = "UTC";
         var sessionType = TariffType.Regular;
+        var rounding = CostRounding.MinorUnit;
         bool diff = false, breakdown = false;
         for (var i = 0; i < args.Length; i++)
         {
@@ -35,13 +50,16 @@ public static class PriceCommand
             {
                 case "--diff": diff = true; break;
                 case "--breakdown": breakdown = true; break;
-                case "--tariff" or "--cdr" or "--time-zone" or "--session-type" when i + 1 < args.Length:
+                case "--tariff" or "--cdr" or "--time-zone" or "--session-type" or "--rounding" when i + 1 < args.Length:
                     var value = args[++i];
                     switch (args[i - 1])
                     {
                         case "--tariff": tariffPath = value; break;
                         case "--cdr": cdrPath = value; break;
                         case "--time-zone": zoneId = value; break;
+                        case "--rounding":
+                            if (!TryParseRounding(value, out rounding)) return UsageError(stderr, $"unknown rounding '{value}' (minor-unit or 4-decimals)");
+                            break;
                         default:
                             if (!TryParseType(value, out sessionType)) return UsageError(stderr, $"unknown session type '{value}'");
                             break;
@@ -55,15 +73,18 @@ public static class PriceCommand
         try
         {
             var zone = TimeZoneInfo.FindSystemTimeZoneById(zoneId);
-            var tariff = ReadTariff(tariffPath);
-            var cdr = OcpiJson.Read(ReadFile(cdrPath, "CDR"), CdrsJson.Default.Cdr, $"CDR file {cdrPath}");
+            var tariff = OcpiJson.Bind(ReadFile(tariffPath, "tariff"), TariffsJson.Default.Tariff, $"tariff file {tariffPath}");
+            var (cdr, ignored) = CdrPricing.ReadForPricing(ReadFile(cdrPath, "CDR"), $"CDR file {cdrPath}");
             var priced = CdrPricing.Price(TariffPricer.Compile(tariff), cdr, zone, sessionType);
-            var repriced = priced.ToCdr(cdr, tariff.Id!);
+            var digits = CurrencyRounding.Digits(rounding, priced.Currency);
+            var repriced = priced.ToCdr(cdr, tariff.Id, rounding);
             WriteJson(stdout, repriced);
+            foreach (var field in ignored) stderr.WriteLine($"note: ignored {field.Field}: {field.Problem} (pricing does not use it)");
+            if (cdr.Currency is null) stderr.WriteLine($"note: the CDR names no currency; priced in the tariff's {priced.Currency}");
             foreach (var u in priced.Unpriced)
                 stderr.WriteLine($"note: {OcpiName(u.Dimension)} {CdrPricing.Quantity(u.Quantity)} in billed period {u.BilledPeriod} has no price component whose restrictions hold; it is free by the spec's rule");
             if (diff) WriteDiff(stdout, cdr, repriced);
-            if (breakdown) WriteBreakdown(stdout, priced);
+            if (breakdown) WriteBreakdown(stdout, priced, digits);
             return Cli.Ok;
         }
         catch (TimeZoneNotFoundException)
@@ -79,19 +100,6 @@ public static class PriceCommand
 
     private static byte[] ReadFile(string path, string what) =>
         File.Exists(path) ? File.ReadAllBytes(path) : throw new IOException($"{what} file not found: {path}");
-
-    private static Tariff ReadTariff(string path)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize(ReadFile(path, "tariff"), TariffsJson.Default.Tariff)
-                ?? throw new IOException($"tariff file {path} holds null, not a Tariff object");
-        }
-        catch (JsonException e)
-        {
-            throw new IOException($"tariff file {path} is not a Tariff: {e.Message}");
-        }
-    }
 
     private static void WriteJson(TextWriter stdout, Cdr cdr)
     {
@@ -132,7 +140,7 @@ public static class PriceCommand
         if (differences == 0) stdout.WriteLine("(no differences)");
     }
 
-    private static void WriteBreakdown(TextWriter stdout, PricedSession priced)
+    private static void WriteBreakdown(TextWriter stdout, PricedSession priced, int digits)
     {
         stdout.WriteLine();
         foreach (var p in priced.Periods)
@@ -142,14 +150,12 @@ public static class PriceCommand
             {
                 var step = c.StepExtra > 0 ? $" (step_size added {CdrPricing.Quantity(c.StepExtra)})" : "";
                 var vat = c.Vat is { } v ? $"{v}%" : "no VAT";
-                stdout.WriteLine($"  {OcpiName(c.Dimension),-17} {CdrPricing.Quantity(c.Quantity),10} x {c.UnitPrice} = {Round(priced, c.CostExclVat)} excl, {Round(priced, c.CostInclVat)} incl ({vat}; element {c.ElementIndex}, component {c.ComponentIndex}){step}");
+                stdout.WriteLine($"  {OcpiName(c.Dimension),-17} {CdrPricing.Quantity(c.Quantity),10} x {c.UnitPrice} = {CurrencyRounding.Round(c.CostExclVat, digits)} excl, {CurrencyRounding.Round(c.CostInclVat, digits)} incl ({vat}; element {c.ElementIndex}, component {c.ComponentIndex}){step}");
             }
         }
         if (priced.MinPriceApplied) stdout.WriteLine("min_price raised the total");
         if (priced.MaxPriceApplied) stdout.WriteLine("max_price capped the total");
     }
-
-    private static decimal Round(PricedSession priced, decimal amount) => CurrencyRounding.Round(amount, priced.MinorUnitDigits);
 
     private static string Format(decimal? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "-";
 
@@ -175,6 +181,17 @@ public static class PriceCommand
             type = default;
             return false;
         }
+    }
+
+    private static bool TryParseRounding(string text, out CostRounding rounding)
+    {
+        (var known, rounding) = text switch
+        {
+            "minor-unit" => (true, CostRounding.MinorUnit),
+            "4-decimals" => (true, CostRounding.FourDecimals),
+            _ => (false, CostRounding.MinorUnit),
+        };
+        return known;
     }
 
     private static int UsageError(TextWriter stderr, string message)

@@ -51,8 +51,10 @@ public class HubAccessTests : IAsyncLifetime
         Assert.Equal(200, await PutTariff("BE", "ABC", "T1", r => AccessGrantTests.From(r, "BE", "ABC")));
         var (_, got, _) = await _emsp.OcpiAsync(HttpMethod.Get, ClientInfoUrl + "be/abc", _token);
         Assert.Equal("CONNECTED", got.Str("data.status"));
-        // An unknown OCPI-from party is refused.
-        Assert.NotEqual(200, await PutTariff("BE", "ABC", "T1", r => AccessGrantTests.From(r, "BE", "ZZZ")));
+        // An unknown OCPI-from party is refused (2001: the request reached the OCPI layer, so HTTP 200).
+        var (_, refused, _) = await _emsp.OcpiAsync(HttpMethod.Put, $"{Tariffs}BE/ABC/T1", _token, Tariff("BE", "ABC", "T1").ToJsonString(),
+            edit: r => AccessGrantTests.From(r, "BE", "ZZZ"));
+        Assert.Equal(2001, refused["status_code"]!.GetValue<int>());
 
         // A party reported as an eMSP cannot write a CPO's tariffs.
         Assert.Equal(201, (await PutClientInfo("BE", "EMP", "EMSP", "CONNECTED")).Http);

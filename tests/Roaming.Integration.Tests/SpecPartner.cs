@@ -29,18 +29,24 @@ public sealed class SpecPartner : IAsyncDisposable
     public string? TokenForEndpoint { get; set; }
     public string? LastIssuedToken { get; private set; }
     public JsonNode? LastCredentialsReceived { get; private set; }
+    /// <summary>The role its credentials claim (BE/SPC).</summary>
+    public string Role { get; init; } = "EMSP";
+    /// <summary>The website in its credentials' business details, as it writes it.</summary>
+    public string? Website { get; set; }
+    /// <summary>Modules it offers as a sender, by identifier: their objects, served at /2.2.1/{module} in pages of offset/limit.</summary>
+    public ConcurrentDictionary<string, List<JsonNode>> SenderLists { get; } = new();
 
     public string VersionsUrl => BaseUrl + "/versions";
 
     private SpecPartner(WebApplication app) => _app = app;
 
-    public static async Task<SpecPartner> StartAsync(bool rawTokensOnly = false)
+    public static async Task<SpecPartner> StartAsync(bool rawTokensOnly = false, string role = "EMSP")
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        var partner = new SpecPartner(app) { RawTokensOnly = rawTokensOnly };
+        var partner = new SpecPartner(app) { RawTokensOnly = rawTokensOnly, Role = role };
         partner.Map();
         await app.StartAsync();
         partner.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -64,13 +70,16 @@ public sealed class SpecPartner : IAsyncDisposable
             OffersVersion221
                 ? new JsonObject { ["version"] = "2.2.1", ["url"] = BaseUrl + "/2.2.1" }
                 : new JsonObject { ["version"] = "2.1.1", ["url"] = BaseUrl + "/2.1.1" }))));
-        _app.MapGet("/2.2.1", (HttpContext ctx) => Authorized(ctx, () => Envelope(new JsonObject
+        _app.MapGet("/2.2.1", (HttpContext ctx) => Authorized(ctx, () =>
         {
-            ["version"] = "2.2.1",
-            ["endpoints"] = new JsonArray(
-                new JsonObject { ["identifier"] = "credentials", ["role"] = "SENDER", ["url"] = BaseUrl + "/2.2.1/credentials" },
-                new JsonObject { ["identifier"] = "locations", ["role"] = "RECEIVER", ["url"] = BaseUrl + "/2.2.1/locations" }),
-        })));
+            var endpoints = new JsonArray(new JsonObject { ["identifier"] = "credentials", ["role"] = "SENDER", ["url"] = BaseUrl + "/2.2.1/credentials" });
+            if (!SenderLists.ContainsKey("locations"))
+                endpoints.Add(new JsonObject { ["identifier"] = "locations", ["role"] = "RECEIVER", ["url"] = BaseUrl + "/2.2.1/locations" });
+            foreach (var module in SenderLists.Keys)
+                endpoints.Add(new JsonObject { ["identifier"] = module, ["role"] = "SENDER", ["url"] = BaseUrl + "/2.2.1/" + module });
+            return Envelope(new JsonObject { ["version"] = "2.2.1", ["endpoints"] = endpoints });
+        }));
+        _app.MapGet("/2.2.1/{module}", (HttpContext ctx, string module) => Authorized(ctx, () => Page(ctx, module)));
         _app.MapPost("/2.2.1/credentials", (Delegate)((HttpContext ctx) => Authorized(ctx, () => ExchangeAsync(ctx))));
         _app.MapPut("/2.2.1/credentials", (Delegate)((HttpContext ctx) => Authorized(ctx, () => ExchangeAsync(ctx))));
         _app.MapDelete("/2.2.1/credentials", (HttpContext ctx) => Authorized(ctx, () =>
@@ -92,10 +101,23 @@ public sealed class SpecPartner : IAsyncDisposable
             ["url"] = VersionsUrl,
             ["roles"] = new JsonArray(new JsonObject
             {
-                ["role"] = "EMSP", ["party_id"] = "SPC", ["country_code"] = "BE",
-                ["business_details"] = new JsonObject { ["name"] = "Spec Partner" },
+                ["role"] = Role, ["party_id"] = "SPC", ["country_code"] = "BE",
+                ["business_details"] = Website is null ? new JsonObject { ["name"] = "Spec Partner" } : new JsonObject { ["name"] = "Spec Partner", ["website"] = Website },
             }),
         });
+    }
+
+    /// <summary>A page of a sender list (transport_and_format, pagination): offset and limit, Link to the next page, X-Total-Count.</summary>
+    private IResult Page(HttpContext ctx, string module)
+    {
+        if (!SenderLists.TryGetValue(module, out var items)) return Results.NotFound();
+        var offset = int.TryParse(ctx.Request.Query["offset"], out var o) ? o : 0;
+        var limit = int.TryParse(ctx.Request.Query["limit"], out var l) ? l : 10;
+        var page = items.Skip(offset).Take(limit).Select(i => i.DeepClone()).ToArray();
+        ctx.Response.Headers["X-Total-Count"] = items.Count.ToString();
+        if (offset + page.Length < items.Count)
+            ctx.Response.Headers["Link"] = $"<{BaseUrl}/2.2.1/{module}?offset={offset + page.Length}&limit={limit}>; rel=\"next\"";
+        return Envelope(new JsonArray(page));
     }
 
     private IResult Authorized(HttpContext ctx, Func<IResult> ok) => Authorized(ctx, () => Task.FromResult(ok())).Result;

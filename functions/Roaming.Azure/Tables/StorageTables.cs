@@ -25,9 +25,10 @@ public sealed class StorageTables(StorageConnection connection, IOptions<Roaming
     public const string SyncJobs = "syncjobs";
     /// <summary>partyreservations: "{CC}|{PID}" / "". One row per party a connection holds; see TablePartyReservations.</summary>
     public const string PartyReservations = "partyreservations";
+    public const string InputNotes = "inputnotes";
 
     /// <summary>The tables of the platform itself; each flat object module adds its own (its PartyObjectKind's collection).</summary>
-    public static readonly string[] All = ["partners", "credentialtokens", Locations, SyncJobs, PartyReservations];
+    public static readonly string[] All = ["partners", "credentialtokens", Locations, SyncJobs, PartyReservations, InputNotes];
 
     public async Task CreateAllAsync(IEnumerable<string> names, CancellationToken ct)
     {

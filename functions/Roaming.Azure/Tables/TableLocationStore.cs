@@ -183,6 +183,8 @@ public sealed class TableLocationStore(StorageTables tables, TableOutbox outbox,
         var skip = cursor is null ? query.Offset : 0;
 
         var items = new List<Location>(query.Limit);
+        // Past the end (offset=2147483647): nothing to walk the table for.
+        if (skip >= total) return new LocationPage(items, total, null);
         string? next = null;
         if (headersOnly)
         {

@@ -104,6 +104,8 @@ public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClien
             : $"{filter} and (PartitionKey gt {TableKey.Quote(cursor.PartitionKey)} or (PartitionKey eq {TableKey.Quote(cursor.PartitionKey)} and RowKey ge {TableKey.Quote(cursor.RowKey)}))";
         var skip = cursor is null ? query.Offset : 0;
         var items = new List<T>(Math.Min(query.Limit, 1000));
+        // Past the end (offset=2147483647): nothing to walk the table for.
+        if (skip >= total) return new ObjectPage<T>(items, total, null);
         string? next = null;
         await foreach (var entity in table.QueryAsync<TableEntity>(from, maxPerPage: (int)Math.Min(1000L, (long)query.Limit + skip + 1), cancellationToken: ct))
         {

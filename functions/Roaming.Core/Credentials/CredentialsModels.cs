@@ -20,7 +20,7 @@ public sealed record Credentials : IOcpiValidatable
         else if (Token is { Length: 0 })
             v.Fail("token", "must not be empty");
         v.Url("url", Url);
-        v.List("roles", Roles, atLeastOne: true);
+        v.List("roles", Roles, atLeastOne: true, max: OcpiLimits.CredentialsRoles);
         if (Roles is { Count: > 1 })
         {
             var seen = new HashSet<(Role?, string, string)>();

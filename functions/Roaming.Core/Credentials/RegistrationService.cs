@@ -123,6 +123,8 @@ public sealed class RegistrationService(PartnerRegistry registry, PartnerAccess 
             var response = await client.SendAsync<System.Text.Json.JsonElement>(method, partner.Credentials.Url!, token, CredentialsJson.Default.JsonElement,
                 w => wire.Write(w, body), ct: ct);
             if (response.Data.ValueKind != System.Text.Json.JsonValueKind.Object) throw new PartnerCallException($"{method} credentials answered without credentials.");
+            // A partner's answer is read as tolerantly as what it sends, whoever made the call (here: the operator).
+            using var partnerInput = Transport.Tolerance.InputNotes.Begin(lenient: true);
             try { return wire.Read(response.Data, "credentials"); }
             catch (InvalidParametersException e) { throw new PartnerCallException($"{method} credentials answered invalid credentials: {e.Message}"); }
         }

@@ -12,7 +12,8 @@ public sealed record BusinessDetails : IOcpiValidatable
 
     public void Validate(OcpiValidator v)
     {
-        v.String("name", Name, 100);
+        v.MayDrop("website", "logo");
+        v.Text("name", Name, 100);
         v.Url("website", Website, required: false);
         v.Object("logo", Logo, required: false);
     }
@@ -30,6 +31,7 @@ public sealed record Image : IOcpiValidatable
 
     public void Validate(OcpiValidator v)
     {
+        v.MayDrop("thumbnail", "width", "height");
         v.Url("url", Url);
         v.Url("thumbnail", Thumbnail, required: false);
         v.Required("category", Category);

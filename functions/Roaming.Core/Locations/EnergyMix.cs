@@ -14,11 +14,12 @@ public sealed record EnergyMix : IOcpiValidatable
 
     public void Validate(OcpiValidator v)
     {
+        v.MayDrop("energy_sources[]", "environ_impact[]");
         v.Required("is_green_energy", IsGreenEnergy);
-        v.List("energy_sources", EnergySources, required: false);
-        v.List("environ_impact", EnvironImpact, required: false);
-        v.String("supplier_name", SupplierName, 64, required: false);
-        v.String("energy_product_name", EnergyProductName, 64, required: false);
+        v.List("energy_sources", EnergySources, required: false, max: OcpiLimits.EnergySources);
+        v.List("environ_impact", EnvironImpact, required: false, max: OcpiLimits.EnvironmentalImpacts);
+        v.Text("supplier_name", SupplierName, 64, required: false);
+        v.Text("energy_product_name", EnergyProductName, 64, required: false);
     }
 }
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Roaming.Core.Tokens;
 using Roaming.Core.Transport;
+using Roaming.Core.Transport.Tolerance;
 using Roaming.Core.Types;
 
 namespace Roaming.Core.Locations;
@@ -41,33 +42,36 @@ public sealed record Location : IOcpiValidatable
 
     public void Validate(OcpiValidator v)
     {
+        // What a Location is still whole without; its identity, address, coordinates, EVSEs and who may see it are not.
+        v.MayDrop("related_locations[]", "parking_type", "directions[]", "operator", "suboperator", "owner", "facilities[]",
+            "opening_times", "charging_when_closed", "images[]", "energy_mix");
         v.CiString("country_code", CountryCode, 2);
         v.CiString("party_id", PartyId, 3);
         v.CiString("id", Id, 36);
         v.Required("publish", Publish);
-        v.List("publish_allowed_to", PublishAllowedTo, required: false);
+        v.List("publish_allowed_to", PublishAllowedTo, required: false, max: OcpiLimits.LocationPublishAllowedTo);
         if (Publish == true && PublishAllowedTo is { Count: > 0 }) v.Fail("publish_allowed_to", "may only be used when publish is false");
-        v.String("name", Name, 255, required: false);
-        v.String("address", Address, 255);
-        v.String("city", City, 45);
-        v.String("postal_code", PostalCode, 10, required: false);
-        v.String("state", State, 45, required: false);
+        v.Text("name", Name, 255, required: false);
+        v.Text("address", Address, 255);
+        v.Text("city", City, 45);
+        v.Text("postal_code", PostalCode, 10, required: false);
+        v.Text("state", State, 45, required: false);
         v.String("country", Country, 3);
         v.Object("coordinates", Coordinates);
-        v.List("related_locations", RelatedLocations, required: false);
-        v.List("evses", Evses, required: false);
+        v.List("related_locations", RelatedLocations, required: false, max: OcpiLimits.LocationRelatedLocations);
+        v.List("evses", Evses, required: false, max: OcpiLimits.LocationEvses);
         if (Evses is { Count: > 1 } && Evses.Where(e => e?.Uid is not null).GroupBy(e => e.Uid!.ToUpperInvariant()).Any(g => g.Count() > 1))
             v.Fail("evses", "two EVSEs have the same uid");
-        v.List("directions", Directions, required: false);
+        v.List("directions", Directions, required: false, max: OcpiLimits.DisplayTexts);
         v.Object("operator", Operator, required: false);
         v.Object("suboperator", Suboperator, required: false);
         v.Object("owner", Owner, required: false);
-        v.StringList("facilities", Facilities, OpenValues.MaxLength, ci: true, required: false);
+        v.StringList("facilities", Facilities, OpenValues.MaxLength, ci: true, required: false, max: OcpiLimits.LocationFacilities);
         v.String("time_zone", TimeZone, 255);
         v.Object("opening_times", OpeningTimes, required: false);
-        v.List("images", Images, required: false);
+        v.List("images", Images, required: false, max: OcpiLimits.Images);
         v.Object("energy_mix", EnergyMix, required: false);
-        v.Required("last_updated", LastUpdated);
+        v.LastUpdated("last_updated", LastUpdated);
     }
 }
 
@@ -92,21 +96,22 @@ public sealed record Evse : IOcpiValidatable
 
     public void Validate(OcpiValidator v)
     {
+        v.MayDrop("status_schedule[]", "capabilities[]", "coordinates", "directions[]", "parking_restrictions[]", "images[]");
         v.CiString("uid", Uid, 36);
         v.CiString("evse_id", EvseId, 48, required: false);
         v.Required("status", Status);
-        v.List("status_schedule", StatusSchedule, required: false);
-        v.StringList("capabilities", Capabilities, OpenValues.MaxLength, ci: true, required: false);
-        v.List("connectors", Connectors, atLeastOne: true);
+        v.List("status_schedule", StatusSchedule, required: false, max: OcpiLimits.EvseStatusSchedule);
+        v.StringList("capabilities", Capabilities, OpenValues.MaxLength, ci: true, required: false, max: OcpiLimits.EvseCapabilities);
+        v.List("connectors", Connectors, atLeastOne: true, max: OcpiLimits.EvseConnectors);
         if (Connectors is { Count: > 1 } && Connectors.Where(c => c?.Id is not null).GroupBy(c => c.Id!.ToUpperInvariant()).Any(g => g.Count() > 1))
             v.Fail("connectors", "two connectors have the same id");
-        v.String("floor_level", FloorLevel, 4, required: false);
+        v.Text("floor_level", FloorLevel, 4, required: false);
         v.Object("coordinates", Coordinates, required: false);
-        v.String("physical_reference", PhysicalReference, 16, required: false);
-        v.List("directions", Directions, required: false);
-        v.StringList("parking_restrictions", ParkingRestrictions, OpenValues.MaxLength, ci: true, required: false);
-        v.List("images", Images, required: false);
-        v.Required("last_updated", LastUpdated);
+        v.Text("physical_reference", PhysicalReference, 16, required: false);
+        v.List("directions", Directions, required: false, max: OcpiLimits.DisplayTexts);
+        v.StringList("parking_restrictions", ParkingRestrictions, OpenValues.MaxLength, ci: true, required: false, max: OcpiLimits.EvseParkingRestrictions);
+        v.List("images", Images, required: false, max: OcpiLimits.Images);
+        v.LastUpdated("last_updated", LastUpdated);
     }
 }
 
@@ -127,6 +132,7 @@ public sealed record Connector : IOcpiValidatable
 
     public void Validate(OcpiValidator v)
     {
+        v.MayDrop("max_electric_power", "terms_and_conditions");
         v.CiString("id", Id, 36);
         v.CiString("standard", Standard, OpenValues.MaxLength);
         v.Required("format", Format);
@@ -136,9 +142,9 @@ public sealed record Connector : IOcpiValidatable
         v.Required("max_amperage", MaxAmperage);
         v.Range("max_amperage", MaxAmperage, 0, int.MaxValue);
         v.Range("max_electric_power", MaxElectricPower, 0, int.MaxValue);
-        v.StringList("tariff_ids", TariffIds, 36, ci: true, required: false);
+        v.StringList("tariff_ids", TariffIds, 36, ci: true, required: false, max: OcpiLimits.ConnectorTariffIds);
         v.Url("terms_and_conditions", TermsAndConditions, required: false);
-        v.Required("last_updated", LastUpdated);
+        v.LastUpdated("last_updated", LastUpdated);
     }
 }
 
@@ -156,7 +162,8 @@ public sealed record AdditionalGeoLocation : IOcpiValidatable
 
     public void Validate(OcpiValidator v)
     {
-        new GeoLocation { Latitude = Latitude, Longitude = Longitude }.Validate(v);
+        v.MayDrop("name");
+        GeoLocation.Check(v, Latitude, Longitude);
         v.Object("name", Name, required: false);
     }
 }
@@ -174,7 +181,7 @@ public sealed record PublishTokenType : IOcpiValidatable
     {
         v.CiString("uid", Uid, 36, required: false);
         v.String("visual_number", VisualNumber, 64, required: false);
-        v.String("issuer", Issuer, 64, required: false);
+        v.Text("issuer", Issuer, 64, required: false);
         v.CiString("group_id", GroupId, 36, required: false);
         if (Uid is null && VisualNumber is null && GroupId is null) v.Fail("uid", "one of uid, visual_number or group_id is required");
         if (Uid is not null && Type is null) v.Fail("type", "required when uid is set");
@@ -185,18 +192,31 @@ public sealed record PublishTokenType : IOcpiValidatable
 public sealed record Hours : IOcpiValidatable
 {
     public bool? Twentyfourseven { get; init; }
-    public List<RegularHours>? RegularHours { get; init; }
+
+    /// <summary>
+    /// Written as [] beside twentyfourseven true: the spec uses the field only when twentyfourseven is false,
+    /// but some receivers require it present, and an empty list means the same to every reader.
+    /// </summary>
+    public List<RegularHours>? RegularHours
+    {
+        get => field ?? (Twentyfourseven == true ? [] : null);
+        init;
+    }
+
     public List<ExceptionalPeriod>? ExceptionalOpenings { get; init; }
     public List<ExceptionalPeriod>? ExceptionalClosings { get; init; }
 
     public void Validate(OcpiValidator v)
     {
+        v.MayDrop("exceptional_openings[]", "exceptional_closings[]");
         v.Required("twentyfourseven", Twentyfourseven);
-        v.List("regular_hours", RegularHours, required: false);
+        v.List("regular_hours", RegularHours, required: false, max: OcpiLimits.RegularHours);
         if (Twentyfourseven == false && RegularHours is not { Count: > 0 }) v.Fail("regular_hours", "required when twentyfourseven is false");
-        if (Twentyfourseven == true && RegularHours is { Count: > 0 }) v.Fail("regular_hours", "only to be used when twentyfourseven is false");
-        v.List("exceptional_openings", ExceptionalOpenings, required: false);
-        v.List("exceptional_closings", ExceptionalClosings, required: false);
+        // Open around the clock and on a schedule: twentyfourseven is the plainer statement, so it stands.
+        if (Twentyfourseven == true && RegularHours is { Count: > 0 })
+            v.Drop("regular_hours", InputKinds.Contradiction, "only to be used when twentyfourseven is false");
+        v.List("exceptional_openings", ExceptionalOpenings, required: false, max: OcpiLimits.ExceptionalPeriods);
+        v.List("exceptional_closings", ExceptionalClosings, required: false, max: OcpiLimits.ExceptionalPeriods);
     }
 }
 

@@ -3,6 +3,7 @@ using Roaming.Core.Credentials;
 using Roaming.Core.HubClientInfo;
 using Roaming.Core.Partners;
 using Roaming.Core.Transport;
+using Roaming.Core.Transport.Tolerance;
 using Roaming.Core.Types;
 using Roaming.Core.Versions;
 
@@ -87,6 +88,9 @@ public sealed record CertificateRequest : IOcpiValidatable
         v.String("thumbprint", Thumbprint, 128, required: false);
         v.String("issuer", Issuer, 1024, required: false);
         v.String("subject", Subject, 1024, required: false);
+        // PEM has line breaks, so only its size is bounded (it is stored with the partner).
+        if (IssuerCertificatesPem is { Length: > OcpiLimits.IssuerCertificatesPem })
+            v.Fail("issuer_certificates_pem", $"longer than {OcpiLimits.IssuerCertificatesPem} characters");
         if (Thumbprint is null && (Issuer is null || Subject is null)) v.Fail("thumbprint", "give a thumbprint, or an issuer and a subject");
     }
 
@@ -113,6 +117,12 @@ public sealed record PartnerView(
         p.Id, p.Name, p.State, p.Roles.Select(PartnerRoleView.Of).ToList(), p.PendingRoles.Select(PartnerRoleView.Of).ToList(), p.InvitedRoles,
         p.HubParties, hubClientInfo, p.VersionsUrl, p.Version, p.Endpoints, p.OutboundTokenBase64, p.InboundTokenBase64, p.NeedsResync,
         p.ClientCertificate is { } c ? new CertificateView(c.Thumbprint, c.Issuer, c.Subject) : null, p.Created, p.Updated);
+
+    /// <summary>
+    /// What this partner's input needed over the last days (one partner's view only): per field, how often it was
+    /// normalised or dropped and an example, so the operator can tell the partner what to fix.
+    /// </summary>
+    public InputCorrections? InputCorrections { get; init; }
 }
 
 public sealed record CertificateView(string? Thumbprint, string? Issuer, string? Subject);
@@ -123,7 +133,7 @@ public sealed record PartnerRoleView(Role? Role, string? CountryCode, string? Pa
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = [typeof(OcpiDateTimeConverter), typeof(JsonStringEnumConverter<PartnerState>)])]
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = [typeof(OcpiDateTimeConverter), typeof(JsonStringEnumConverter<PartnerState>), typeof(JsonStringEnumConverter<InputAction>)])]
 [JsonSerializable(typeof(InvitationRequest))]
 [JsonSerializable(typeof(InvitationResponse))]
 [JsonSerializable(typeof(RegistrationRequest))]

@@ -3,6 +3,7 @@ using Roaming.Core.Credentials;
 using Roaming.Core.Partners;
 using Roaming.Core.Platform;
 using Roaming.Core.Transport;
+using Roaming.Core.Transport.Tolerance;
 
 namespace Roaming.Core.Operator;
 
@@ -10,7 +11,7 @@ namespace Roaming.Core.Operator;
 /// The operator's partner management on /operator/: invitations (Token A for a partner to register with us),
 /// registration with a partner (its versions URL and Token A), the partner list, rotation and unregistration.
 /// </summary>
-public sealed class PartnersApi(PartnerRegistry registry, PartnerAccess access, RegistrationService registration) : IRouteGroup
+public sealed class PartnersApi(PartnerRegistry registry, PartnerAccess access, RegistrationService registration, InputNoteRecorder inputNotes) : IRouteGroup
 {
     public void Map(RouteTable routes)
     {
@@ -49,7 +50,7 @@ public sealed class PartnersApi(PartnerRegistry registry, PartnerAccess access, 
     {
         var partner = await Find(ctx);
         var reported = partner.HasRole(Types.Role.Hub) ? await access.ReportedByAsync(partner, ctx.Cancellation) : null;
-        return OcpiResult.Json(PartnerView.Of(partner, reported), OperatorJson.Default.PartnerView);
+        return OcpiResult.Json(PartnerView.Of(partner, reported) with { InputCorrections = await inputNotes.ListAsync(partner.Id, ctx.Cancellation) }, OperatorJson.Default.PartnerView);
     }
 
     private async Task<OcpiResult> Rotate(OcpiContext ctx)

@@ -9,6 +9,7 @@ using Roaming.Core.Operator;
 using Roaming.Core.Partners;
 using Roaming.Core.Storage;
 using Roaming.Core.Transport;
+using Roaming.Core.Transport.Tolerance;
 
 namespace Roaming.Core.Platform;
 
@@ -24,6 +25,7 @@ public sealed class RoamingEndpoint
     private readonly RoamingOptions _options;
     private readonly TimeProvider _clock;
     private readonly ILogger<RoamingEndpoint> _logger;
+    private readonly InputNoteRecorder _inputNotes;
     private readonly byte[] _operatorKeyHash;
     private readonly ModuleCatalog _catalog;
     private readonly PartnerAccess _access;
@@ -34,10 +36,11 @@ public sealed class RoamingEndpoint
     public static readonly TimeSpan StorageRetryAfter = TimeSpan.FromSeconds(5);
 
     public RoamingEndpoint(ModuleCatalog catalog, IEnumerable<IRouteGroup> groups, IServiceProvider services, PartnerRegistry registry,
-        PartnerAccess access, PartnerRateLimiter rateLimiter, IEnumerable<IStorageFaults> storageFaults,
+        PartnerAccess access, PartnerRateLimiter rateLimiter, IEnumerable<IStorageFaults> storageFaults, InputNoteRecorder inputNotes,
         IOptions<RoamingOptions> options, TimeProvider clock, ILogger<RoamingEndpoint> logger)
     {
         _catalog = catalog;
+        _inputNotes = inputNotes;
         _registry = registry;
         _access = access;
         _rateLimiter = rateLimiter;
@@ -66,6 +69,8 @@ public sealed class RoamingEndpoint
         RoutingHeaders routing = default;
         OcpiResult result;
         string? partnerId = null;
+        // Partners' input is read tolerantly and what it needed is kept for the operator; the operator API reads strictly.
+        using var notes = InputNotes.Begin(lenient: !isOperator);
         try
         {
             switch (_routes.Match(request.Method, request.Path, out route, out var values))
@@ -141,6 +146,8 @@ public sealed class RoamingEndpoint
                 : OcpiResult.Status(OcpiStatus.ServerError, message, HttpStatusCode.InternalServerError);
         }
 
+        if (partnerId is not null) await _inputNotes.RecordAsync(partnerId, notes, ct);
+
         // Paths may carry token uids (tokens module): log the route template, never the path itself.
         _logger.LogInformation("{Method} {Route} partner={PartnerId} -> {Status} ({StatusCode}) in {Elapsed:F1} ms, request {RequestId}",
             request.Method, route?.Template ?? "(unmatched)", partnerId ?? "-", (int)result.HttpStatus, result.StatusCode,
@@ -158,7 +165,7 @@ public sealed class RoamingEndpoint
     /// <summary>An OCPI error as answered: the envelope on /ocpi, {"error","status_code"} on the operator API; Retry-After when it says when.</summary>
     private static OcpiResult Error(OcpiException e, bool isOperator)
     {
-        var result = isOperator ? OperatorError(e.HttpStatus == HttpStatusCode.OK ? HttpStatusCode.BadGateway : e.HttpStatus, e.Message, e.StatusCode) : OcpiResult.From(e);
+        var result = isOperator ? OperatorError(e.OperatorHttpStatus, e.Message, e.StatusCode) : OcpiResult.From(e);
         if (e.RetryAfter is { } wait) result.WithHeader("Retry-After", Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture));
         return result;
     }

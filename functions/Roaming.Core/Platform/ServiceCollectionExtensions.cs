@@ -11,6 +11,7 @@ using Roaming.Core.Operator;
 using Roaming.Core.Partners;
 using Roaming.Core.Queues;
 using Roaming.Core.Transport;
+using Roaming.Core.Transport.Tolerance;
 using Roaming.Core.Versions;
 
 namespace Roaming.Core.Platform;
@@ -53,6 +54,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IQueueProcessor, SyncProcessor>();
         services.AddSingleton<IRouteGroup, SyncApi>();
         services.AddSingleton<IRegistrationListener, SyncOnRegistration>();
+        services.AddSingleton<InputNoteRecorder>();
         services.AddSingleton<RoamingEndpoint>();
         return services;
     }

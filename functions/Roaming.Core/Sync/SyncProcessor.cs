@@ -7,6 +7,7 @@ using Roaming.Core.Versions;
 using Roaming.Core.Queues;
 using Roaming.Core.Storage;
 using Roaming.Core.Transport;
+using Roaming.Core.Transport.Tolerance;
 using Roaming.Core.Types;
 
 namespace Roaming.Core.Sync;
@@ -16,7 +17,7 @@ namespace Roaming.Core.Sync;
 /// page. A page that cannot be fetched is retried by the queue; at its last try the job is marked failed.
 /// </summary>
 public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, PartnerClients clients, ModuleCatalog catalog, SyncService sync,
-    IEnumerable<IPullHandler> handlers, IOptions<QueueRules> rules, TimeProvider clock, ILogger<SyncProcessor> logger) : IQueueProcessor
+    IEnumerable<IPullHandler> handlers, IOptions<QueueRules> rules, InputNoteRecorder inputNotes, TimeProvider clock, ILogger<SyncProcessor> logger) : IQueueProcessor
 {
     private readonly Dictionary<string, IPullHandler> _handlers = handlers.ToDictionary(h => h.Module);
 
@@ -56,7 +57,9 @@ public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, Pa
         var response = await client.SendToAsync(HttpMethod.Get, message.Url, SyncJson.Default.ListJsonElement, ct: ct);
 
         var objects = response.Data ?? [];
+        using var notes = InputNotes.Begin(lenient: true);
         var (stored, errors) = await _handlers[job.Module].StoreAsync(partner, objects, ct);
+        await inputNotes.RecordAsync(partner.Id, notes, ct);
         foreach (var error in errors.Take(3)) logger.LogWarning("Sync {JobId}: {Error}", job.JobId, error);
         job.Pages = message.Page;
         job.Fetched += objects.Count;

@@ -25,17 +25,19 @@ public sealed record Tariff : IOcpiValidatable
 
     public void Validate(OcpiValidator v)
     {
+        // What prices a session (type, elements, their restrictions, min/max price, validity) is never left out.
+        v.MayDrop("tariff_alt_text[]", "tariff_alt_url", "energy_mix");
         v.CiString("country_code", CountryCode, 2);
         v.CiString("party_id", PartyId, 3);
         v.CiString("id", Id, 36);
         v.String("currency", Currency, 3);
-        v.List("tariff_alt_text", TariffAltText, required: false);
+        v.List("tariff_alt_text", TariffAltText, required: false, max: OcpiLimits.DisplayTexts);
         v.Url("tariff_alt_url", TariffAltUrl, required: false);
         v.Object("min_price", MinPrice, required: false);
         v.Object("max_price", MaxPrice, required: false);
-        v.List("elements", Elements, atLeastOne: true);
+        v.List("elements", Elements, atLeastOne: true, max: OcpiLimits.TariffElements);
         v.Object("energy_mix", EnergyMix, required: false);
-        v.Required("last_updated", LastUpdated);
+        v.LastUpdated("last_updated", LastUpdated);
     }
 }
 
@@ -47,7 +49,7 @@ public sealed record TariffElement : IOcpiValidatable
 
     public void Validate(OcpiValidator v)
     {
-        v.List("price_components", PriceComponents, atLeastOne: true);
+        v.List("price_components", PriceComponents, atLeastOne: true, max: OcpiLimits.TariffPriceComponents);
         v.Object("restrictions", Restrictions, required: false);
     }
 }

@@ -33,6 +33,7 @@ public sealed record TariffRestrictions : IOcpiValidatable
         CheckDate(v, "end_date", EndDate);
         if (MinDuration < 0) v.Fail("min_duration", "must not be negative");
         if (MaxDuration < 0) v.Fail("max_duration", "must not be negative");
+        v.EnumList("day_of_week", DayOfWeek, OcpiLimits.TariffDaysOfWeek);
     }
 
     /// <summary>Minutes after local midnight of an "HH:mm" restriction time.</summary>

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
+using Roaming.Core.Transport.Tolerance;
 
 namespace Roaming.Core.Transport;
 
@@ -21,7 +21,8 @@ public static class JsonMerge
         foreach (var property in patch.EnumerateObject())
         {
             if (skipped.Contains(property.Name)) continue;
-            node[property.Name] = JsonNode.Parse(property.Value.GetRawText());
+            // From the raw UTF-8, checked as text: a value that is no text is a 2001, never a 500 while copying it.
+            node[property.Name] = JsonText.ParseElement(property.Value);
         }
         return wire.Read(JsonSerializer.SerializeToElement(node), "merged object");
     }
@@ -33,7 +34,10 @@ public static class JsonMerge
             throw new InvalidParametersException([new FieldError("last_updated", "required in a PATCH")]);
         if (value.ValueKind != JsonValueKind.String || !OcpiDateTime.TryParse(value.GetString(), out var at))
             throw new InvalidParametersException([new FieldError("last_updated", "not an OCPI DateTime")]);
-        return at;
+        var v = new OcpiValidator();
+        v.LastUpdated("last_updated", at);
+        v.ThrowIfInvalid();
+        return OcpiDateTime.Normalize(at);
     }
 }
 

@@ -106,14 +106,16 @@ public sealed class OcpiClient(IHttpClientFactory httpClients, IOptions<RoamingO
             T? data = default;
             if (type is not null && OcpiStatus.IsSuccess(statusCode) && root.TryGetProperty("data", out var d) && d.ValueKind != JsonValueKind.Null)
             {
-                data = d.Deserialize(type);
-                if (data is IOcpiValidatable v)
+                // An OCPI object a partner answers with is read as tolerantly as one it sends (a website without its
+                // scheme must not fail a registration), whoever made the call; lists are read item by item by their user.
+                using var partnerInput = Tolerance.InputNotes.Begin(lenient: true);
+                try
                 {
-                    var validator = new OcpiValidator();
-                    v.Validate(validator);
-                    if (!validator.IsValid)
-                        throw new PartnerCallException($"{method} {uri.GetLeftPart(UriPartial.Path)} answered invalid data: "
-                            + string.Join("; ", validator.Errors.Take(5).Select(e => $"{e.Field}: {e.Problem}")), http, statusCode);
+                    data = typeof(IOcpiValidatable).IsAssignableFrom(typeof(T)) ? OcpiJson.Read(d, type, "data") : d.Deserialize(type);
+                }
+                catch (InvalidParametersException e)
+                {
+                    throw new PartnerCallException($"{method} {uri.GetLeftPart(UriPartial.Path)} answered invalid data: {e.Message}", http, statusCode);
                 }
             }
             return (statusCode, message, data);

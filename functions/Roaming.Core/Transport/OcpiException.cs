@@ -9,20 +9,39 @@ namespace Roaming.Core.Transport;
 public class OcpiException(int statusCode, HttpStatusCode httpStatus, string message) : Exception(message)
 {
     public int StatusCode { get; } = statusCode;
+    /// <summary>The HTTP status on /ocpi routes.</summary>
     public HttpStatusCode HttpStatus { get; } = httpStatus;
     /// <summary>When to try again, answered as the Retry-After header.</summary>
     public TimeSpan? RetryAfter { get; init; }
+
+    /// <summary>
+    /// The HTTP status on the operator API, which has no envelope to carry an OCPI code in a 200: an error the
+    /// OCPI layer answers with 200 (a partner's 3xxx during a registration) is the partner's problem there, 502.
+    /// </summary>
+    public virtual HttpStatusCode OperatorHttpStatus => HttpStatus == HttpStatusCode.OK ? HttpStatusCode.BadGateway : HttpStatus;
 }
 
-/// <summary>2001: the request's body, path or query is invalid; the message names the field.</summary>
+/// <summary>
+/// 2001: the request's body, path or query is invalid; the message names the field. On /ocpi routes this is
+/// HTTP 200 (status_codes: a request that is JSON, authenticated and addressed to an existing resource has
+/// reached the OCPI layer, and "an HTTP error status code MUST NOT be returned"), except for a body that is
+/// not JSON at all (<see cref="NotJson"/>), which is HTTP 400. The operator API answers 400 for both.
+/// </summary>
 public sealed class InvalidParametersException : OcpiException
 {
-    public InvalidParametersException(string message) : base(OcpiStatus.InvalidOrMissingParameters, HttpStatusCode.BadRequest, message) { }
+    public InvalidParametersException(string message) : base(OcpiStatus.InvalidOrMissingParameters, HttpStatusCode.OK, message) { }
 
-    public InvalidParametersException(IReadOnlyList<FieldError> errors)
-        : base(OcpiStatus.InvalidOrMissingParameters, HttpStatusCode.BadRequest, Describe(errors)) => Errors = errors;
+    public InvalidParametersException(IReadOnlyList<FieldError> errors) : this(errors, HttpStatusCode.OK) { }
+
+    private InvalidParametersException(IReadOnlyList<FieldError> errors, HttpStatusCode http)
+        : base(OcpiStatus.InvalidOrMissingParameters, http, Describe(errors)) => Errors = errors;
+
+    /// <summary>The body is not JSON (empty, not UTF-8, malformed): the transport layer's HTTP 400.</summary>
+    public static InvalidParametersException NotJson(string problem) => new([new FieldError("(body)", problem)], HttpStatusCode.BadRequest);
 
     public IReadOnlyList<FieldError> Errors { get; } = [];
+
+    public override HttpStatusCode OperatorHttpStatus => HttpStatusCode.BadRequest;
 
     private static string Describe(IReadOnlyList<FieldError> errors) =>
         "Invalid or missing parameters: " + string.Join("; ", errors.Take(10).Select(e => $"{e.Field}: {e.Problem}"))

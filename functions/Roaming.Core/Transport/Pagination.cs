@@ -28,13 +28,14 @@ public sealed record PageRequest(int Offset, int Limit, DateTimeOffset? DateFrom
     /// <summary>The Link header to the next page; it keeps the request's filters, as the spec asks.</summary>
     public string NextLink(string absolutePath, int returned, string? continuation)
     {
-        var next = Offset + returned;
+        // In long: offset=2147483647 plus a page must not wrap around to a negative offset.
+        var next = Math.Min((long)Offset + returned, int.MaxValue);
         var sb = new StringBuilder("<").Append(absolutePath)
             .Append("?offset=").Append(next.ToString(CultureInfo.InvariantCulture))
             .Append("&limit=").Append(Limit.ToString(CultureInfo.InvariantCulture));
         if (DateFrom is { } f) sb.Append("&date_from=").Append(Uri.EscapeDataString(OcpiDateTime.Format(f)));
         if (DateTo is { } t) sb.Append("&date_to=").Append(Uri.EscapeDataString(OcpiDateTime.Format(t)));
-        if (continuation is not null) sb.Append('&').Append(PageTokenParameter).Append('=').Append(EncodeToken(next, continuation));
+        if (continuation is not null) sb.Append('&').Append(PageTokenParameter).Append('=').Append(EncodeToken((int)next, continuation));
         return sb.Append(">; rel=\"next\"").ToString();
     }
 

@@ -11,6 +11,6 @@ public sealed record DisplayText : IOcpiValidatable
     public void Validate(OcpiValidator v)
     {
         v.String("language", Language, 2);
-        v.String("text", Text, 512);
+        v.Text("text", Text, 512);
     }
 }

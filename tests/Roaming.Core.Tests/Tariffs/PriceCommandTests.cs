@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Roaming.Cli;
 using Roaming.Core.Cdrs;
 
@@ -86,9 +87,85 @@ public class PriceCommandTests
         var cdr = TempFile("{}");
         var (exit, _, error) = Run("price", "--tariff", tariff, "--cdr", cdr);
         Assert.Equal(Cli.Cli.Failed, exit);
-        Assert.Contains("is not a Tariff", error);
+        Assert.Contains("elements[0].price_components[0].type", error);
         (exit, _, error) = Run("price", "--tariff", "/nonexistent/t.json", "--cdr", cdr);
         Assert.Equal(Cli.Cli.Failed, exit);
         Assert.Contains("not found", error);
+    }
+
+    private const string TimeTariff = """
+        {"country_code": "NL", "party_id": "TST", "id": "T2", "currency": "EUR",
+         "elements": [{"price_components": [{"type": "TIME", "price": 2.00, "vat": 10, "step_size": 1}]}]}
+        """;
+
+    /// <summary>What another tool kept of a session: its times, one period and nothing else.</summary>
+    private const string PartialCdr = """
+        {"start_date_time": "2015-06-29T21:39:09Z", "end_date_time": "2015-06-29T23:37:32Z", "currency": "EUR",
+         "cdr_token": "not an object", "auth_method": "SOMETHING",
+         "charging_periods": [{"start_date_time": "2015-06-29T21:39:09Z", "dimensions": [{"type": "time", "volume": "1.973"}]}]}
+        """;
+
+    [Fact]
+    public void A_partial_cdr_is_priced_and_the_fields_it_lacks_are_listed()
+    {
+        var (exit, output, error) = Run("price", "--tariff", TempFile(TimeTariff), "--cdr", TempFile(PartialCdr));
+        Assert.True(exit == 0, error);
+        var priced = JsonSerializer.Deserialize(output, CdrsJson.Default.Cdr)!;
+        // 1 h 58 min 23 s (the session's span) at 2.00 = 3.9461: 3.95 to the cent.
+        Assert.Equal((3.95m, 4.34m), (priced.TotalCost!.ExclVat, priced.TotalCost.InclVat!.Value));
+        foreach (var field in new[] { "cdr_location", "cdr_token", "auth_method", "country_code", "party_id", "id", "total_cost", "total_energy", "last_updated" })
+            Assert.Contains($"note: ignored {field}:", error);
+        Assert.DoesNotContain("charging_periods", error);
+        Assert.Single(error.Split('\n'), l => l.StartsWith("note: ignored cdr_token:"));
+    }
+
+    [Fact]
+    public void Four_decimals_rounding_is_offered_beside_the_minor_unit()
+    {
+        var (exit, output, error) = Run("price", "--tariff", TempFile(TimeTariff), "--cdr", TempFile(PartialCdr), "--rounding", "4-decimals", "--breakdown");
+        Assert.True(exit == 0, error);
+        Assert.Contains("\"excl_vat\": 3.9461", output);
+        Assert.Contains("\"incl_vat\": 4.3407", output);
+        Assert.Contains("= 3.9461 excl", output);
+        Assert.Equal(Cli.Cli.Usage, Run("price", "--tariff", "t.json", "--cdr", "c.json", "--rounding", "banker").Exit);
+    }
+
+    [Fact]
+    public void A_cdr_without_currency_is_priced_in_the_tariffs()
+    {
+        var cdr = JsonNode.Parse(PartialCdr)!.AsObject();
+        cdr.Remove("currency");
+        var (exit, output, error) = Run("price", "--tariff", TempFile(TimeTariff), "--cdr", TempFile(cdr.ToJsonString()));
+        Assert.True(exit == 0, error);
+        Assert.Equal("EUR", JsonSerializer.Deserialize(output, CdrsJson.Default.Cdr)!.Currency);
+        Assert.Contains("priced in the tariff's EUR", error);
+    }
+
+    [Theory]
+    [InlineData("charging_periods", null, "charging_periods: required")]
+    [InlineData("end_date_time", null, "end_date_time: required")]
+    [InlineData("start_date_time", "\"yesterday\"", "start_date_time")]
+    [InlineData("currency", "\"EURO\"", "currency: longer than 3")]
+    [InlineData("charging_periods", "[{\"start_date_time\": \"2015-06-29T21:39:09Z\", \"dimensions\": [{\"type\": \"SPEED\", \"volume\": 1}]}]", "charging_periods[0].dimensions[0].type")]
+    public void What_pricing_needs_must_be_there_and_right(string field, string? value, string message)
+    {
+        var cdr = JsonNode.Parse(PartialCdr)!.AsObject();
+        if (value is null) cdr.Remove(field);
+        else cdr[field] = JsonNode.Parse(value);
+        var (exit, _, error) = Run("price", "--tariff", TempFile(TimeTariff), "--cdr", TempFile(cdr.ToJsonString()));
+        Assert.Equal(Cli.Cli.Failed, exit);
+        Assert.Contains(message, error);
+    }
+
+    [Theory]
+    [InlineData("price", "--help")]
+    [InlineData("price", "-h")]
+    [InlineData("price", "--tariff", "t.json", "--help")]
+    [InlineData("--help")]
+    public void Help_is_answered_on_stdout(params string[] args)
+    {
+        var (exit, output, _) = Run(args);
+        Assert.Equal(Cli.Cli.Ok, exit);
+        Assert.Contains("--rounding minor-unit|4-decimals", output);
     }
 }

@@ -30,7 +30,21 @@ public class EnvelopeTests
         Assert.False(doc.RootElement.TryGetProperty("data", out _));
         Assert.Equal(2001, doc.RootElement.GetProperty("status_code").GetInt32());
         Assert.Equal("Invalid or missing parameters: type: required", doc.RootElement.GetProperty("status_message").GetString());
-        Assert.Equal(HttpStatusCode.BadRequest, result.HttpStatus);
+    }
+
+    [Fact]
+    public void Content_errors_are_http_200_and_only_a_body_that_is_not_json_is_400()
+    {
+        // status_codes: a request that is JSON, authenticated and addressed to an existing resource must not get an HTTP error.
+        var content = new InvalidParametersException([new FieldError("type", "required")]);
+        Assert.Equal(HttpStatusCode.OK, OcpiResult.From(content).HttpStatus);
+        var notJson = InvalidParametersException.NotJson("malformed JSON");
+        Assert.Equal(HttpStatusCode.BadRequest, OcpiResult.From(notJson).HttpStatus);
+        Assert.Equal(2001, notJson.StatusCode);
+        // The operator API has no envelope: invalid input stays 400 there, either way.
+        Assert.Equal(HttpStatusCode.BadRequest, content.OperatorHttpStatus);
+        Assert.Equal(HttpStatusCode.BadRequest, notJson.OperatorHttpStatus);
+        Assert.Equal(HttpStatusCode.BadGateway, new Credentials.RegistrationException(3001, "partner down").OperatorHttpStatus);
     }
 
     [Theory]

@@ -63,10 +63,26 @@ public class PaginationTests
     [InlineData("?limit=abc", "limit")]
     [InlineData("?limit=0", "limit")]
     [InlineData("?date_from=yesterday", "date_from")]
-    [InlineData("?date_to=2016-01-01T00:00:00%2B01:00", "date_to")]
+    [InlineData("?date_to=2016-01-01T00:00:00%2B15:00", "date_to")]
     public void Bad_parameters_are_2001_naming_them(string query, string field)
     {
         var e = Assert.Throws<InvalidParametersException>(() => PageRequest.Parse(query, 100));
         Assert.Equal(field, Assert.Single(e.Errors).Field);
+    }
+
+    [Theory]
+    [InlineData("?date_from=2016-01-01T01:00:00%2B01:00")] // escaped, as it should be
+    [InlineData("?date_from=2016-01-01T01:00:00+01:00")]   // an unescaped '+' arrives as a space
+    [InlineData("?date_from=2016-01-01%2001:00:00%2B01:00")]
+    [InlineData("?date_from=2016-01-01T00:00:00.000000000z")]
+    public void Query_dates_are_read_as_partners_send_them(string query) =>
+        Assert.Equal(new DateTimeOffset(2016, 1, 1, 0, 0, 0, TimeSpan.Zero), PageRequest.Parse(query, 100).DateFrom);
+
+    [Fact]
+    public void The_largest_offset_does_not_overflow_into_a_next_page()
+    {
+        var page = PageRequest.Parse("?offset=2147483647&limit=100", 100);
+        Assert.False(PageRequest.HasNext(0, null));
+        Assert.DoesNotContain("offset=-", page.NextLink("https://x.example.com/l", 100, null));
     }
 }

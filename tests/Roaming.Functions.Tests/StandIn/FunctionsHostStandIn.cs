@@ -247,6 +247,11 @@ public sealed class FunctionsHostStandIn : IAsyncDisposable
         _worker.BeginErrorReadLine();
     }
 
+    private int _httpInvocationsStarted;
+
+    /// <summary>HTTP invocations started, counted before the request is forwarded (the results come later, in <see cref="Invocations"/>).</summary>
+    public int HttpInvocationsStarted => Volatile.Read(ref _httpInvocationsStarted);
+
     private async Task ForwardAsync(HttpContext context)
     {
         var request = context.Request;
@@ -258,6 +263,7 @@ public sealed class FunctionsHostStandIn : IAsyncDisposable
         }
 
         var invocationId = NewId();
+        Interlocked.Increment(ref _httpInvocationsStarted);
         var invocation = InvokeAsync(route.Function, invocationId, new ParameterBinding
         {
             Name = route.BindingName,

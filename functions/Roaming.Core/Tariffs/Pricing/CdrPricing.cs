@@ -1,4 +1,6 @@
 using Roaming.Core.Cdrs;
+using Roaming.Core.Transport;
+using Roaming.Core.Transport.Tolerance;
 using Roaming.Core.Types;
 
 namespace Roaming.Core.Tariffs.Pricing;
@@ -22,7 +24,7 @@ public static class CdrPricing
             throw new TariffPricingException("the CDR needs start_date_time and end_date_time");
         var periods = cdr.ChargingPeriods ?? throw new TariffPricingException("the CDR has no charging_periods");
         for (var i = 0; i < periods.Count; i++)
-            if (periods[i].TariffId is { } id && !string.Equals(id, tariff.Id, StringComparison.OrdinalIgnoreCase))
+            if (periods[i].TariffId is { } id && tariff.Id is not null && !string.Equals(id, tariff.Id, StringComparison.OrdinalIgnoreCase))
                 throw new TariffPricingException($"charging period {i} names tariff {id}, not tariff {tariff.Id}");
         return pricer.Price(new PricingRequest(start, end, ToMeteredPeriods(periods), timeZone, sessionType));
     }
@@ -64,7 +66,7 @@ public static class CdrPricing
     /// at a restriction boundary becomes several, each with its share of the additive volumes and the
     /// source's current and power values.
     /// </summary>
-    public static Cdr ToCdr(this PricedSession priced, Cdr source, string tariffId)
+    public static Cdr ToCdr(this PricedSession priced, Cdr source, string? tariffId, CostRounding rounding = CostRounding.MinorUnit)
     {
         var sourcePeriods = source.ChargingPeriods ?? [];
         var periods = new List<ChargingPeriod>(priced.Periods.Count);
@@ -88,7 +90,7 @@ public static class CdrPricing
             }
             periods.Add(new ChargingPeriod { StartDateTime = b.Start, Dimensions = dimensions, TariffId = tariffId });
         }
-        var r = priced.Rounded;
+        var r = priced.RoundedTo(CurrencyRounding.Digits(rounding, priced.Currency));
         return source with
         {
             Currency = priced.Currency,
@@ -105,7 +107,33 @@ public static class CdrPricing
         };
     }
 
+    /// <summary>
+    /// A CDR as far as pricing needs it, from records other tools wrote: start_date_time, end_date_time, the
+    /// charging periods and the currency (the tariff's when absent) must be there and right; every other field may
+    /// be missing or unreadable, and is listed in <see cref="PartialCdr.Ignored"/> instead of refusing the CDR.
+    /// </summary>
+    public static PartialCdr ReadForPricing(ReadOnlyMemory<byte> json, string what = "CDR")
+    {
+        var root = JsonText.ParseBody(json, what)!;
+        JsonNormaliser.Normalise(root, CdrsJson.Default.Cdr, "", [], nameof(Cdr));
+        var unreadable = new Dictionary<string, (FieldError Error, string? Held)>(StringComparer.Ordinal);
+        var cdr = TolerantReader.Bind(root, CdrsJson.Default.Cdr, what, path => !NeededForPricing(path), unreadable);
+        var v = new OcpiValidator();
+        cdr.Validate(v);
+        var needed = v.Errors.Where(e => NeededForPricing(e.Field) && !(e.Field == "currency" && cdr.Currency is null)).ToList();
+        if (needed.Count > 0) throw new InvalidParametersException(needed);
+        // A field left out as unreadable now also reads as missing; its first problem says more.
+        var missing = v.Errors.Except(needed).Where(e => !unreadable.Keys.Any(u => u == e.Field || JsonPath.IsWithin(e.Field, u)));
+        return new PartialCdr(cdr, [.. unreadable.Values.Select(u => u.Error), .. missing]);
+    }
+
+    private static bool NeededForPricing(string field) =>
+        field is "start_date_time" or "end_date_time" or "currency" or "charging_periods" || JsonPath.IsWithin(field, "charging_periods");
+
     public static decimal Quantity(decimal value) => decimal.Round(value, QuantityDecimals, MidpointRounding.AwayFromZero);
 
     private static Price? ToPrice(Amount? a) => a is { } v ? new Price { ExclVat = v.ExclVat, InclVat = v.InclVat } : null;
 }
+
+/// <summary>A CDR read for pricing, with the fields it lacks or could not read that pricing does not use.</summary>
+public sealed record PartialCdr(Cdr Cdr, IReadOnlyList<FieldError> Ignored);

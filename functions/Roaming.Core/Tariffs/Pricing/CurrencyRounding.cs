@@ -19,4 +19,21 @@ public static class CurrencyRounding
     };
 
     public static decimal Round(decimal amount, int digits) => decimal.Round(amount, digits, MidpointRounding.AwayFromZero);
+
+    /// <summary>The digits a cost is rounded to under <paramref name="rounding"/>, in <paramref name="currency"/>.</summary>
+    public static int Digits(CostRounding rounding, string currency) =>
+        rounding == CostRounding.FourDecimals ? FourDecimals : MinorUnitDigits(currency);
+
+    /// <summary>OCPI's number type: "numbers use 4 decimals" unless said otherwise (types chapter).</summary>
+    public const int FourDecimals = 4;
+}
+
+/// <summary>
+/// How each cost of a CDR is rounded, once, at output (half away from zero either way): to the currency's minor
+/// unit (what is invoiced; the default), or to OCPI's four decimals, as other calculators keep the figures.
+/// </summary>
+public enum CostRounding
+{
+    MinorUnit,
+    FourDecimals,
 }

@@ -74,8 +74,7 @@ public sealed class PricedSession
         Currency = currency;
         MinorUnitDigits = CurrencyRounding.MinorUnitDigits(currency);
         Exact = exact;
-        Rounded = new CdrCosts(Round(exact.Total), Round(exact.Energy), Round(exact.Time), Round(exact.Parking),
-            Round(exact.Fixed), Round(exact.Reservation));
+        Rounded = RoundedTo(MinorUnitDigits);
         TotalEnergy = totalEnergy;
         TotalTime = totalTime;
         TotalParkingTime = totalParkingTime;
@@ -96,6 +95,11 @@ public sealed class PricedSession
     /// <summary>Each exact cost rounded once to the currency's minor unit (see <see cref="CurrencyRounding"/>).</summary>
     public CdrCosts Rounded { get; }
 
+    /// <summary>Each exact cost rounded once to <paramref name="digits"/> decimals.</summary>
+    public CdrCosts RoundedTo(int digits) =>
+        new(Round(Exact.Total, digits), Round(Exact.Energy, digits), Round(Exact.Time, digits), Round(Exact.Parking, digits),
+            Round(Exact.Fixed, digits), Round(Exact.Reservation, digits));
+
     /// <summary>kWh charged, from the periods' ENERGY.</summary>
     public decimal TotalEnergy { get; }
 
@@ -115,8 +119,7 @@ public sealed class PricedSession
     public ReadOnlySpan<BilledCharge> ChargesOf(in BilledPeriod period) =>
         ((BilledCharge[])Charges).AsSpan(period.FirstCharge, period.ChargeCount);
 
-    private Amount Round(Amount a) =>
-        new(CurrencyRounding.Round(a.ExclVat, MinorUnitDigits), CurrencyRounding.Round(a.InclVat, MinorUnitDigits));
+    private static Amount Round(Amount a, int digits) => new(CurrencyRounding.Round(a.ExclVat, digits), CurrencyRounding.Round(a.InclVat, digits));
 
-    private Amount? Round(Amount? a) => a is { } v ? Round(v) : null;
+    private static Amount? Round(Amount? a, int digits) => a is { } v ? Round(v, digits) : null;
 }

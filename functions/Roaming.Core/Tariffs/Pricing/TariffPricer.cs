@@ -49,8 +49,9 @@ public sealed class TariffPricer
     {
         var v = new OcpiValidator();
         tariff.Validate(v);
-        // last_updated dates the copy, not the price: the spec's own PUT example omits it and still has a price.
-        var errors = v.Errors.Where(e => e.Field != "last_updated").ToList();
+        // Identity and last_updated name and date the copy, not the price: the spec's own PUT example omits
+        // last_updated and still has a price, and a tariff kept by another tool may lack its party.
+        var errors = v.Errors.Where(e => e.Field is not ("last_updated" or "country_code" or "party_id" or "id")).ToList();
         if (errors.Count > 0)
             throw new TariffPricingException("the tariff is not valid OCPI 2.2.1: " + string.Join("; ", errors.Select(e => $"{e.Field}: {e.Problem}")));
         _tariff = tariff;

@@ -1,0 +1,89 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Roaming.Core.Storage;
+
+namespace Roaming.Core.Transport.Tolerance;
+
+/// <summary>
+/// Keeps per partner what its input needed (<see cref="InputNotes"/>), so the operator can tell it what to fix.
+/// <para>
+/// Cheap by design: counts are added up in memory per partner and written by one flush at a time (a read and
+/// a transaction of the partner's rows of the day); a request that finds a flush under way only adds to what
+/// that flush writes next, and returns. So a burst of sloppy requests costs a few writes, never contention on
+/// a counter row, and the request that flushes waits for its write (nothing is left to a background thread a
+/// serverless host may freeze). A failed write keeps its counts for the next flush; counts are diagnostics and
+/// never fail a request.
+/// </para>
+/// </summary>
+public sealed class InputNoteRecorder(IInputNoteStore store, TimeProvider clock, ILogger<InputNoteRecorder> logger)
+{
+    /// <summary>How far back the operator's partner view adds up.</summary>
+    public const int WindowDays = 30;
+
+    private readonly ConcurrentDictionary<string, Pending> _pending = new();
+
+    private sealed class Pending
+    {
+        public readonly Dictionary<(string, InputAction, string), InputNoteCount> Counts = [];
+        public bool Flushing;
+
+        public void Merge(IEnumerable<InputNoteCount> counts)
+        {
+            foreach (var c in counts)
+            {
+                var key = (c.Field, c.Action, c.Kind);
+                Counts[key] = Counts.TryGetValue(key, out var was) ? c with { Count = was.Count + c.Count } : c;
+            }
+        }
+    }
+
+    public async Task RecordAsync(string partnerId, InputNotes notes, CancellationToken ct)
+    {
+        if (notes.IsEmpty) return;
+        var pending = _pending.GetOrAdd(partnerId, _ => new Pending());
+        lock (pending)
+        {
+            pending.Merge(notes.Counts(clock.GetUtcNow()));
+            if (pending.Flushing) return;
+            pending.Flushing = true;
+        }
+        while (true)
+        {
+            List<InputNoteCount> batch;
+            lock (pending)
+            {
+                if (pending.Counts.Count == 0)
+                {
+                    pending.Flushing = false;
+                    return;
+                }
+                batch = [.. pending.Counts.Values];
+                pending.Counts.Clear();
+            }
+            try
+            {
+                await store.AddAsync(partnerId, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), batch, ct);
+            }
+            catch (Exception e)
+            {
+                lock (pending)
+                {
+                    pending.Merge(batch);
+                    pending.Flushing = false;
+                }
+                if (e is not OperationCanceledException) logger.LogWarning(e, "Input notes of partner {PartnerId} not written; kept for the next request", partnerId);
+                return;
+            }
+        }
+    }
+
+    /// <summary>The partner's counts over the last <see cref="WindowDays"/> days.</summary>
+    public async Task<InputCorrections> ListAsync(string partnerId, CancellationToken ct)
+    {
+        var since = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime).AddDays(-WindowDays + 1);
+        return new InputCorrections(since, [.. await store.ListAsync(partnerId, since, ct)]);
+    }
+}
+
+/// <summary>What a partner's input needed since a day: the operator's view of it.</summary>
+public sealed record InputCorrections(DateOnly Since, List<InputNoteCount> Items);
