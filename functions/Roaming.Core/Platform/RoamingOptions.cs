@@ -67,6 +67,18 @@ public sealed class RoamingOptions
     /// <summary>How long an outbound call to a partner may take.</summary>
     public TimeSpan PartnerTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Real-time authorization of a token with whitelist ALLOWED: how long the CPO waits for the eMSP's answer before
+    /// the stored token decides (a driver is waiting at the charge point).
+    /// </summary>
+    public TimeSpan AuthorizationTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Real-time authorization of a token with whitelist ALLOWED_OFFLINE or NEVER (or not held locally): no answer in
+    /// this time counts as the eMSP being unreachable. Partner calls never outlast <see cref="PartnerTimeout"/>.
+    /// </summary>
+    public TimeSpan AuthorizationOfflineAfter { get; set; } = TimeSpan.FromSeconds(10);
+
     public void Validate()
     {
         var problems = new List<string>();
@@ -93,6 +105,8 @@ public sealed class RoamingOptions
         if (StoragePrefix.Length > 20 || StoragePrefix.Any(c => c is not (>= 'a' and <= 'z' or >= '0' and <= '9')) || (StoragePrefix.Length > 0 && !char.IsLetter(StoragePrefix[0])))
             problems.Add("Roaming:StoragePrefix must be up to 20 lower-case letters and digits, starting with a letter.");
         if (MaxPageSize is < 1 or > 1000) problems.Add("Roaming:MaxPageSize must be between 1 and 1000.");
+        if (AuthorizationTimeout <= TimeSpan.Zero || AuthorizationOfflineAfter <= TimeSpan.Zero)
+            problems.Add("Roaming:AuthorizationTimeout and Roaming:AuthorizationOfflineAfter must be positive.");
         if (problems.Count > 0) throw new InvalidOperationException("Invalid configuration: " + string.Join(" ", problems));
     }
 }
