@@ -76,9 +76,10 @@ public static class Fixtures
     /// <param name="emspHost">adds to the eMSP's host (e.g. a middleware that holds some requests)</param>
     public static async Task<(TestEndpoint Cpo, TestEndpoint Emsp, string EmspAtCpo, string CpoAtEmsp)> ConnectAsync(
         Dictionary<string, string?>? cpoSettings = null, Func<TestEndpoint, Task>? beforeRegistration = null,
-        Func<TestEndpoint, Task>? emspBeforeRegistration = null, Action<WebApplicationBuilder>? emspHost = null, Dictionary<string, string?>? emspSettings = null)
+        Func<TestEndpoint, Task>? emspBeforeRegistration = null, Action<WebApplicationBuilder>? emspHost = null, Dictionary<string, string?>? emspSettings = null,
+        Action<WebApplicationBuilder>? cpoHost = null)
     {
-        var cpo = await TestEndpoint.StartAsync([("NL", "CPO", "CPO")], settings: cpoSettings ?? FastRetries);
+        var cpo = await TestEndpoint.StartAsync([("NL", "CPO", "CPO")], cpoHost, cpoSettings ?? FastRetries);
         var emsp = await TestEndpoint.StartAsync([("DE", "MSP", "EMSP")], emspHost, emspSettings);
         if (beforeRegistration is not null) await beforeRegistration(cpo);
         if (emspBeforeRegistration is not null) await emspBeforeRegistration(emsp);

@@ -126,8 +126,8 @@ public class TokensTests
         Assert.Equal(404, (int)unknown.StatusCode);
     }
 
-    /// <summary>An eMSP partner (BE/SPC, a spec-only partner) registered with a CPO endpoint, and its token for it.</summary>
-    private static async Task<(SpecPartner Partner, string Token)> RegisteredAsync(TestEndpoint endpoint, string role)
+    /// <summary>A spec-only partner (BE/SPC) registered with an endpoint in the given role, and its token for it.</summary>
+    public static async Task<(SpecPartner Partner, string Token)> RegisteredAsync(TestEndpoint endpoint, string role)
     {
         var partner = await SpecPartner.StartAsync();
         var invitation = await endpoint.OperatorAsync(HttpMethod.Post, "/operator/invitations", expect: 201);
