@@ -232,6 +232,31 @@ public class TokenAuthorizationTests
     }
 
     [Fact]
+    public async Task A_uid_two_emsps_issued_is_decided_for_the_emsp_the_back_office_names()
+    {
+        await using var cpo = await TestEndpoint.StartCpoAsync();
+        var (first, firstToken) = await TokensTests.RegisteredAsync(cpo, "EMSP");
+        await using var _ = first;
+        await using var second = await SpecPartner.StartAsync();
+        var invitation = await cpo.OperatorAsync(HttpMethod.Post, "/operator/invitations", expect: 201);
+        var credentials = JsonNode.Parse(CredentialsHandshakeTests.Credentials(second.Issue("B"), second))!;
+        credentials["roles"]![0]!["party_id"] = "OTH";
+        var secondToken = (await cpo.OcpiAsync(HttpMethod.Post, "/ocpi/2.2.1/credentials", invitation.Str("token"), credentials.ToJsonString())).Body.Str("data.token");
+
+        Assert.Equal(201, (await cpo.OcpiAsync(HttpMethod.Put, "/ocpi/cpo/2.2.1/tokens/BE/SPC/SAME", firstToken, TokensTests.Token("SAME", country: "BE", party: "SPC").ToJsonString())).Http);
+        Assert.Equal(201, (await cpo.OcpiAsync(HttpMethod.Put, "/ocpi/cpo/2.2.1/tokens/BE/OTH/SAME", secondToken,
+            TokensTests.Token("SAME", valid: false, country: "BE", party: "OTH").ToJsonString())).Http);
+
+        using var ambiguous = await cpo.Http.SendAsync(cpo.Operator(HttpMethod.Post, "/operator/authorize", new { token_uid = "same", location_id = "LOC1" }));
+        Assert.Equal(409, (int)ambiguous.StatusCode);
+        Assert.Contains("name the eMSP", await ambiguous.Content.ReadAsStringAsync());
+        Assert.Equal((false, "BLOCKED", "LOCAL"), Verdict(await Authorize(cpo, "SAME", country: "BE", party: "OTH")));
+        var spc = await Authorize(cpo, "SAME", country: "be", party: "spc");
+        Assert.Equal((true, "ALLOWED", "LOCAL"), Verdict(spc));
+        Assert.Equal("SPC", spc.Str("token.party_id"));
+    }
+
+    [Fact]
     public async Task The_emsp_answers_2004_for_an_unknown_token_2002_without_a_location_it_needs_and_2001_for_bad_input()
     {
         await using var emsp = await TestEndpoint.StartEmspAsync();
