@@ -257,6 +257,21 @@ public class TokenAuthorizationTests
     }
 
     [Fact]
+    public async Task A_platform_that_is_also_the_tokens_emsp_answers_as_that_emsp()
+    {
+        await using var both = await TestEndpoint.StartAsync([("NL", "CPO", "CPO"), ("NL", "MSP", "EMSP")]);
+        await both.OperatorAsync(HttpMethod.Put, "/operator/tokens/NL/MSP/OWN1", Limited(TokensTests.Token("OWN1", "ALWAYS", country: "NL", party: "MSP"),
+            new JsonObject { ["locations"] = new JsonArray(new JsonObject { ["location_id"] = "LOC1" }) }), expect: 201);
+
+        var here = await Authorize(both, "OWN1", location: "LOC1", evses: ["E1"]);
+        Assert.Equal((true, "ALLOWED", "REALTIME"), Verdict(here));
+        Assert.Equal(32, here.Str("authorization_reference").Length);
+        Assert.Equal((false, "NOT_ALLOWED", "REALTIME"), Verdict(await Authorize(both, "OWN1", location: "LOC2")));
+        await both.OperatorAsync(HttpMethod.Patch, "/operator/tokens/NL/MSP/OWN1", new { valid = false });
+        Assert.Equal((false, "BLOCKED", "REALTIME"), Verdict(await Authorize(both, "OWN1", location: "LOC1")));
+    }
+
+    [Fact]
     public async Task The_emsp_answers_2004_for_an_unknown_token_2002_without_a_location_it_needs_and_2001_for_bad_input()
     {
         await using var emsp = await TestEndpoint.StartEmspAsync();

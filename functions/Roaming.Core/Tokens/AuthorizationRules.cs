@@ -38,6 +38,14 @@ public static class AuthorizationRules
         return evses.Count == 0 ? (AllowedType.NotAllowed, null) : (AllowedType.Allowed, at with { EvseUids = evses });
     }
 
+    /// <summary>The eMSP's AuthorizationInfo for its token: the verdict, the token, where it may charge, a new reference.</summary>
+    public static AuthorizationInfo Answer(Token token, LocationReferences? at, DateTimeOffset now)
+    {
+        var (allowed, location) = Emsp(token, at, now);
+        // Sessions and CDRs of this authorization will carry the reference back.
+        return new AuthorizationInfo { Allowed = allowed, Token = token, Location = location, AuthorizationReference = Guid.NewGuid().ToString("N") };
+    }
+
     /// <summary>
     /// The CPO's answer from what it holds and what the eMSP said (mod_tokens WhitelistType): ALWAYS decides locally
     /// (the eMSP is not asked); ALLOWED takes the eMSP's answer, else the stored token; ALLOWED_OFFLINE takes the eMSP's
@@ -115,7 +123,7 @@ public enum AuthorizationPath
 {
     /// <summary>The stored token alone: whitelist ALWAYS (or an unknown token with no eMSP to ask).</summary>
     [JsonStringEnumMemberName("LOCAL")] Local,
-    /// <summary>The eMSP's real-time answer.</summary>
+    /// <summary>The eMSP's real-time answer (given in-process when the token is of an eMSP party hosted here).</summary>
     [JsonStringEnumMemberName("REALTIME")] Realtime,
     /// <summary>Whitelist ALLOWED: the eMSP gave no answer in time, the stored token decided.</summary>
     [JsonStringEnumMemberName("LOCAL_NO_ANSWER")] LocalNoAnswer,

@@ -19,7 +19,7 @@ namespace Roaming.Core.Tokens;
 /// <see cref="AuthorizationRules.Cpo"/> chooses between them; the answer says which path decided.
 /// </summary>
 public sealed class AuthorizationService(IPartyObjectStore<Token> tokens, IPartnerStore partners, PartnerClients clients,
-    TokenPseudonyms pseudonyms, IOptions<RoamingOptions> options, ILogger<AuthorizationService> logger)
+    TokenPseudonyms pseudonyms, IOptions<RoamingOptions> options, TimeProvider clock, ILogger<AuthorizationService> logger)
 {
     public async Task<AuthorizationAnswer> AuthorizeAsync(AuthorizationRequest request, CancellationToken ct)
     {
@@ -31,18 +31,22 @@ public sealed class AuthorizationService(IPartyObjectStore<Token> tokens, IPartn
         var named = request.Party;
 
         var held = (await tokens.FindAsync(DataScope.Received, address.StoredId, ct)).Where(t => named is null || t.Party == named).ToList();
-        if (held.Count > 1)
+        // A platform that is also the token's eMSP answers as that eMSP, with everything it knows of the token.
+        var ours = options.Value.Parties.Any(p => p.Role == Role.Emsp)
+            ? (await tokens.FindAsync(DataScope.Own, address.StoredId, ct)).Where(t => named is null || t.Party == named).ToList()
+            : [];
+        if (held.Count + ours.Count > 1)
             throw new OcpiException(OcpiStatus.InvalidOrMissingParameters, HttpStatusCode.Conflict,
                 "Several eMSPs issued a token with this uid and type: name the eMSP (country_code, party_id).");
         var stored = held.SingleOrDefault();
 
-        var outcome = stored?.Whitelist == WhitelistType.Always
-            ? RealtimeOutcome.NotAsked
+        var outcome = ours.Count == 1 ? new RealtimeOutcome(RealtimeResult.Answered, AuthorizationRules.Answer(ours[0], at, clock.GetUtcNow()))
+            : stored?.Whitelist == WhitelistType.Always ? RealtimeOutcome.NotAsked
             : await AskAsync(cpo, stored?.Party ?? named, address, at,
                 stored?.Whitelist == WhitelistType.Allowed ? options.Value.AuthorizationTimeout : options.Value.AuthorizationOfflineAfter, ct);
         var answer = AuthorizationRules.Cpo(stored, outcome, at);
         logger.LogInformation("Token {Token} ({Whitelist}) at a location of {Cpo}: {Authorized} {Allowed} by {Path} after {Outcome}, {Elapsed:F1} ms",
-            pseudonyms.Of(address), stored?.Whitelist.ToString() ?? "not held", cpo, answer.Authorized ? "authorized" : "refused", answer.Allowed,
+            pseudonyms.Of(address), ours.Count == 1 ? "ours" : stored?.Whitelist.ToString() ?? "not held", cpo, answer.Authorized ? "authorized" : "refused", answer.Allowed,
             answer.DecidedBy, outcome.Result, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return answer;
     }
@@ -52,7 +56,7 @@ public sealed class AuthorizationService(IPartyObjectStore<Token> tokens, IPartn
     /// when the party is unknown: the hub routes it, the spec's open routing request). A driver's token is never sent
     /// to partners it may not belong to.
     /// </summary>
-    private async Task<RealtimeOutcome> AskAsync(PartyKey cpo, PartyKey? owner, Storage.ObjectAddress address, LocationReferences at,
+    private async Task<RealtimeOutcome> AskAsync(PartyKey cpo, PartyKey? owner, ObjectAddress address, LocationReferences at,
         TimeSpan timeout, CancellationToken ct)
     {
         var registered = (await partners.ListAsync(ct)).Where(p => clients.Offers(p, ModuleIds.Tokens, InterfaceRole.Sender)).ToList();

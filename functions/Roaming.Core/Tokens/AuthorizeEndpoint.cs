@@ -28,17 +28,9 @@ public sealed class AuthorizeEndpoint(IPartyObjectStore<Token> store, TokenPseud
 
         var token = await store.GetAsync(DataScope.Own, party, address.StoredId, ctx.Cancellation)
             ?? throw new NotFoundException("Unknown token.", OcpiStatus.UnknownToken);
-        var (allowed, location) = AuthorizationRules.Emsp(token, at, clock.GetUtcNow());
-        var info = new AuthorizationInfo
-        {
-            Allowed = allowed,
-            Token = token,
-            Location = location,
-            // Sessions and CDRs of this authorization will carry it back.
-            AuthorizationReference = Guid.NewGuid().ToString("N"),
-        };
+        var info = AuthorizationRules.Answer(token, at, clock.GetUtcNow());
         logger.LogInformation("Authorization {Reference} of token {Token} of {Party} for partner {PartnerId}: {Allowed}",
-            info.AuthorizationReference, pseudonyms.Of(address), party, ctx.Partner.Id, allowed);
+            info.AuthorizationReference, pseudonyms.Of(address), party, ctx.Partner.Id, info.Allowed);
         return OcpiResult.Ok(w => wire.AuthorizationInfo.Write(w, info));
     }
 

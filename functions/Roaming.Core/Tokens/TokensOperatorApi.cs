@@ -25,7 +25,7 @@ public sealed class TokensOperatorApi(PartyObjectsOperatorApi<Token> api, Author
 
     public void Map(RouteTable routes)
     {
-        api.Map(routes, Base, (t, party, address, now) => Complete(t, party, address, now), delete: false,
+        api.Map(routes, Base, Complete, delete: false,
             patch: (t, now) => t with { LastUpdated = now }, identify: TokensModule.Addressed);
         routes.Map("POST", Base, RouteAccess.Operator, ImportAsync);
         routes.Map("POST", "/operator/authorize", RouteAccess.Operator, AuthorizeAsync);
