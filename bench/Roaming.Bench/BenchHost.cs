@@ -131,6 +131,15 @@ internal sealed class BenchHost : IAsyncDisposable
         return text.Length == 0 ? null : JsonNode.Parse(text);
     }
 
+    /// <summary>Registers with <paramref name="partner"/> through the credentials handshake; returns our partner id there.</summary>
+    public async Task<string> RegisterWithAsync(BenchHost partner)
+    {
+        var invitation = await partner.SendAsync(HttpMethod.Post, "/operator/invitations", new JsonObject());
+        await SendAsync(HttpMethod.Post, "/operator/registrations",
+            new JsonObject { ["versions_url"] = invitation!["versions_url"]!.GetValue<string>(), ["token"] = invitation["token"]!.GetValue<string>() });
+        return invitation["partner_id"]!.GetValue<string>();
+    }
+
     public double PeakMiB()
     {
         var line = File.ReadLines($"/proc/{_process.Id}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));

@@ -29,11 +29,8 @@ public static class LocationsBenchmark
         Console.WriteLine($"seeded the CPO in {seed.Elapsed.TotalSeconds:F1} s ({locations / seed.Elapsed.TotalSeconds:N0} locations/s through the operator API)");
 
         // Registration starts the eMSP's full pull.
-        var invitation = await emsp.SendAsync(HttpMethod.Post, "/operator/invitations", new JsonObject());
         var pull = Stopwatch.StartNew();
-        var registered = await cpo.SendAsync(HttpMethod.Post, "/operator/registrations",
-            new JsonObject { ["versions_url"] = invitation!["versions_url"]!.GetValue<string>(), ["token"] = invitation["token"]!.GetValue<string>() });
-        var cpoAtEmsp = invitation["partner_id"]!.GetValue<string>();
+        var cpoAtEmsp = await cpo.RegisterWithAsync(emsp);
         JsonNode? job = null;
         while (pull.Elapsed < TimeSpan.FromMinutes(30))
         {

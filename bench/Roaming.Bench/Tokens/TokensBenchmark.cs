@@ -24,9 +24,7 @@ public static class TokensBenchmark
 
         await using var cpo = await BenchHost.StartAsync(hostDir, "CPO", "CPO");
         await using var emsp = await BenchHost.StartAsync(hostDir, "MSP", "EMSP");
-        var invitation = await emsp.SendAsync(HttpMethod.Post, "/operator/invitations", new JsonObject());
-        await cpo.SendAsync(HttpMethod.Post, "/operator/registrations",
-            new JsonObject { ["versions_url"] = invitation!["versions_url"]!.GetValue<string>(), ["token"] = invitation["token"]!.GetValue<string>() });
+        await cpo.RegisterWithAsync(emsp);
 
         var local = Enumerable.Range(0, tokens).Select(i => $"L{i:D6}").ToList();
         var remote = Enumerable.Range(0, Math.Min(tokens, 200)).Select(i => $"R{i:D6}").ToList();
