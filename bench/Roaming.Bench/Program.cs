@@ -1,11 +1,13 @@
 using Roaming.Bench.Locations;
 using Roaming.Bench.Tariffs;
+using Roaming.Bench.Tokens;
 
 // One subcommand per benchmarked area; each prints its figures and exits.
 return args.FirstOrDefault() switch
 {
     "tariffs" => TariffBenchmark.Run(args[1..]),
     "locations" => await LocationsBenchmark.RunAsync(args[1..]),
+    "tokens" => await TokensBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -13,5 +15,6 @@ static int Usage()
 {
     Console.Error.WriteLine("usage: dotnet run -c Release --project bench/Roaming.Bench -- tariffs [--seconds N]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench/Roaming.Bench -- locations [--locations N] [--evses N] [--updates N]");
+    Console.Error.WriteLine("       dotnet run -c Release --project bench/Roaming.Bench -- tokens [--tokens N] [--authorizations N] [--realtime N]");
     return 2;
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
 
 namespace Roaming.Integration.Tests;
 
@@ -70,12 +71,18 @@ public static class Fixtures
     };
 
     /// <summary>A CPO endpoint and an eMSP endpoint; the CPO registers with the eMSP through the handshake.</summary>
+    /// <param name="beforeRegistration">publishes at the CPO before the partners know each other</param>
+    /// <param name="emspBeforeRegistration">the same at the eMSP</param>
+    /// <param name="emspHost">adds to the eMSP's host (e.g. a middleware that holds some requests)</param>
     public static async Task<(TestEndpoint Cpo, TestEndpoint Emsp, string EmspAtCpo, string CpoAtEmsp)> ConnectAsync(
-        Dictionary<string, string?>? cpoSettings = null, Func<TestEndpoint, Task>? beforeRegistration = null)
+        Dictionary<string, string?>? cpoSettings = null, Func<TestEndpoint, Task>? beforeRegistration = null,
+        Func<TestEndpoint, Task>? emspBeforeRegistration = null, Action<WebApplicationBuilder>? emspHost = null, Dictionary<string, string?>? emspSettings = null,
+        Action<WebApplicationBuilder>? cpoHost = null)
     {
-        var cpo = await TestEndpoint.StartAsync([("NL", "CPO", "CPO")], settings: cpoSettings ?? FastRetries);
-        var emsp = await TestEndpoint.StartEmspAsync();
+        var cpo = await TestEndpoint.StartAsync([("NL", "CPO", "CPO")], cpoHost, cpoSettings ?? FastRetries);
+        var emsp = await TestEndpoint.StartAsync([("DE", "MSP", "EMSP")], emspHost, emspSettings);
         if (beforeRegistration is not null) await beforeRegistration(cpo);
+        if (emspBeforeRegistration is not null) await emspBeforeRegistration(emsp);
         var invitation = await emsp.OperatorAsync(HttpMethod.Post, "/operator/invitations", expect: 201);
         var registered = await cpo.OperatorAsync(HttpMethod.Post, "/operator/registrations",
             new { versions_url = invitation.Str("versions_url"), token = invitation.Str("token") }, expect: 201);

@@ -11,6 +11,9 @@ namespace Roaming.Azure.Tables;
 /// (upper-case, escaped), the object as chunked JSON, LastUpdated (date filters) and Stored (full-pull cleanup) as
 /// columns. A write that causes a push carries its outbox row in the same transaction (same partition).
 /// Lists walk the keys from a cursor, so a deep page costs what the first costs.
+/// A kind looked up by id alone (tokens) also has index rows: partition "I{scope}|{id}" (outside every object range),
+/// one row per party holding that id. The index row is written before the object and removed after it, so an
+/// object always has its index row; an index row without its object (a crash between the two) is skipped when read.
 /// </summary>
 public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClient table, TableOutbox outbox, TimeProvider clock) : IPartyObjectStore<T>, IOutboxPartitions
     where T : class
@@ -39,6 +42,7 @@ public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClien
                 await table.UpdateEntityAsync(new TableEntity(existing.PartitionKey, existing.RowKey) { ["Stored"] = clock.GetUtcNow() }, existing.ETag, TableUpdateMode.Merge, ct);
                 return PutOutcome.KeptNewer;
             }
+            if (existing is null && kind.IndexedById) await IndexAsync(scope, party, kind.Id(value), ct);
             var entity = Entity(scope, value);
             var action = existing is null
                 ? new TableTransactionAction(TableTransactionActionType.Add, entity)
@@ -83,12 +87,25 @@ public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClien
         try
         {
             await CommitAsync(new TableTransactionAction(TableTransactionActionType.Delete, existing, ETag.All), push, ct);
+            await UnindexAsync(scope, party, existing.RowKey, ct);
             return true;
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
             return false; // deleted meanwhile by a concurrent call
         }
+    }
+
+    public async Task<IReadOnlyList<T>> FindAsync(DataScope scope, string id, CancellationToken ct)
+    {
+        if (!kind.IndexedById) throw new InvalidOperationException($"{kind.Module} objects are not indexed by id.");
+        var found = new List<T>(1);
+        var filter = $"PartitionKey eq {TableKey.Quote(IndexPartition(scope, TableKey.Encode(id)))}";
+        await foreach (var entry in table.QueryAsync<TableEntity>(filter, select: ["CountryCode", "PartyId"], cancellationToken: ct))
+        {
+            if (await GetAsync(scope, new PartyKey(entry.GetString("CountryCode"), entry.GetString("PartyId")), id, ct) is { } value) found.Add(value);
+        }
+        return found;
     }
 
     public async Task<ObjectPage<T>> ListAsync(DataScope scope, ObjectQuery query, CancellationToken ct)
@@ -130,6 +147,7 @@ public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClien
             await foreach (var e in table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: ct))
             {
                 await table.DeleteEntityAsync(e.PartitionKey, e.RowKey, ETag.All, ct);
+                await UnindexAsync(DataScope.Received, party, e.RowKey, ct);
                 deleted++;
             }
         }
@@ -169,6 +187,27 @@ public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClien
         JsonChunks.Write(entity, value, kind.Stored);
         return entity;
     }
+
+    private static string IndexPartition(DataScope scope, string encodedId) => $"I{TableKey.Prefix(scope)}|{encodedId}";
+
+    private async Task IndexAsync(DataScope scope, PartyKey party, string id, CancellationToken ct)
+    {
+        var entry = new TableEntity(IndexPartition(scope, TableKey.Encode(id)), IndexRow(party))
+        {
+            ["CountryCode"] = party.CountryCode,
+            ["PartyId"] = party.PartyId,
+        };
+        await table.UpsertEntityAsync(entry, TableUpdateMode.Replace, ct);
+    }
+
+    private async Task UnindexAsync(DataScope scope, PartyKey party, string encodedId, CancellationToken ct)
+    {
+        if (!kind.IndexedById) return;
+        try { await table.DeleteEntityAsync(IndexPartition(scope, encodedId), IndexRow(party), ETag.All, ct); }
+        catch (RequestFailedException e) when (e.Status == 404) { }
+    }
+
+    private static string IndexRow(PartyKey party) => $"{TableKey.Encode(party.CountryCode)}|{TableKey.Encode(party.PartyId)}";
 
     private static Task Backoff(int attempt, CancellationToken ct) => Task.Delay(Random.Shared.Next(5, 20 * attempt), ct);
 

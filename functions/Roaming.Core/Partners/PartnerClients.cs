@@ -19,7 +19,8 @@ public sealed class PartnerClients(OcpiClient client, PartnerRegistry registry, 
     {
         if (partner.State != PartnerState.Registered || !catalog.Offers(module, partner.Version)) return null;
         var endpoint = partner.FindEndpoint(module, role);
-        return endpoint?.Url is null ? null : new InterfaceClient(client, registry.OutboundToken(partner), partner, endpoint.Url, routing, catalog);
+        return endpoint?.Url is null ? null
+            : new InterfaceClient(client, registry.OutboundToken(partner), partner, endpoint.Url, routing, catalog, catalog.Module(module).PersonalIds);
     }
 
     public bool Offers(Partner partner, string module, InterfaceRole role) =>
@@ -32,12 +33,14 @@ public sealed class InterfaceClient
     private readonly OcpiClient _client;
     private readonly PartnerToken _token;
     private readonly ModuleCatalog _catalog;
+    private readonly bool _personalIds;
 
-    internal InterfaceClient(OcpiClient client, PartnerToken token, Partner partner, string url, RoutingHeaders routing, ModuleCatalog catalog)
+    internal InterfaceClient(OcpiClient client, PartnerToken token, Partner partner, string url, RoutingHeaders routing, ModuleCatalog catalog, bool personalIds)
     {
         _client = client;
         _token = token;
         _catalog = catalog;
+        _personalIds = personalIds;
         Partner = partner;
         Url = url;
         Routing = routing;
@@ -57,12 +60,16 @@ public sealed class InterfaceClient
     /// <summary>A call to the interface URL extended by <paramref name="segments"/> (each escaped), with an optional query.</summary>
     public Task<PartnerResponse<T>> SendAsync<T>(HttpMethod method, IReadOnlyList<string> segments, JsonTypeInfo<T>? response,
         Action<Utf8JsonWriter>? body = null, string? query = null, CancellationToken ct = default) =>
-        _client.SendAsync(method, Address(segments, query), _token, response, body, Routing, ct: ct);
+        _client.SendAsync(method, Address(segments, query), _token, response, body, Routing, ct: ct, shownAs: ShownAs(segments));
 
     /// <summary>A call to a URL the partner gave (a next-page link, a response_url), with this interface's token and headers.</summary>
     public Task<PartnerResponse<T>> SendToAsync<T>(HttpMethod method, string url, JsonTypeInfo<T>? response,
         Action<Utf8JsonWriter>? body = null, CancellationToken ct = default) =>
         _client.SendAsync(method, url, _token, response, body, Routing, ct: ct);
+
+    /// <summary>A module whose ids are personal data: the call is named by the interface URL and "…" per segment below it.</summary>
+    private string? ShownAs(IReadOnlyList<string> segments) =>
+        _personalIds && segments.Count > 0 ? Url.TrimEnd('/') + string.Concat(Enumerable.Repeat("/…", segments.Count)) : null;
 
     public string Address(IReadOnlyList<string> segments, string? query = null)
     {

@@ -17,7 +17,8 @@ public sealed class PartyObjectPullHandler<T>(IPartyObjectStore<T> store, Module
     {
         var kind = store.Kind;
         var mapper = wire(catalog.Wire<object>(Module, partner.Version) ?? throw new InvalidOperationException($"{Module} is not served in {partner.Version}."));
-        var (valid, errors) = PulledObjects.Read(partner, catalog.Module(Module).Owner!.Value, objects, mapper, Module, kind.Party, kind.Id);
+        var module = catalog.Module(Module);
+        var (valid, errors) = PulledObjects.Read(partner, module.Owner!.Value, objects, mapper, Module, kind.Party, item => module.Shown(kind.Id(item)));
         await Parallel.ForEachAsync(valid, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
             async (item, token) => await store.PutAsync(DataScope.Received, item, null, onlyIfNewer: true, token));
         return (valid.Count, errors);

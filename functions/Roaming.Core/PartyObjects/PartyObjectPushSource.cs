@@ -13,10 +13,13 @@ namespace Roaming.Core.PartyObjects;
 /// </summary>
 /// <param name="wire">picks the object's mapper from the module's wire set of a version</param>
 /// <param name="query">the query a module adds to the object's URL (tokens: type=...)</param>
+/// <param name="shown">an object id as messages may show it (<see cref="Platform.ModuleDeclaration.Shown"/>)</param>
 public sealed class PartyObjectPushSource<T>(IPartyObjectStore<T> store, Func<object, IWire<T>> wire,
-    Func<PushChange, string?>? query = null) : IPushSource where T : class
+    Func<PushChange, string?>? query = null, Func<string, string>? shown = null) : IPushSource where T : class
 {
     public string Module => store.Kind.Module;
+
+    private string Shown(PushChange change) => $"{change.Party}/{(shown is null ? change.ObjectId : shown(change.ObjectId))}";
 
     public async Task SendAsync(PushChange change, InterfaceClient client, CancellationToken ct)
     {
@@ -26,11 +29,11 @@ public sealed class PartyObjectPushSource<T>(IPartyObjectStore<T> store, Func<ob
         if (change.Kind == PushKind.Delete)
         {
             // Deleted and put back since: the put that followed carries the truth.
-            if (current is not null) throw new PushObjectGoneException($"{Module} {change.Party}/{change.ObjectId} exists again; its delete is moot");
+            if (current is not null) throw new PushObjectGoneException($"{Module} {Shown(change)} exists again; its delete is moot");
             await client.SendAsync<JsonElement>(HttpMethod.Delete, address, null, query: q, ct: ct);
             return;
         }
-        if (current is null) throw new PushObjectGoneException($"{Module} {change.Party}/{change.ObjectId} is gone");
+        if (current is null) throw new PushObjectGoneException($"{Module} {Shown(change)} is gone");
         var mapper = wire(client.Wire<object>(Module));
         if (change.Kind == PushKind.Patch)
         {
@@ -44,13 +47,7 @@ public sealed class PartyObjectPushSource<T>(IPartyObjectStore<T> store, Func<ob
     }
 
     /// <summary>The stored id: the object id, joined with its variant when the module's identity has one.</summary>
-    public static string StoredId(PushChange change) => change.Variant is null ? change.ObjectId : StoredIds.Join(change.ObjectId, change.Variant);
-}
-
-/// <summary>Ids of several parts (a token's uid and type) as one stored id.</summary>
-public static class StoredIds
-{
-    public static string Join(string id, string variant) => id + "|" + variant;
+    public static string StoredId(PushChange change) => new ObjectAddress(change.ObjectId, change.Variant).StoredId;
 }
 
 /// <summary>The body of a pushed PATCH: only the changed fields, and always last_updated (a PATCH must carry it).</summary>

@@ -20,35 +20,35 @@ public sealed class PartyObjectReceiver<T>(IPartyObjectStore<T> store) where T :
     /// <summary>The route template below the interface path; the last segment names the id.</summary>
     public const string Path = "/{country_code}/{party_id}/{id}";
 
-    /// <param name="identify">the stored id of the object the request addresses (e.g. a token's uid and its type from the query)</param>
-    public void Map(InterfaceRoutes routes, IWire<T> wire, ReceiverMethods methods, Func<OcpiContext, string>? identify = null, int maxIdLength = 36)
+    /// <param name="identify">the object the request addresses, when more than the id segment names it (a token's type from the query)</param>
+    public void Map(InterfaceRoutes routes, IWire<T> wire, ReceiverMethods methods, Func<OcpiContext, ObjectAddress>? identify = null, int maxIdLength = 36)
     {
-        identify ??= ctx => ctx.Value("id");
+        identify ??= ctx => new ObjectAddress(ctx.Value("id"));
         if (methods.HasFlag(ReceiverMethods.Get)) routes.Get(Path, ctx => GetAsync(ctx, wire, identify, maxIdLength));
         if (methods.HasFlag(ReceiverMethods.Put)) routes.Put(Path, ctx => PutAsync(ctx, wire, identify, maxIdLength));
         if (methods.HasFlag(ReceiverMethods.Patch)) routes.Patch(Path, ctx => PatchAsync(ctx, wire, identify, maxIdLength));
         if (methods.HasFlag(ReceiverMethods.Delete)) routes.Delete(Path, ctx => DeleteAsync(ctx, identify, maxIdLength));
     }
 
-    private async Task<OcpiResult> GetAsync(OcpiContext ctx, IWire<T> wire, Func<OcpiContext, string> identify, int maxIdLength)
+    private async Task<OcpiResult> GetAsync(OcpiContext ctx, IWire<T> wire, Func<OcpiContext, ObjectAddress> identify, int maxIdLength)
     {
         var (party, id) = Target(ctx, identify, maxIdLength);
         var value = await store.GetAsync(DataScope.Received, party, id, ctx.Cancellation) ?? throw Unknown(ctx);
         return OcpiResult.Ok(w => wire.Write(w, value));
     }
 
-    private async Task<OcpiResult> PutAsync(OcpiContext ctx, IWire<T> wire, Func<OcpiContext, string> identify, int maxIdLength)
+    private async Task<OcpiResult> PutAsync(OcpiContext ctx, IWire<T> wire, Func<OcpiContext, ObjectAddress> identify, int maxIdLength)
     {
         var (party, id) = Target(ctx, identify, maxIdLength);
         var value = wire.Read(ctx.Request.Body);
         ClientOwnedObjects.SameIdentity(Kind.Party(value).CountryCode, party.CountryCode, "country_code");
         ClientOwnedObjects.SameIdentity(Kind.Party(value).PartyId, party.PartyId, "party_id");
-        ClientOwnedObjects.SameIdentity(Kind.Id(value), id, "id");
+        ClientOwnedObjects.SameIdentity(Kind.Id(value), id, Kind.IdName);
         var outcome = await store.PutAsync(DataScope.Received, value, null, onlyIfNewer: true, ctx.Cancellation);
         return OcpiResult.Ok(outcome == PutOutcome.Created ? HttpStatusCode.Created : HttpStatusCode.OK);
     }
 
-    private async Task<OcpiResult> PatchAsync(OcpiContext ctx, IWire<T> wire, Func<OcpiContext, string> identify, int maxIdLength)
+    private async Task<OcpiResult> PatchAsync(OcpiContext ctx, IWire<T> wire, Func<OcpiContext, ObjectAddress> identify, int maxIdLength)
     {
         var (party, id) = Target(ctx, identify, maxIdLength);
         var patch = OcpiJson.ReadObject(ctx.Request.Body);
@@ -61,20 +61,20 @@ public sealed class PartyObjectReceiver<T>(IPartyObjectStore<T> store) where T :
             // Arrived out of order: the stored object is newer, so this PATCH is already overtaken.
             if (Kind.LastUpdated(current) is { } stored && stored > lastUpdated) return null;
             var merged = JsonMerge.Apply(current, patch, wire);
-            ClientOwnedObjects.SameIdentity(Kind.Id(merged), id, "id");
+            ClientOwnedObjects.SameIdentity(Kind.Id(merged), id, Kind.IdName);
             return merged;
         }, null, ctx.Cancellation);
         return updated is null ? throw Unknown(ctx) : OcpiResult.Ok();
     }
 
-    private async Task<OcpiResult> DeleteAsync(OcpiContext ctx, Func<OcpiContext, string> identify, int maxIdLength)
+    private async Task<OcpiResult> DeleteAsync(OcpiContext ctx, Func<OcpiContext, ObjectAddress> identify, int maxIdLength)
     {
         var (party, id) = Target(ctx, identify, maxIdLength);
         return await store.DeleteAsync(DataScope.Received, party, id, null, ctx.Cancellation) ? OcpiResult.Ok() : throw Unknown(ctx);
     }
 
-    private static (PartyKey Party, string Id) Target(OcpiContext ctx, Func<OcpiContext, string> identify, int maxIdLength) =>
-        (ClientOwnedObjects.Owner(ctx, maxIdLength, "id"), identify(ctx));
+    private static (PartyKey Party, string Id) Target(OcpiContext ctx, Func<OcpiContext, ObjectAddress> identify, int maxIdLength) =>
+        (ClientOwnedObjects.Owner(ctx, maxIdLength, "id"), identify(ctx).StoredId);
 
     private NotFoundException Unknown(OcpiContext ctx) => new($"Unknown {Kind.Module} object {ctx.Value("id")}.");
 }

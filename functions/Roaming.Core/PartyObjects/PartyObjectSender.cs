@@ -8,7 +8,7 @@ namespace Roaming.Core.PartyObjects;
 /// <summary>
 /// The paginated list of a sender interface (tariffs, tokens, sessions, CDRs): our own objects of the party the
 /// request is addressed to (all of the role's parties without OCPI-to), date_from/date_to on last_updated, Link to
-/// the next page.
+/// the next page; for the module's counterparts only.
 /// </summary>
 public sealed class PartyObjectSender<T>(IPartyObjectStore<T> store) where T : class
 {
@@ -16,9 +16,26 @@ public sealed class PartyObjectSender<T>(IPartyObjectStore<T> store) where T : c
 
     private async Task<OcpiResult> ListAsync(OcpiContext ctx, IWire<T> wire, string path)
     {
+        SenderAccess.RequireCounterpart(ctx);
         var page = ctx.Page();
         PartyKey? party = ctx.Routing.To is not null ? ctx.OwnParty().Key : null;
         var result = await store.ListAsync(DataScope.Own, new ObjectQuery(party, page.DateFrom, page.DateTo, page.Offset, page.Limit, page.Continuation), ctx.Cancellation);
         return page.AddHeaders(OcpiResult.Ok(w => wire.WriteList(w, result.Items)), ctx.Url(path), result.Items.Count, result.TotalCount, result.Continuation);
+    }
+}
+
+/// <summary>Who a sender interface serves.</summary>
+public static class SenderAccess
+{
+    /// <summary>
+    /// A sender interface serves the module's counterparts (a CPO reads an eMSP's tokens; a hub for those behind it):
+    /// a connection holding none of those roles learns nothing from it, as an object not its own would (404).
+    /// </summary>
+    public static void RequireCounterpart(OcpiContext ctx)
+    {
+        var module = ctx.Interface?.Module ?? throw new InvalidOperationException("Not a module route.");
+        if (ctx.Partner.Roles.Any(r => r.Role is { } role && module.Counterparts.Contains(role))) return;
+        throw new NotFoundException($"This connection holds no party in a role the {module.Identifier} sender interface serves ("
+            + string.Join(", ", module.Counterparts.Select(r => r.ToString().ToUpperInvariant())) + ").");
     }
 }

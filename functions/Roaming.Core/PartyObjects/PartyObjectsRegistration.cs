@@ -21,7 +21,8 @@ public static class PartyObjectsRegistration
         services.AddSingleton<PartyObjectSender<T>>();
         services.AddSingleton<PartyObjectReceiver<T>>();
         services.AddSingleton<PartyObjectsOperatorApi<T>>();
-        services.AddSingleton<IPushSource>(sp => new PartyObjectPushSource<T>(sp.GetRequiredService<IPartyObjectStore<T>>(), wire, pushQuery));
+        services.AddSingleton<IPushSource>(sp => new PartyObjectPushSource<T>(sp.GetRequiredService<IPartyObjectStore<T>>(), wire, pushQuery,
+            sp.GetRequiredService<ModuleCatalog>().Module(kind.Module).Shown));
         services.AddSingleton<IPullHandler>(sp => new PartyObjectPullHandler<T>(sp.GetRequiredService<IPartyObjectStore<T>>(), sp.GetRequiredService<ModuleCatalog>(), wire));
         return services;
     }

@@ -29,6 +29,15 @@ public sealed record ModuleDeclaration(string Identifier)
     /// <summary>Not a functional module (versions, credentials): no OCPI-to/-from routing, usable during registration.</summary>
     public bool Configuration { get; init; }
 
+    /// <summary>
+    /// Its object ids identify EV drivers (token uids; IEC 63119-1 clause 8): the platform never writes them in logs or
+    /// error messages, not even inside a partner URL or a partner's status_message.
+    /// </summary>
+    public bool PersonalIds { get; init; }
+
+    /// <summary>An object id as a log line or error message may show it.</summary>
+    public string Shown(string id) => PersonalIds ? "(id withheld)" : id;
+
     /// <summary>The interfaces, the same in every version unless a version says otherwise.</summary>
     public IReadOnlyList<InterfaceDeclaration> Interfaces { get; init; } = [];
 

@@ -73,6 +73,18 @@ public sealed class RoamingOptions
     /// <summary>Requests each partner connection may make (Roaming:RateLimit:*); over it: HTTP 429 with Retry-After.</summary>
     public RateLimitOptions RateLimit { get; set; } = new();
 
+    /// <summary>
+    /// Real-time authorization of a token with whitelist ALLOWED: how long the CPO waits for the eMSP's answer before
+    /// the stored token decides (a driver is waiting at the charge point).
+    /// </summary>
+    public TimeSpan AuthorizationTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Real-time authorization of a token with whitelist ALLOWED_OFFLINE or NEVER (or not held locally): no answer in
+    /// this time counts as the eMSP being unreachable. Partner calls never outlast <see cref="PartnerTimeout"/>.
+    /// </summary>
+    public TimeSpan AuthorizationOfflineAfter { get; set; } = TimeSpan.FromSeconds(10);
+
     public void Validate()
     {
         var problems = new List<string>();
@@ -100,6 +112,8 @@ public sealed class RoamingOptions
             problems.Add("Roaming:StoragePrefix must be up to 20 lower-case letters and digits, starting with a letter.");
         if (MaxPageSize is < 1 or > 1000) problems.Add("Roaming:MaxPageSize must be between 1 and 1000.");
         problems.AddRange(RateLimit.Problems());
+        if (AuthorizationTimeout <= TimeSpan.Zero || AuthorizationOfflineAfter <= TimeSpan.Zero)
+            problems.Add("Roaming:AuthorizationTimeout and Roaming:AuthorizationOfflineAfter must be positive.");
         if (problems.Count > 0) throw new InvalidOperationException("Invalid configuration: " + string.Join(" ", problems));
     }
 }

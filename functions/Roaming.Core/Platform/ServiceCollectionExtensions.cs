@@ -7,6 +7,7 @@ using Roaming.Core.Locations;
 using Roaming.Core.Push;
 using Roaming.Core.Sync;
 using Roaming.Core.Tariffs;
+using Roaming.Core.Tokens;
 using Roaming.Core.Operator;
 using Roaming.Core.Partners;
 using Roaming.Core.Queues;
@@ -46,6 +47,7 @@ public static class ServiceCollectionExtensions
         // The functional modules, each declared in its folder.
         LocationsModule.Register(services);
         TariffsModule.Register(services);
+        TokensModule.Register(services);
 
         // The push and pull channels every module shares.
         services.AddSingleton<PushQueue>();

@@ -16,7 +16,22 @@ public sealed record PartyObjectKind<T>(
     JsonTypeInfo<T> Stored,
     Func<T, PartyKey> Party,
     Func<T, string> Id,
-    Func<T, DateTimeOffset?> LastUpdated) where T : class;
+    Func<T, DateTimeOffset?> LastUpdated) where T : class
+{
+    /// <summary>Where a URL finds the object, for a kind whose identity has a second part (a token's type); <see cref="Id"/> is its stored form.</summary>
+    public Func<T, ObjectAddress>? Address { get; init; }
+
+    public ObjectAddress AddressOf(T value) => Address?.Invoke(value) ?? new ObjectAddress(Id(value));
+
+    /// <summary>How error messages name the id's parts (a token's: "uid, type").</summary>
+    public string IdName { get; init; } = "id";
+
+    /// <summary>
+    /// Objects are also looked up by id alone, without their party (a token presented at a charge point names no
+    /// eMSP): the store keeps an index from id to parties.
+    /// </summary>
+    public bool IndexedById { get; init; }
+}
 
 /// <summary>How a write went.</summary>
 public enum PutOutcome
@@ -59,6 +74,9 @@ public interface IPartyObjectStore<T> : IPartyObjectStore where T : class
     Task<bool> DeleteAsync(DataScope scope, PartyKey party, string id, PushChange? push, CancellationToken ct);
 
     Task<ObjectPage<T>> ListAsync(DataScope scope, ObjectQuery query, CancellationToken ct);
+
+    /// <summary>The objects of every party with this id (usually one); only for a kind <see cref="PartyObjectKind{T}.IndexedById"/>.</summary>
+    Task<IReadOnlyList<T>> FindAsync(DataScope scope, string id, CancellationToken ct);
 
     /// <summary>Removes received objects of these parties not stored since a full pull started (the pages together are the truth).</summary>
     Task<int> DeleteNotSeenSinceAsync(IReadOnlyCollection<PartyKey> parties, DateTimeOffset started, CancellationToken ct);

@@ -10,6 +10,6 @@ namespace Roaming.Core.Tariffs;
 /// </summary>
 public sealed class TariffsOperatorApi(PartyObjectsOperatorApi<Tariff> api) : IRouteGroup
 {
-    public void Map(RouteTable routes) => api.Map(routes, "/operator/tariffs", (t, party, id, now) =>
-        t with { CountryCode = party.CountryCode, PartyId = party.PartyId, Id = id, LastUpdated = t.LastUpdated ?? now });
+    public void Map(RouteTable routes) => api.Map(routes, "/operator/tariffs", (t, party, address, now) =>
+        t with { CountryCode = party.CountryCode, PartyId = party.PartyId, Id = address.Id, LastUpdated = t.LastUpdated ?? now });
 }

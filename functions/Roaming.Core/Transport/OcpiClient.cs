@@ -28,10 +28,16 @@ public sealed record PartnerResponse<T>(T? Data, HttpStatusCode HttpStatus, int 
 /// </summary>
 public sealed class OcpiClient(IHttpClientFactory httpClients, IOptions<RoamingOptions> options, ILogger<OcpiClient> logger)
 {
+    /// <param name="shownAs">
+    /// how logs and errors name the call when its URL or the partner's answer may carry personal data (a token uid):
+    /// then neither the URL's path nor the partner's status_message is repeated
+    /// </param>
     public async Task<PartnerResponse<T>> SendAsync<T>(HttpMethod method, string url, PartnerToken token, JsonTypeInfo<T>? responseType,
-        Action<Utf8JsonWriter>? writeBody = null, RoutingHeaders routing = default, string? correlationId = null, CancellationToken ct = default)
+        Action<Utf8JsonWriter>? writeBody = null, RoutingHeaders routing = default, string? correlationId = null, CancellationToken ct = default,
+        string? shownAs = null)
     {
-        var uri = CheckUrl(url);
+        var uri = CheckUrl(url, shownAs);
+        var shown = shownAs ?? uri.GetLeftPart(UriPartial.Path);
         using var request = new HttpRequestMessage(method, uri);
         request.Headers.TryAddWithoutValidation("Authorization", AuthorizationHeader.Format(token.Token, token.Base64));
         request.Headers.Add(OcpiHeaders.RequestId, Guid.NewGuid().ToString());
@@ -61,18 +67,19 @@ public sealed class OcpiClient(IHttpClientFactory httpClients, IOptions<RoamingO
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
         {
-            throw new PartnerCallException($"{method} {uri.GetLeftPart(UriPartial.Path)} failed: {e.Message}", inner: e);
+            throw new PartnerCallException($"{method} {shown} failed: {e.Message}", inner: e);
         }
 
         using (response)
         {
             var body = await response.Content.ReadAsByteArrayAsync(ct);
-            logger.LogDebug("{Method} {Url} answered HTTP {Status}", method, uri.GetLeftPart(UriPartial.Path), (int)response.StatusCode);
-            var (statusCode, message, data) = ReadEnvelope(body, responseType, method, uri, response.StatusCode);
+            logger.LogDebug("{Method} {Url} answered HTTP {Status}", method, shown, (int)response.StatusCode);
+            var (statusCode, message, data) = ReadEnvelope(body, responseType, method, shown, response.StatusCode);
+            if (shownAs is not null) message = null;
             if (!response.IsSuccessStatusCode || !OcpiStatus.IsSuccess(statusCode))
             {
                 throw new PartnerCallException(
-                    $"{method} {uri.GetLeftPart(UriPartial.Path)} answered HTTP {(int)response.StatusCode}, status_code {statusCode}{(message is null ? "" : ": " + message)}",
+                    $"{method} {shown} answered HTTP {(int)response.StatusCode}, status_code {statusCode}{(message is null ? "" : ": " + message)}",
                     response.StatusCode, statusCode);
             }
             return new PartnerResponse<T>(data, response.StatusCode, statusCode, NextLink(response), TotalCount(response));
@@ -85,23 +92,23 @@ public sealed class OcpiClient(IHttpClientFactory httpClients, IOptions<RoamingO
         return response.Data ?? throw new PartnerCallException($"GET {url} answered without data.");
     }
 
-    private Uri CheckUrl(string url)
+    private Uri CheckUrl(string url, string? shownAs)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
-            throw new PartnerCallException($"'{url}' is not an absolute URL.");
+            throw new PartnerCallException($"'{shownAs ?? url}' is not an absolute URL.");
         if (uri.Scheme != Uri.UriSchemeHttps && !(uri.Scheme == Uri.UriSchemeHttp && options.Value.AllowHttpPartners))
-            throw new PartnerCallException($"'{uri.GetLeftPart(UriPartial.Path)}' is not https; partners are called over TLS only.");
+            throw new PartnerCallException($"'{shownAs ?? uri.GetLeftPart(UriPartial.Path)}' is not https; partners are called over TLS only.");
         return uri;
     }
 
-    private static (int StatusCode, string? Message, T? Data) ReadEnvelope<T>(byte[] body, JsonTypeInfo<T>? type, HttpMethod method, Uri uri, HttpStatusCode http)
+    private static (int StatusCode, string? Message, T? Data) ReadEnvelope<T>(byte[] body, JsonTypeInfo<T>? type, HttpMethod method, string shown, HttpStatusCode http)
     {
         try
         {
             using var doc = JsonDocument.Parse(body);
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("status_code", out var sc) || !sc.TryGetInt32(out var statusCode))
-                throw new PartnerCallException($"{method} {uri.GetLeftPart(UriPartial.Path)} answered HTTP {(int)http} without an OCPI envelope.", http);
+                throw new PartnerCallException($"{method} {shown} answered HTTP {(int)http} without an OCPI envelope.", http);
             var message = root.TryGetProperty("status_message", out var sm) && sm.ValueKind == JsonValueKind.String ? sm.GetString() : null;
             T? data = default;
             if (type is not null && OcpiStatus.IsSuccess(statusCode) && root.TryGetProperty("data", out var d) && d.ValueKind != JsonValueKind.Null)
@@ -115,14 +122,14 @@ public sealed class OcpiClient(IHttpClientFactory httpClients, IOptions<RoamingO
                 }
                 catch (InvalidParametersException e)
                 {
-                    throw new PartnerCallException($"{method} {uri.GetLeftPart(UriPartial.Path)} answered invalid data: {e.Message}", http, statusCode);
+                    throw new PartnerCallException($"{method} {shown} answered invalid data: {e.Message}", http, statusCode);
                 }
             }
             return (statusCode, message, data);
         }
         catch (JsonException e)
         {
-            throw new PartnerCallException($"{method} {uri.GetLeftPart(UriPartial.Path)} answered HTTP {(int)http} with unreadable JSON: {e.Message}", http, inner: e);
+            throw new PartnerCallException($"{method} {shown} answered HTTP {(int)http} with unreadable JSON: {e.Message}", http, inner: e);
         }
     }
 

@@ -14,7 +14,7 @@ public class CdrModelTests
     {
         var bytes = File.ReadAllBytes(SpecExamples.PathOf("cdr_example.json"));
         var cdr = OcpiJson.Read(bytes, CdrsJson.Default.Cdr);
-        Assert.Equal(Tokens.TokenType.Rfid, cdr.CdrToken!.Type);
+        Assert.Equal(Roaming.Core.Tokens.TokenType.Rfid, cdr.CdrToken!.Type);
         Assert.Equal("IEC_62196_T2", cdr.CdrLocation!.ConnectorStandard);
         Assert.Equal(CdrDimensionType.Time, cdr.ChargingPeriods![0].Dimensions![0].Type);
         Assert.Equal(1.973m, cdr.ChargingPeriods[0].Dimensions![0].Volume);

@@ -17,7 +17,7 @@ public class CdrPricingTests
     {
         CountryCode = "NL", PartyId = "TST", Id = "CDR1",
         StartDateTime = DateTimeOffset.Parse("2025-03-12T15:30:00Z"), EndDateTime = DateTimeOffset.Parse("2025-03-12T17:10:00Z"),
-        CdrToken = new() { CountryCode = "NL", PartyId = "EMS", Uid = "0102", Type = Tokens.TokenType.Rfid, ContractId = "NL-EMS-C1" },
+        CdrToken = new() { CountryCode = "NL", PartyId = "EMS", Uid = "0102", Type = Roaming.Core.Tokens.TokenType.Rfid, ContractId = "NL-EMS-C1" },
         AuthMethod = AuthMethod.Whitelist,
         CdrLocation = new()
         {
