@@ -19,7 +19,7 @@ public sealed class RegistrationException(int statusCode, string message)
 /// Fetches a partner's versions, agrees on one (the version the partner registers on with us, or the newest both
 /// serve when we register with it) and reads that version's details. A partner that answers 401 to a
 /// Base64-encoded token is tried once more with the token in clear (2.1.1/2.2 habit, which the spec says to
-/// allow for), and the encoding that worked is remembered for every later call.
+/// allow for; <see cref="TokenEncoding"/>), and the encoding that worked is the first guess for later calls.
 /// </summary>
 public sealed class PartnerDiscovery(OcpiClient client, ModuleCatalog catalog)
 {
@@ -40,7 +40,9 @@ public sealed class PartnerDiscovery(OcpiClient client, ModuleCatalog catalog)
         VersionDetails details;
         try
         {
-            details = await client.GetAsync(ours.Url!, new PartnerToken(token, base64), VersionsJson.Default.VersionDetails, ct: ct);
+            details = await TokenEncoding.CallAsync(new PartnerToken(token, base64), true,
+                t => client.GetAsync(ours.Url!, t, VersionsJson.Default.VersionDetails, ct: ct),
+                worked => { base64 = worked.Base64; return Task.CompletedTask; });
         }
         catch (PartnerCallException e)
         {
@@ -56,20 +58,13 @@ public sealed class PartnerDiscovery(OcpiClient client, ModuleCatalog catalog)
 
     private async Task<(List<VersionInfo>, bool Base64)> GetVersionsAsync(string versionsUrl, string token, CancellationToken ct)
     {
+        var base64 = true;
         try
         {
-            return (await client.GetAsync(versionsUrl, new PartnerToken(token, true), VersionsJson.Default.ListVersionInfo, ct: ct), true);
-        }
-        catch (PartnerCallException e) when (e.HttpStatus == HttpStatusCode.Unauthorized)
-        {
-            try
-            {
-                return (await client.GetAsync(versionsUrl, new PartnerToken(token, false), VersionsJson.Default.ListVersionInfo, ct: ct), false);
-            }
-            catch (PartnerCallException again)
-            {
-                throw new RegistrationException(OcpiStatus.UnableToUseClientApi, "Could not read the partner's versions: " + again.Message);
-            }
+            var versions = await TokenEncoding.CallAsync(new PartnerToken(token, true), true,
+                t => client.GetAsync(versionsUrl, t, VersionsJson.Default.ListVersionInfo, ct: ct),
+                worked => { base64 = worked.Base64; return Task.CompletedTask; });
+            return (versions, base64);
         }
         catch (PartnerCallException e)
         {

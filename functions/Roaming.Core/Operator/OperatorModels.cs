@@ -55,14 +55,20 @@ public sealed record UnregisterResponse(string PartnerId, PartnerState State, bo
 /// <summary>A partner as the operator sees it; never its tokens.</summary>
 public sealed record PartnerView(
     string Id, string? Name, PartnerState State, List<PartnerRoleView> Roles, string? VersionsUrl, string? Version,
-    List<Endpoint> Endpoints, bool OutboundTokenBase64, bool? InboundTokenBase64, bool NeedsResync, CertificateView? ClientCertificate,
-    DateTimeOffset Created, DateTimeOffset Updated)
+    List<Endpoint> Endpoints, bool OutboundTokenBase64, bool OutboundTokenEncodingFixed, bool? InboundTokenBase64, bool NeedsResync,
+    List<PartnerIssue> Issues, CertificateView? ClientCertificate, DateTimeOffset Created, DateTimeOffset Updated)
 {
     public static PartnerView Of(Partner p) => new(
         p.Id, p.Name, p.State,
         p.Roles.Select(r => new PartnerRoleView(r.Role, r.CountryCode, r.PartyId, r.BusinessDetails?.Name)).ToList(),
-        p.VersionsUrl, p.Version, p.Endpoints, p.OutboundTokenBase64, p.InboundTokenBase64, p.NeedsResync,
-        p.ClientCertificate is { } c ? new CertificateView(c.Thumbprint, c.Issuer, c.Subject) : null, p.Created, p.Updated);
+        p.VersionsUrl, p.Version, p.Endpoints, p.OutboundTokenBase64, p.OutboundTokenEncodingFixed, p.InboundTokenBase64, p.NeedsResync,
+        p.Issues, p.ClientCertificate is { } c ? new CertificateView(c.Thumbprint, c.Issuer, c.Subject) : null, p.Created, p.Updated);
+}
+
+/// <summary>How we write our token for a partner: Base64 (true), raw (false), or null to let the endpoint find out (the default).</summary>
+public sealed record TokenEncodingRequest
+{
+    public bool? Base64 { get; init; }
 }
 
 public sealed record CertificateView(string? Thumbprint, string? Issuer, string? Subject);
@@ -79,5 +85,6 @@ public sealed record PartnerRoleView(Role? Role, string? CountryCode, string? Pa
 [JsonSerializable(typeof(CertificateRequest))]
 [JsonSerializable(typeof(UnregisterResponse))]
 [JsonSerializable(typeof(PartnerView))]
+[JsonSerializable(typeof(TokenEncodingRequest))]
 [JsonSerializable(typeof(List<PartnerView>))]
 public sealed partial class OperatorJson : JsonSerializerContext;

@@ -41,6 +41,8 @@ public sealed class Partner
     public string? OutboundTokenProtected { get; set; }
     /// <summary>Whether the partner wants the token Base64-encoded in the Authorization header (2.2.1: yes).</summary>
     public bool OutboundTokenBase64 { get; set; } = true;
+    /// <summary>Set by the operator: <see cref="OutboundTokenBase64"/> is used as it is, never switched after a 401.</summary>
+    public bool OutboundTokenEncodingFixed { get; set; }
     /// <summary>How the partner last sent its own token to us; informational, for the operator.</summary>
     public bool? InboundTokenBase64 { get; set; }
 
@@ -49,6 +51,9 @@ public sealed class Partner
 
     /// <summary>Set when pushes to this partner failed for good and a full resync is needed.</summary>
     public bool NeedsResync { get; set; }
+
+    /// <summary>What the operator should look at on this connection, one entry per kind (see <see cref="PartnerIssues"/>).</summary>
+    public List<PartnerIssue> Issues { get; set; } = [];
 
     public DateTimeOffset Created { get; set; }
     public DateTimeOffset Updated { get; set; }
@@ -61,6 +66,14 @@ public sealed class Partner
     public bool Holds(PartyKey party, Role role) => Roles.Any(r => r.Key == party && r.Role == role);
 
     public bool HasRole(Role role) => Roles.Any(r => r.Role == role);
+
+    /// <summary>
+    /// Whether this connection may hand us objects of <paramref name="party"/> in <paramref name="role"/>: a party it holds
+    /// in that role, or, for a hub, a party behind it. Until the parties behind a hub are recorded on the connection, a
+    /// hub speaks for any party not <paramref name="claimedElsewhere"/> (one of ours, or one another connection holds).
+    /// </summary>
+    public bool MaySpeakFor(PartyKey party, Role role, Func<PartyKey, bool> claimedElsewhere) =>
+        Holds(party, role) || (HasRole(Role.Hub) && !claimedElsewhere(party));
 
     public Endpoint? FindEndpoint(string moduleId, InterfaceRole role) =>
         Endpoints.FirstOrDefault(e => e.Identifier == moduleId && e.Role == role)
