@@ -94,8 +94,10 @@ public sealed class CredentialsEndpoint(PartnerRegistry registry, PartnerDiscove
                 p.Version = discovered.Version;
                 p.Endpoints = discovered.Endpoints;
                 p.OutboundTokenProtected = registry.Protect(theirs.Token!);
-                p.OutboundTokenBase64 = discovered.TokenBase64;
+                if (!p.OutboundTokenEncodingFixed) p.OutboundTokenBase64 = discovered.TokenBase64;
                 p.InboundTokenBase64 = ctx.PresentedTokenWasBase64;
+                // Its own credentials repair whatever an earlier exchange left unfinished.
+                p.Clear(PartnerIssues.Registration);
             }, ctx.Cancellation);
         }
         catch (ConcurrencyException)
