@@ -71,10 +71,10 @@ public static class Fixtures
 
     /// <summary>A CPO endpoint and an eMSP endpoint; the CPO registers with the eMSP through the handshake.</summary>
     public static async Task<(TestEndpoint Cpo, TestEndpoint Emsp, string EmspAtCpo, string CpoAtEmsp)> ConnectAsync(
-        Dictionary<string, string?>? cpoSettings = null, Func<TestEndpoint, Task>? beforeRegistration = null)
+        Dictionary<string, string?>? cpoSettings = null, Func<TestEndpoint, Task>? beforeRegistration = null, Dictionary<string, string?>? emspSettings = null)
     {
         var cpo = await TestEndpoint.StartAsync([("NL", "CPO", "CPO")], settings: cpoSettings ?? FastRetries);
-        var emsp = await TestEndpoint.StartEmspAsync();
+        var emsp = await TestEndpoint.StartAsync([("DE", "MSP", "EMSP")], settings: emspSettings);
         if (beforeRegistration is not null) await beforeRegistration(cpo);
         var invitation = await emsp.OperatorAsync(HttpMethod.Post, "/operator/invitations", expect: 201);
         var registered = await cpo.OperatorAsync(HttpMethod.Post, "/operator/registrations",

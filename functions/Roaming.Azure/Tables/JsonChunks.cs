@@ -80,6 +80,10 @@ internal static class TableKey
 
     public static string RangeFilter(string start, string end) => $"PartitionKey ge {Quote(start)} and PartitionKey lt {Quote(end)}";
 
+    /// <summary>The rows a full pull did not see, as a filter to add: not stored since it started, inside the window it asked for.</summary>
+    public static string NotSeen(Core.Storage.NotSeenQuery query) =>
+        $" and Stored lt {DateTime(query.Since)}" + (query.UpdatedBefore is { } before ? $" and LastUpdated lt {DateTime(before)}" : "");
+
     /// <summary>How many entities match: a key-only scan (X-Total-Count has no cheaper source in Table Storage).</summary>
     public static async Task<int> CountAsync(this global::Azure.Data.Tables.TableClient table, string filter, CancellationToken ct)
     {

@@ -60,8 +60,11 @@ public interface IPartyObjectStore<T> : IPartyObjectStore where T : class
 
     Task<ObjectPage<T>> ListAsync(DataScope scope, ObjectQuery query, CancellationToken ct);
 
-    /// <summary>Removes received objects of these parties not stored since a full pull started (the pages together are the truth).</summary>
-    Task<int> DeleteNotSeenSinceAsync(IReadOnlyCollection<PartyKey> parties, DateTimeOffset started, CancellationToken ct);
+    /// <summary>How many received objects of the query's parties a full pull did not see, of how many.</summary>
+    Task<NotSeenCount> CountNotSeenAsync(NotSeenQuery query, CancellationToken ct);
+
+    /// <summary>Removes received objects a full pull did not see (the pages together are the truth).</summary>
+    Task<int> DeleteNotSeenAsync(NotSeenQuery query, CancellationToken ct);
 }
 
 /// <summary>Makes the store of a kind (one implementation, on Table Storage).</summary>
