@@ -227,16 +227,7 @@ public sealed class TableLocationStore(StorageTables tables, TableOutbox outbox,
         return new LocationPage(items, total, next is null ? null : new PageCursor(total, next, HeaderRow).ToString());
     }
 
-    public async Task<NotSeenCount> CountNotSeenAsync(NotSeenQuery query, CancellationToken ct)
-    {
-        var (notSeen, total) = (0, 0);
-        foreach (var headers in ReceivedHeaders(query.Parties))
-        {
-            total += await Table.CountAsync(headers, ct);
-            notSeen += await Table.CountAsync(headers + TableKey.NotSeen(query), ct);
-        }
-        return new NotSeenCount(notSeen, total);
-    }
+    public Task<NotSeenCount> CountNotSeenAsync(NotSeenQuery query, CancellationToken ct) => Table.CountNotSeenAsync(ReceivedHeaders(query.Parties), query, ct);
 
     public async Task<int> DeleteNotSeenAsync(NotSeenQuery query, CancellationToken ct)
     {

@@ -118,16 +118,7 @@ public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClien
         return new ObjectPage<T>(items, total, next);
     }
 
-    public async Task<NotSeenCount> CountNotSeenAsync(NotSeenQuery query, CancellationToken ct)
-    {
-        var (notSeen, total) = (0, 0);
-        foreach (var objects in ReceivedObjects(query.Parties))
-        {
-            total += await table.CountAsync(objects, ct);
-            notSeen += await table.CountAsync(objects + TableKey.NotSeen(query), ct);
-        }
-        return new NotSeenCount(notSeen, total);
-    }
+    public Task<NotSeenCount> CountNotSeenAsync(NotSeenQuery query, CancellationToken ct) => table.CountNotSeenAsync(ReceivedObjects(query.Parties), query, ct);
 
     public async Task<int> DeleteNotSeenAsync(NotSeenQuery query, CancellationToken ct)
     {

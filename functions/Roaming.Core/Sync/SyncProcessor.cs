@@ -54,6 +54,11 @@ public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, Pa
 
     private async Task FetchPageAsync(SyncJob job, Partner partner, SyncPageMessage message, CancellationToken ct)
     {
+        if (message.Party >= job.Parties.Count)
+        {
+            await FinishAsync(job, SyncState.Failed, "This pull was started by an earlier version of the endpoint, which did not record its parties; start it again.", ct);
+            return;
+        }
         var module = catalog.Module(job.Module);
         var owner = module.Owner!.Value;
         // The spec's direct request: from our party, to the partner's party this crawl is for (through a hub: the hub).
