@@ -17,7 +17,8 @@ namespace Roaming.Core.Push;
 /// interface in the version negotiated with it (only to the partner holding the change's target party, when it
 /// names one). A first message fans out; a partner that fails gets its own retry message, delayed with exponential
 /// backoff, so one partner being down neither blocks nor repeats the others. After the last try the message goes
-/// to "ocpi-push-poison" and the partner is marked as needing a resync (it should pull).
+/// to "ocpi-push-poison" and the partner is marked as needing a resync (it should pull). An answer that no retry can
+/// change is not retried: the module's source recovers where the spec says how, the rest is parked at once.
 /// </summary>
 public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource> sources, IPartnerStore partners, PartnerClients clients,
     IWorkQueue queue, IOptions<RoamingOptions> options, TimeProvider clock, ILogger<PushProcessor> logger) : IQueueProcessor
