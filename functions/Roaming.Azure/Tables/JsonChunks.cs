@@ -80,6 +80,23 @@ internal static class TableKey
 
     public static string RangeFilter(string start, string end) => $"PartitionKey ge {Quote(start)} and PartitionKey lt {Quote(end)}";
 
+    /// <summary>The rows a full pull did not see, as a filter to add: not stored since it started, inside the window it asked for.</summary>
+    public static string NotSeen(Core.Storage.NotSeenQuery query) =>
+        $" and Stored lt {DateTime(query.Since)}" + (query.UpdatedBefore is { } before ? $" and LastUpdated lt {DateTime(before)}" : "");
+
+    /// <summary>Of the rows each filter selects, how many a full pull did not see, and how many there are (key-only scans).</summary>
+    public static async Task<Core.Storage.NotSeenCount> CountNotSeenAsync(this global::Azure.Data.Tables.TableClient table, IEnumerable<string> filters,
+        Core.Storage.NotSeenQuery query, CancellationToken ct)
+    {
+        var (notSeen, total) = (0, 0);
+        foreach (var filter in filters)
+        {
+            total += await table.CountAsync(filter, ct);
+            notSeen += await table.CountAsync(filter + NotSeen(query), ct);
+        }
+        return new Core.Storage.NotSeenCount(notSeen, total);
+    }
+
     /// <summary>How many entities match: a key-only scan (X-Total-Count has no cheaper source in Table Storage).</summary>
     public static async Task<int> CountAsync(this global::Azure.Data.Tables.TableClient table, string filter, CancellationToken ct)
     {

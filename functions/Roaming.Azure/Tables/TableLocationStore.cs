@@ -229,14 +229,14 @@ public sealed class TableLocationStore(StorageTables tables, TableOutbox outbox,
         return new LocationPage(items, total, next is null ? null : new PageCursor(total, next, HeaderRow).ToString());
     }
 
-    public async Task<int> DeleteNotSeenSinceAsync(IReadOnlyCollection<PartyKey> parties, DateTimeOffset syncStarted, CancellationToken ct)
+    public Task<NotSeenCount> CountNotSeenAsync(NotSeenQuery query, CancellationToken ct) => Table.CountNotSeenAsync(ReceivedHeaders(query.Parties), query, ct);
+
+    public async Task<int> DeleteNotSeenAsync(NotSeenQuery query, CancellationToken ct)
     {
         var deleted = 0;
-        foreach (var party in parties)
+        foreach (var headers in ReceivedHeaders(query.Parties))
         {
-            var (start, end) = TableKey.Range(DataScope.Received, party);
-            var filter = $"{TableKey.RangeFilter(start, end)} and RowKey eq '{HeaderRow}' and Stored lt {TableKey.DateTime(syncStarted)}";
-            await foreach (var header in Table.QueryAsync<TableEntity>(filter, select: ["PartitionKey"], cancellationToken: ct))
+            await foreach (var header in Table.QueryAsync<TableEntity>(headers + TableKey.NotSeen(query), select: ["PartitionKey"], cancellationToken: ct))
             {
                 await DeletePartitionAsync(header.PartitionKey, _ => true, ct);
                 deleted++;
@@ -244,6 +244,9 @@ public sealed class TableLocationStore(StorageTables tables, TableOutbox outbox,
         }
         return deleted;
     }
+
+    private static IEnumerable<string> ReceivedHeaders(IEnumerable<PartyKey> parties) =>
+        parties.Select(p => TableKey.Range(DataScope.Received, p)).Select(r => $"{TableKey.RangeFilter(r.Start, r.End)} and RowKey eq '{HeaderRow}'");
 
     private async Task<Location?> WithEvsesAsync(TableEntity header, CancellationToken ct)
     {

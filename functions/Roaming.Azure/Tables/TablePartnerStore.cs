@@ -88,6 +88,8 @@ public sealed class TablePartnerStore(StorageTables tables) : IPartnerStore
         ["OutboundTokenBase64"] = p.OutboundTokenBase64,
         ["InboundTokenBase64"] = p.InboundTokenBase64,
         ["NeedsResync"] = p.NeedsResync,
+        ["Issues"] = p.Issues.Count == 0 ? null : JsonSerializer.Serialize(p.Issues, PartnersJson.Default.ListPartnerIssue),
+        ["OutboundTokenEncodingFixed"] = p.OutboundTokenEncodingFixed,
         ["CertThumbprint"] = p.ClientCertificate?.Thumbprint,
         ["CertIssuer"] = p.ClientCertificate?.Issuer,
         ["CertSubject"] = p.ClientCertificate?.Subject,
@@ -114,6 +116,8 @@ public sealed class TablePartnerStore(StorageTables tables) : IPartnerStore
         OutboundTokenBase64 = e.GetBoolean("OutboundTokenBase64") ?? true,
         InboundTokenBase64 = e.GetBoolean("InboundTokenBase64"),
         NeedsResync = e.GetBoolean("NeedsResync") ?? false,
+        Issues = e.GetString("Issues") is { } issues ? JsonSerializer.Deserialize(issues, PartnersJson.Default.ListPartnerIssue) ?? [] : [],
+        OutboundTokenEncodingFixed = e.GetBoolean("OutboundTokenEncodingFixed") ?? false,
         ClientCertificate = e.GetString("CertThumbprint") is null && e.GetString("CertSubject") is null ? null
             : new ClientCertificateRule(e.GetString("CertThumbprint"), e.GetString("CertIssuer"), e.GetString("CertSubject"), e.GetString("CertIssuerPem")),
         Created = e.GetDateTimeOffset("Created") ?? default,

@@ -137,14 +137,14 @@ public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClien
         return new ObjectPage<T>(items, total, next);
     }
 
-    public async Task<int> DeleteNotSeenSinceAsync(IReadOnlyCollection<PartyKey> parties, DateTimeOffset started, CancellationToken ct)
+    public Task<NotSeenCount> CountNotSeenAsync(NotSeenQuery query, CancellationToken ct) => table.CountNotSeenAsync(ReceivedObjects(query.Parties), query, ct);
+
+    public async Task<int> DeleteNotSeenAsync(NotSeenQuery query, CancellationToken ct)
     {
         var deleted = 0;
-        foreach (var party in parties)
+        foreach (var party in query.Parties)
         {
-            var (start, end) = TableKey.Range(DataScope.Received, party);
-            var filter = $"{TableKey.RangeFilter(start, end)} and RowKey lt '{TableOutbox.SystemRows}' and Stored lt {TableKey.DateTime(started)}";
-            await foreach (var e in table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: ct))
+            await foreach (var e in table.QueryAsync<TableEntity>(ReceivedObjects([party]).Single() + TableKey.NotSeen(query), select: ["PartitionKey", "RowKey"], cancellationToken: ct))
             {
                 await table.DeleteEntityAsync(e.PartitionKey, e.RowKey, ETag.All, ct);
                 await UnindexAsync(DataScope.Received, party, e.RowKey, ct);
@@ -153,6 +153,9 @@ public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClien
         }
         return deleted;
     }
+
+    private static IEnumerable<string> ReceivedObjects(IEnumerable<PartyKey> parties) =>
+        parties.Select(p => TableKey.Range(DataScope.Received, p)).Select(r => $"{TableKey.RangeFilter(r.Start, r.End)} and RowKey lt '{TableOutbox.SystemRows}'");
 
     /// <summary>The own partitions holding outbox rows: one per own party of the module's owner role.</summary>
     public Task<int> SweepOutboxAsync(PartyKey ownParty, TimeSpan olderThan, CancellationToken ct) =>

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Roaming.Core.Storage;
@@ -50,12 +51,20 @@ public sealed class TableSyncJobStore(StorageTables tables) : ISyncJobStore
         ["Started"] = j.Started,
         ["Finished"] = j.Finished,
         ["DateFrom"] = j.DateFrom,
+        ["DateTo"] = j.DateTo,
+        ["Parties"] = JsonSerializer.Serialize(j.Parties, SyncJson.Default.ListString),
+        ["SeenParties"] = JsonSerializer.Serialize(j.SeenParties, SyncJson.Default.ListString),
         ["Pages"] = j.Pages,
         ["Fetched"] = j.Fetched,
         ["Stored"] = j.Stored,
         ["Failed"] = j.Failed,
+        ["Ignored"] = j.Ignored,
         ["Removed"] = j.Removed,
+        ["RemovalsHeld"] = j.RemovalsHeld,
+        ["MaxRemovalShare"] = j.MaxRemovalShare,
+        ["Watermark"] = j.Watermark,
         ["LastError"] = j.LastError is { Length: > 4000 } text ? text[..4000] : j.LastError,
+        ["Warning"] = j.Warning,
     };
 
     private static SyncJob ToJob(TableEntity e) => new()
@@ -68,12 +77,23 @@ public sealed class TableSyncJobStore(StorageTables tables) : ISyncJobStore
         Started = e.GetDateTimeOffset("Started") ?? default,
         Finished = e.GetDateTimeOffset("Finished"),
         DateFrom = e.GetDateTimeOffset("DateFrom"),
+        DateTo = e.GetDateTimeOffset("DateTo"),
+        Parties = Strings(e, "Parties"),
+        SeenParties = Strings(e, "SeenParties"),
         Pages = e.GetInt32("Pages") ?? 0,
         Fetched = e.GetInt32("Fetched") ?? 0,
         Stored = e.GetInt32("Stored") ?? 0,
         Failed = e.GetInt32("Failed") ?? 0,
+        Ignored = e.GetInt32("Ignored") ?? 0,
         Removed = e.GetInt32("Removed") ?? 0,
+        RemovalsHeld = e.GetInt32("RemovalsHeld") ?? 0,
+        MaxRemovalShare = e.GetDouble("MaxRemovalShare"),
+        Watermark = e.GetDateTimeOffset("Watermark"),
         LastError = e.GetString("LastError"),
+        Warning = e.GetString("Warning"),
         ETag = e.ETag.ToString(),
     };
+
+    private static List<string> Strings(TableEntity e, string column) =>
+        e.GetString(column) is { } json ? JsonSerializer.Deserialize(json, SyncJson.Default.ListString) ?? [] : [];
 }

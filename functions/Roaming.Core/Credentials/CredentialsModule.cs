@@ -90,6 +90,8 @@ public sealed class CredentialsEndpoint(PartnerRegistry registry, PartnerAccess 
             {
                 discovered.Connect(p, claim, registry.Protect(theirs.Token!));
                 p.InboundTokenBase64 = ctx.PresentedTokenWasBase64;
+                // Its own credentials repair whatever an earlier exchange left unfinished.
+                p.Clear(PartnerIssues.Registration);
             }, ctx.Cancellation);
         }
         catch (Exception e)

@@ -12,7 +12,8 @@ public sealed record DiscoveredPartner(string VersionsUrl, string Version, List<
 
     /// <summary>The connection as registered, whichever side started it: the roles granted, where and how to call the partner.</summary>
     /// <param name="outboundTokenProtected">the partner's token for us, encrypted</param>
-    public void Connect(Partners.Partner partner, Partners.RoleClaim claim, string outboundTokenProtected)
+    /// <param name="tokenBase64">the encoding that got through in the exchange, when it differs from the versions call's</param>
+    public void Connect(Partners.Partner partner, Partners.RoleClaim claim, string outboundTokenProtected, bool? tokenBase64 = null)
     {
         partner.State = Partners.PartnerState.Registered;
         claim.ApplyTo(partner);
@@ -20,7 +21,8 @@ public sealed record DiscoveredPartner(string VersionsUrl, string Version, List<
         partner.Version = Version;
         partner.Endpoints = Endpoints;
         partner.OutboundTokenProtected = outboundTokenProtected;
-        partner.OutboundTokenBase64 = TokenBase64;
+        // An encoding the operator pinned stays pinned.
+        if (!partner.OutboundTokenEncodingFixed) partner.OutboundTokenBase64 = tokenBase64 ?? TokenBase64;
     }
 }
 
@@ -32,7 +34,7 @@ public sealed class RegistrationException(int statusCode, string message)
 /// Fetches a partner's versions, agrees on one (the version the partner registers on with us, or the newest both
 /// serve when we register with it) and reads that version's details. A partner that answers 401 to a
 /// Base64-encoded token is tried once more with the token in clear (2.1.1/2.2 habit, which the spec says to
-/// allow for), and the encoding that worked is remembered for every later call.
+/// allow for; <see cref="TokenEncoding"/>), and the encoding that worked is the first guess for later calls.
 /// </summary>
 public sealed class PartnerDiscovery(OcpiClient client, ModuleCatalog catalog)
 {
@@ -53,7 +55,9 @@ public sealed class PartnerDiscovery(OcpiClient client, ModuleCatalog catalog)
         VersionDetails details;
         try
         {
-            details = await client.GetAsync(ours.Url!, new PartnerToken(token, base64), VersionsJson.Default.VersionDetails, ct: ct);
+            details = await TokenEncoding.CallAsync(new PartnerToken(token, base64), true,
+                t => client.GetAsync(ours.Url!, t, VersionsJson.Default.VersionDetails, ct: ct),
+                worked => { base64 = worked.Base64; return Task.CompletedTask; });
         }
         catch (PartnerCallException e)
         {
@@ -69,20 +73,13 @@ public sealed class PartnerDiscovery(OcpiClient client, ModuleCatalog catalog)
 
     private async Task<(List<VersionInfo>, bool Base64)> GetVersionsAsync(string versionsUrl, string token, CancellationToken ct)
     {
+        var base64 = true;
         try
         {
-            return (await client.GetAsync(versionsUrl, new PartnerToken(token, true), VersionsJson.Default.ListVersionInfo, ct: ct), true);
-        }
-        catch (PartnerCallException e) when (e.HttpStatus == HttpStatusCode.Unauthorized)
-        {
-            try
-            {
-                return (await client.GetAsync(versionsUrl, new PartnerToken(token, false), VersionsJson.Default.ListVersionInfo, ct: ct), false);
-            }
-            catch (PartnerCallException again)
-            {
-                throw new RegistrationException(OcpiStatus.UnableToUseClientApi, "Could not read the partner's versions: " + again.Message);
-            }
+            var versions = await TokenEncoding.CallAsync(new PartnerToken(token, true), true,
+                t => client.GetAsync(versionsUrl, t, VersionsJson.Default.ListVersionInfo, ct: ct),
+                worked => { base64 = worked.Base64; return Task.CompletedTask; });
+            return (versions, base64);
         }
         catch (PartnerCallException e)
         {

@@ -1,9 +1,7 @@
 using System.Text.Json;
-using Roaming.Core.Partners;
 using Roaming.Core.Platform;
 using Roaming.Core.Storage;
 using Roaming.Core.Sync;
-using Roaming.Core.Types;
 using Roaming.Core.Versions;
 
 namespace Roaming.Core.Locations;
@@ -13,15 +11,17 @@ public sealed class LocationsPullHandler(ILocationStore store, ModuleCatalog cat
 {
     public string Module => ModuleIds.Locations;
 
-    public async Task<(int Stored, List<string> Errors)> StoreAsync(Partner partner, IReadOnlyList<JsonElement> objects, CancellationToken ct)
+    public async Task<(int Stored, List<string> Errors)> StoreAsync(PullScope scope, IReadOnlyList<JsonElement> objects, CancellationToken ct)
     {
-        var wire = catalog.Wire<LocationsWire>(Module, partner.Version) ?? throw new InvalidOperationException($"{Module} is not served in {partner.Version}.");
-        var (valid, errors) = PulledObjects.Read(partner, Role.Cpo, objects, wire.Location, "location", l => l.Party, l => l.Id);
+        var version = scope.Partner.Version;
+        var wire = catalog.Wire<LocationsWire>(Module, version) ?? throw new InvalidOperationException($"{Module} is not served in {version}.");
+        var (valid, errors) = PulledObjects.Read(scope, objects, wire.Location, "location", l => l.Party, l => l.Id);
         await Parallel.ForEachAsync(valid, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
             async (location, token) => await store.PutAsync(DataScope.Received, location, null, token));
         return (valid.Count, errors);
     }
 
-    public Task<int> RemoveNotSeenAsync(IReadOnlyCollection<PartyKey> parties, DateTimeOffset started, CancellationToken ct) =>
-        store.DeleteNotSeenSinceAsync(parties, started, ct);
+    public Task<NotSeenCount> CountNotSeenAsync(NotSeenQuery query, CancellationToken ct) => store.CountNotSeenAsync(query, ct);
+
+    public Task<int> RemoveNotSeenAsync(NotSeenQuery query, CancellationToken ct) => store.DeleteNotSeenAsync(query, ct);
 }

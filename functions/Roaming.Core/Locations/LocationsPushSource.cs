@@ -1,9 +1,11 @@
+using System.Net;
 using System.Text.Json;
 using Roaming.Core.PartyObjects;
 using Roaming.Core.Partners;
 using Roaming.Core.Platform;
 using Roaming.Core.Push;
 using Roaming.Core.Storage;
+using Roaming.Core.Transport;
 using Roaming.Core.Versions;
 
 namespace Roaming.Core.Locations;
@@ -46,5 +48,27 @@ public sealed class LocationsPushSource(ILocationStore store) : IPushSource
             }
         }
         await client.SendAsync<JsonElement>(change.Kind == PushKind.Patch ? HttpMethod.Patch : HttpMethod.Put, address, null, body, ct: ct);
+    }
+
+    /// <summary>
+    /// A refused PATCH: the partner's copy is asked for (GET of the Location). Where it has none (a partner that answered
+    /// 2003 to an EVSE PATCH lost the Location), the whole Location is PUT; where it has it, the patched object is PUT
+    /// whole, which says everything the PATCH said and more.
+    /// </summary>
+    public async Task<bool> RecoverAsync(PushChange change, InterfaceClient client, PartnerCallException refused, CancellationToken ct)
+    {
+        if (change.Kind != PushKind.Patch) return false;
+        var missing = false;
+        try
+        {
+            await client.SendAsync<JsonElement>(HttpMethod.Get, [change.CountryCode, change.PartyId, change.ObjectId], null, ct: ct);
+        }
+        catch (PartnerCallException e) when (e.OcpiStatus == OcpiStatus.UnknownLocation || e.HttpStatus == HttpStatusCode.NotFound)
+        {
+            missing = true;
+        }
+        var put = change with { Kind = PushKind.Put, Fields = null };
+        await SendAsync(missing ? put with { EvseUid = null, ConnectorId = null } : put, client, ct);
+        return true;
     }
 }

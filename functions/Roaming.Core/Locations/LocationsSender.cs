@@ -68,7 +68,11 @@ public sealed class LocationsSender(ILocationStore store)
         // One CPO party (the usual case) or one addressed: no lookup needed, the read that follows answers 2003.
         if (ctx.Routing.To is not null || cpos.Count == 1) return (ctx.OwnParty().Key, id);
         foreach (var party in cpos)
-            if (await store.GetHeaderAsync(DataScope.Own, party.Key, id, ctx.Cancellation) is not null) return (party.Key, id);
+        {
+            if (await store.GetHeaderAsync(DataScope.Own, party.Key, id, ctx.Cancellation) is null) continue;
+            ctx.AnsweringParty = party.Key;
+            return (party.Key, id);
+        }
         throw Unknown($"location {id}");
     }
 

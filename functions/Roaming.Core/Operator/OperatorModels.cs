@@ -108,21 +108,27 @@ public sealed record UnregisterResponse(string PartnerId, PartnerState State, bo
 public sealed record PartnerView(
     string Id, string? Name, PartnerState State, List<PartnerRoleView> Roles, List<PartnerRoleView> PendingRoles, List<PartyRole>? InvitationRoles,
     List<PartyRole> HubParties, List<ClientInfo>? HubClientInfo, string? VersionsUrl, string? Version,
-    List<Endpoint> Endpoints, bool OutboundTokenBase64, bool? InboundTokenBase64, bool NeedsResync, CertificateView? ClientCertificate,
-    DateTimeOffset Created, DateTimeOffset Updated)
+    List<Endpoint> Endpoints, bool OutboundTokenBase64, bool OutboundTokenEncodingFixed, bool? InboundTokenBase64, bool NeedsResync,
+    List<PartnerIssue> Issues, CertificateView? ClientCertificate, DateTimeOffset Created, DateTimeOffset Updated)
 {
     public static PartnerView Of(Partner p) => Of(p, null);
 
     public static PartnerView Of(Partner p, List<ClientInfo>? hubClientInfo) => new(
         p.Id, p.Name, p.State, p.Roles.Select(PartnerRoleView.Of).ToList(), p.PendingRoles.Select(PartnerRoleView.Of).ToList(), p.InvitedRoles,
-        p.HubParties, hubClientInfo, p.VersionsUrl, p.Version, p.Endpoints, p.OutboundTokenBase64, p.InboundTokenBase64, p.NeedsResync,
-        p.ClientCertificate is { } c ? new CertificateView(c.Thumbprint, c.Issuer, c.Subject) : null, p.Created, p.Updated);
+        p.HubParties, hubClientInfo, p.VersionsUrl, p.Version, p.Endpoints, p.OutboundTokenBase64, p.OutboundTokenEncodingFixed, p.InboundTokenBase64,
+        p.NeedsResync, p.Issues, p.ClientCertificate is { } c ? new CertificateView(c.Thumbprint, c.Issuer, c.Subject) : null, p.Created, p.Updated);
 
     /// <summary>
     /// What this partner's input needed over the last days (one partner's view only): per field, how often it was
     /// normalised or dropped and an example, so the operator can tell the partner what to fix.
     /// </summary>
     public InputCorrections? InputCorrections { get; init; }
+}
+
+/// <summary>How we write our token for a partner: Base64 (true), raw (false), or null to let the endpoint find out (the default).</summary>
+public sealed record TokenEncodingRequest
+{
+    public bool? Base64 { get; init; }
 }
 
 public sealed record CertificateView(string? Thumbprint, string? Issuer, string? Subject);
@@ -144,5 +150,6 @@ public sealed record PartnerRoleView(Role? Role, string? CountryCode, string? Pa
 [JsonSerializable(typeof(PartnerView))]
 [JsonSerializable(typeof(RolesRequest))]
 [JsonSerializable(typeof(HubPartiesRequest))]
+[JsonSerializable(typeof(TokenEncodingRequest))]
 [JsonSerializable(typeof(List<PartnerView>))]
 public sealed partial class OperatorJson : JsonSerializerContext;

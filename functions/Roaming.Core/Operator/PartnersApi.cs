@@ -23,6 +23,8 @@ public sealed class PartnersApi(PartnerRegistry registry, PartnerAccess access, 
         routes.Map("DELETE", "/operator/partners/{id}", RouteAccess.Operator, Unregister);
         routes.Map("PUT", "/operator/partners/{id}/certificate", RouteAccess.Operator, SetCertificate);
         routes.Map("DELETE", "/operator/partners/{id}/certificate", RouteAccess.Operator, ClearCertificate);
+        routes.Map("PUT", "/operator/partners/{id}/token-encoding", RouteAccess.Operator, SetTokenEncoding);
+        routes.Map("DELETE", "/operator/partners/{id}/issues/{kind}", RouteAccess.Operator, AcknowledgeIssue);
     }
 
     private async Task<OcpiResult> Invite(OcpiContext ctx)
@@ -91,6 +93,26 @@ public sealed class PartnersApi(PartnerRegistry registry, PartnerAccess access, 
         var named = PartyRoles.Normalized(roles);
         access.RefuseOurs(named, "roles");
         return named;
+    }
+
+    /// <summary>Fixes the encoding of our token for a partner that needs it one way on some modules and cannot be found out; null: automatic again.</summary>
+    private async Task<OcpiResult> SetTokenEncoding(OcpiContext ctx)
+    {
+        var request = ctx.Body(OperatorJson.Default.TokenEncodingRequest);
+        var partner = await Find(ctx);
+        partner.OutboundTokenEncodingFixed = request.Base64 is not null;
+        if (request.Base64 is { } base64) partner.OutboundTokenBase64 = base64;
+        await registry.SaveAsync(partner, ctx.Cancellation);
+        return OcpiResult.Json(PartnerView.Of(partner), OperatorJson.Default.PartnerView);
+    }
+
+    /// <summary>The operator has seen to an issue (e.g. told the partner about refused pushes): it leaves the partner view.</summary>
+    private async Task<OcpiResult> AcknowledgeIssue(OcpiContext ctx)
+    {
+        var partner = await Find(ctx);
+        if (!partner.Clear(ctx.Value("kind"))) throw new NotFoundException($"Partner {partner.Id} has no issue {ctx.Value("kind")}.");
+        await registry.SaveAsync(partner, ctx.Cancellation);
+        return OcpiResult.Json(PartnerView.Of(partner), OperatorJson.Default.PartnerView);
     }
 
     private async Task<Partner> Find(OcpiContext ctx)

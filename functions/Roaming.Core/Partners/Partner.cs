@@ -48,6 +48,8 @@ public sealed class Partner
     public string? OutboundTokenProtected { get; set; }
     /// <summary>Whether the partner wants the token Base64-encoded in the Authorization header (2.2.1: yes).</summary>
     public bool OutboundTokenBase64 { get; set; } = true;
+    /// <summary>Set by the operator: <see cref="OutboundTokenBase64"/> is used as it is, never switched after a 401.</summary>
+    public bool OutboundTokenEncodingFixed { get; set; }
     /// <summary>How the partner last sent its own token to us; informational, for the operator.</summary>
     public bool? InboundTokenBase64 { get; set; }
 
@@ -56,6 +58,9 @@ public sealed class Partner
 
     /// <summary>Set when pushes to this partner failed for good and a full resync is needed.</summary>
     public bool NeedsResync { get; set; }
+
+    /// <summary>What the operator should look at on this connection, one entry per kind (see <see cref="PartnerIssues"/>).</summary>
+    public List<PartnerIssue> Issues { get; set; } = [];
 
     public DateTimeOffset Created { get; set; }
     public DateTimeOffset Updated { get; set; }

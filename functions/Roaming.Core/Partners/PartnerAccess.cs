@@ -141,6 +141,18 @@ public sealed class PartnerAccess(PartnerRegistry registry, IPartyReservations r
     public async Task<bool> MayActForAsync(Partner partner, PartyKey party, Role? role, CancellationToken ct) =>
         (await ActingForAsync(partner, [party], ct)).ActsFor(party, role);
 
+    /// <summary>
+    /// The parties a hub speaks for in a role, for a pull through it: those the operator listed and those its ClientInfo
+    /// reports in that role (not suspended); never ours, never one another connection holds.
+    /// </summary>
+    public async Task<IReadOnlySet<PartyKey>> BehindHubAsync(Partner hub, Role role, CancellationToken ct)
+    {
+        var parties = new HashSet<PartyKey>();
+        foreach (var party in hub.HubParties.Select(p => p.Key).Concat((await ReportedByAsync(hub, ct)).Select(c => new PartyKey(c.CountryCode!, c.PartyId!))).Distinct())
+            if (!IsOurs(party) && (await BehindHubAsync(hub, party, ct)).Any(p => p.Role == role)) parties.Add(party);
+        return parties;
+    }
+
     /// <summary>What the hub's ClientInfo reports, as the operator sees it.</summary>
     public async Task<List<ClientInfo>> ReportedByAsync(Partner hub, CancellationToken ct)
     {

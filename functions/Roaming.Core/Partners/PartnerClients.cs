@@ -15,32 +15,35 @@ namespace Roaming.Core.Partners;
 public sealed class PartnerClients(OcpiClient client, PartnerRegistry registry, ModuleCatalog catalog)
 {
     /// <summary>The partner's interface of a module, or null when it offers none we can speak (or no such module in our version).</summary>
+    /// <param name="routing">both parties of the call: every request to a functional module names them (transport_and_format, message routing)</param>
     public InterfaceClient? Find(Partner partner, string module, InterfaceRole role, RoutingHeaders routing)
     {
-        if (partner.State != PartnerState.Registered || !catalog.Offers(module, partner.Version)) return null;
-        var endpoint = partner.FindEndpoint(module, role);
-        return endpoint?.Url is null ? null
-            : new InterfaceClient(client, registry.OutboundToken(partner), partner, endpoint.Url, routing, catalog, catalog.Module(module).PersonalIds);
+        if (routing.From is null || routing.To is null)
+            throw new InvalidOperationException($"A call to the {module} module names both parties; from {routing.From}, to {routing.To}.");
+        if (!Offers(partner, module, role)) return null;
+        return new InterfaceClient(client, registry, partner, partner.FindEndpoint(module, role)!.Url!, routing, catalog, catalog.Module(module).PersonalIds);
     }
 
+    /// <summary>Whether the partner offers the interface in its version, and we hold a token to call it with.</summary>
     public bool Offers(Partner partner, string module, InterfaceRole role) =>
-        partner.State == PartnerState.Registered && catalog.Offers(module, partner.Version) && partner.FindEndpoint(module, role)?.Url is not null;
+        partner.State == PartnerState.Registered && partner.OutboundTokenProtected is not null
+        && catalog.Offers(module, partner.Version) && partner.FindEndpoint(module, role)?.Url is not null;
 }
 
 /// <summary>One partner's interface of one module, ready to call.</summary>
 public sealed class InterfaceClient
 {
     private readonly OcpiClient _client;
-    private readonly PartnerToken _token;
-    private readonly ModuleCatalog _catalog;
+    private readonly PartnerRegistry _registry;
     private readonly bool _personalIds;
+    private readonly ModuleCatalog _catalog;
 
-    internal InterfaceClient(OcpiClient client, PartnerToken token, Partner partner, string url, RoutingHeaders routing, ModuleCatalog catalog, bool personalIds)
+    internal InterfaceClient(OcpiClient client, PartnerRegistry registry, Partner partner, string url, RoutingHeaders routing, ModuleCatalog catalog, bool personalIds)
     {
         _client = client;
-        _token = token;
-        _catalog = catalog;
+        _registry = registry;
         _personalIds = personalIds;
+        _catalog = catalog;
         Partner = partner;
         Url = url;
         Routing = routing;
@@ -60,12 +63,20 @@ public sealed class InterfaceClient
     /// <summary>A call to the interface URL extended by <paramref name="segments"/> (each escaped), with an optional query.</summary>
     public Task<PartnerResponse<T>> SendAsync<T>(HttpMethod method, IReadOnlyList<string> segments, JsonTypeInfo<T>? response,
         Action<Utf8JsonWriter>? body = null, string? query = null, CancellationToken ct = default) =>
-        _client.SendAsync(method, Address(segments, query), _token, response, body, Routing, ct: ct, shownAs: ShownAs(segments));
+        Send(method, Address(segments, query), response, body, ShownAs(segments), ct);
 
-    /// <summary>A call to a URL the partner gave (a next-page link, a response_url), with this interface's token and headers.</summary>
+    /// <summary>
+    /// A call to a URL the partner gave (a next-page link, a response_url), with this interface's token and headers. A 401
+    /// is tried once more with the token encoded the other way, and what gets through is remembered for the partner.
+    /// </summary>
     public Task<PartnerResponse<T>> SendToAsync<T>(HttpMethod method, string url, JsonTypeInfo<T>? response,
         Action<Utf8JsonWriter>? body = null, CancellationToken ct = default) =>
-        _client.SendAsync(method, url, _token, response, body, Routing, ct: ct);
+        Send(method, url, response, body, null, ct);
+
+    private Task<PartnerResponse<T>> Send<T>(HttpMethod method, string url, JsonTypeInfo<T>? response, Action<Utf8JsonWriter>? body, string? shownAs, CancellationToken ct) =>
+        TokenEncoding.CallAsync(_registry.OutboundToken(Partner), !Partner.OutboundTokenEncodingFixed,
+            token => _client.SendAsync(method, url, token, response, body, Routing, ct: ct, shownAs: shownAs),
+            worked => _registry.RememberTokenEncodingAsync(Partner, worked.Base64, ct));
 
     /// <summary>A module whose ids are personal data: the call is named by the interface URL and "…" per segment below it.</summary>
     private string? ShownAs(IReadOnlyList<string> segments) =>

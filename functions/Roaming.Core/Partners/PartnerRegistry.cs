@@ -156,6 +156,24 @@ public sealed class PartnerRegistry(IPartnerStore store, IPartyReservations rese
         await store.UpdateAsync(partner, ct);
     }
 
+    /// <summary>
+    /// Remembers the token encoding that got past a partner's authentication after the other was refused, so every later
+    /// call uses it at once. Never overrides an encoding the operator fixed.
+    /// </summary>
+    public async Task RememberTokenEncodingAsync(Partner partner, bool base64, CancellationToken ct)
+    {
+        if (partner.OutboundTokenEncodingFixed || partner.OutboundTokenBase64 == base64) return;
+        partner.OutboundTokenBase64 = base64;
+        logger.LogInformation("Partner {PartnerId} takes its token {Encoding}; remembered", partner.Id, base64 ? "Base64-encoded" : "raw");
+        await store.UpdateAsync(partner.Id, p =>
+        {
+            if (p.OutboundTokenEncodingFixed || p.OutboundTokenBase64 == base64) return false;
+            p.OutboundTokenBase64 = base64;
+            p.Updated = clock.GetUtcNow();
+            return true;
+        }, ct);
+    }
+
     public PartnerToken OutboundToken(Partner partner) =>
         partner.OutboundTokenProtected is { } p
             ? new PartnerToken(protector.Unprotect(p), partner.OutboundTokenBase64)

@@ -1,9 +1,7 @@
 using System.Text.Json;
-using Roaming.Core.Partners;
 using Roaming.Core.Platform;
 using Roaming.Core.Storage;
 using Roaming.Core.Sync;
-using Roaming.Core.Types;
 
 namespace Roaming.Core.PartyObjects;
 
@@ -13,17 +11,19 @@ public sealed class PartyObjectPullHandler<T>(IPartyObjectStore<T> store, Module
 {
     public string Module => store.Kind.Module;
 
-    public async Task<(int Stored, List<string> Errors)> StoreAsync(Partner partner, IReadOnlyList<JsonElement> objects, CancellationToken ct)
+    public async Task<(int Stored, List<string> Errors)> StoreAsync(PullScope scope, IReadOnlyList<JsonElement> objects, CancellationToken ct)
     {
         var kind = store.Kind;
-        var mapper = wire(catalog.Wire<object>(Module, partner.Version) ?? throw new InvalidOperationException($"{Module} is not served in {partner.Version}."));
+        var version = scope.Partner.Version;
+        var mapper = wire(catalog.Wire<object>(Module, version) ?? throw new InvalidOperationException($"{Module} is not served in {version}."));
         var module = catalog.Module(Module);
-        var (valid, errors) = PulledObjects.Read(partner, module.Owner!.Value, objects, mapper, Module, kind.Party, item => module.Shown(kind.Id(item)));
+        var (valid, errors) = PulledObjects.Read(scope, objects, mapper, Module, kind.Party, item => module.Shown(kind.Id(item)));
         await Parallel.ForEachAsync(valid, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
             async (item, token) => await store.PutAsync(DataScope.Received, item, null, onlyIfNewer: true, token));
         return (valid.Count, errors);
     }
 
-    public Task<int> RemoveNotSeenAsync(IReadOnlyCollection<PartyKey> parties, DateTimeOffset started, CancellationToken ct) =>
-        store.DeleteNotSeenSinceAsync(parties, started, ct);
+    public Task<NotSeenCount> CountNotSeenAsync(NotSeenQuery query, CancellationToken ct) => store.CountNotSeenAsync(query, ct);
+
+    public Task<int> RemoveNotSeenAsync(NotSeenQuery query, CancellationToken ct) => store.DeleteNotSeenAsync(query, ct);
 }

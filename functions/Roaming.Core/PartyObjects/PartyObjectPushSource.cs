@@ -3,6 +3,7 @@ using Roaming.Core.Partners;
 using Roaming.Core.Platform;
 using Roaming.Core.Push;
 using Roaming.Core.Storage;
+using Roaming.Core.Transport;
 
 namespace Roaming.Core.PartyObjects;
 
@@ -44,6 +45,17 @@ public sealed class PartyObjectPushSource<T>(IPartyObjectStore<T> store, Func<ob
         {
             await client.SendAsync<JsonElement>(HttpMethod.Put, address, null, w => mapper.Write(w, current), q, ct);
         }
+    }
+
+    /// <summary>
+    /// A refused PATCH ends in a PUT of the whole object (transport_and_format: GET, and PUT where it is missing). The
+    /// GET is left out: a flat object is PUT whole whether the partner lacks it or holds a copy the PATCH did not fit.
+    /// </summary>
+    public async Task<bool> RecoverAsync(PushChange change, InterfaceClient client, PartnerCallException refused, CancellationToken ct)
+    {
+        if (change.Kind != PushKind.Patch) return false;
+        await SendAsync(change with { Kind = PushKind.Put, Fields = null }, client, ct);
+        return true;
     }
 
     /// <summary>The stored id: the object id, joined with its variant when the module's identity has one.</summary>

@@ -67,6 +67,7 @@ public sealed class RoamingEndpoint
         var started = Stopwatch.GetTimestamp();
         RouteTable.Route? route = null;
         RoutingHeaders routing = default;
+        OcpiContext? context = null;
         OcpiResult result;
         string? partnerId = null;
         // Partners' input is read tolerantly and what it needed is kept for the operator; the operator API reads strictly.
@@ -106,7 +107,7 @@ public sealed class RoamingEndpoint
                     throw new InvalidParametersException([new FieldError(OcpiHeaders.ToCountryCode, $"{to} is not a party of this platform")]);
             }
 
-            var context = new OcpiContext
+            context = new OcpiContext
             {
                 Request = request,
                 Route = route,
@@ -156,7 +157,7 @@ public sealed class RoamingEndpoint
         var response = new TransportResponse { Status = result.HttpStatus, Body = result.WriteBody(_clock.GetUtcNow()) };
         response.Headers.Add(new(OcpiHeaders.RequestId, requestId));
         response.Headers.Add(new(OcpiHeaders.CorrelationId, correlationId));
-        if (route?.Functional == true) AddRoutingHeaders(response, routing);
+        if (route?.Functional == true) AddRoutingHeaders(response, routing, context);
         response.Headers.AddRange(result.Headers);
         if (result.HttpStatus == HttpStatusCode.Unauthorized && !isOperator) response.Headers.Add(new("WWW-Authenticate", "Token"));
         return response;
@@ -217,16 +218,18 @@ public sealed class RoamingEndpoint
             throw new UnauthorizedException("Missing or wrong operator key (Authorization: Bearer <key>).");
     }
 
-    private void AddRoutingHeaders(TransportResponse response, RoutingHeaders request)
+    private void AddRoutingHeaders(TransportResponse response, RoutingHeaders request, OcpiContext? context)
     {
-        // The answer goes back to whoever the request came from, from whoever it was addressed to.
-        var from = request.To ?? (_options.Parties.Count == 1 ? _options.Parties[0].Key : null);
+        // The answer goes back to whoever the request came from (its only party when it named none), from whoever
+        // answered: the party the handler resolved, else the one addressed, else our only one.
+        var from = context?.AnsweringParty ?? request.To ?? (_options.Parties.Count == 1 ? _options.Parties[0].Key : null);
         if (from is { } f)
         {
             response.Headers.Add(new(OcpiHeaders.FromCountryCode, f.CountryCode));
             response.Headers.Add(new(OcpiHeaders.FromPartyId, f.PartyId));
         }
-        if (request.From is { } t)
+        var to = request.From ?? (context?.Caller?.Roles.Select(r => r.Key).Distinct().ToList() is [var only] ? only : null);
+        if (to is { } t)
         {
             response.Headers.Add(new(OcpiHeaders.ToCountryCode, t.CountryCode));
             response.Headers.Add(new(OcpiHeaders.ToPartyId, t.PartyId));
@@ -242,7 +245,8 @@ public sealed class RoamingEndpoint
     private static string? Header(TransportRequest request, string name)
     {
         var value = request.Header(name);
-        // Echoed back in a header: keep it to a sane, printable size.
-        return value is { Length: > 0 and <= 100 } && value.All(c => c is >= '!' and <= '~') ? value : null;
+        // Echoed exactly as received (transport_and_format: the response contains the same ID), as long as it can be
+        // written back as a header and logged without harm: printable ASCII, spaces and tabs, up to 1,000 characters.
+        return value is { Length: > 0 and <= 1000 } && value.All(c => c is >= ' ' and <= '~' or '\t') ? value : null;
     }
 }

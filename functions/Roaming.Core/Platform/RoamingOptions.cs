@@ -67,6 +67,19 @@ public sealed class RoamingOptions
     /// <summary>How old a push row must be before the sweep takes it: younger ones are still their relay's.</summary>
     public TimeSpan OutboxSweepGrace { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How far a partner's clock may be from ours. Every pull asks for objects up to its start plus this (an explicit
+    /// date_to, so no server default cuts the list short), and a delta pull starts this long before the last good pull did.
+    /// </summary>
+    public TimeSpan SyncClockSkew { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// The largest share (0 to 1) of the received objects of the parties a full pull covered that it may remove. A pull
+    /// that would remove more removes nothing, and says so on the sync job and the partner; the operator may then pull
+    /// again with a higher share.
+    /// </summary>
+    public double SyncMaxRemovalShare { get; set; } = 0.2;
+
     /// <summary>How long an outbound call to a partner may take.</summary>
     public TimeSpan PartnerTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -114,6 +127,8 @@ public sealed class RoamingOptions
         problems.AddRange(RateLimit.Problems());
         if (AuthorizationTimeout <= TimeSpan.Zero || AuthorizationOfflineAfter <= TimeSpan.Zero)
             problems.Add("Roaming:AuthorizationTimeout and Roaming:AuthorizationOfflineAfter must be positive.");
+        if (SyncMaxRemovalShare is < 0 or > 1 || double.IsNaN(SyncMaxRemovalShare)) problems.Add("Roaming:SyncMaxRemovalShare must be between 0 and 1.");
+        if (SyncClockSkew < TimeSpan.Zero || SyncClockSkew > TimeSpan.FromDays(1)) problems.Add("Roaming:SyncClockSkew must be between 0 and one day.");
         if (problems.Count > 0) throw new InvalidOperationException("Invalid configuration: " + string.Join(" ", problems));
     }
 }

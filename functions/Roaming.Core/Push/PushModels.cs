@@ -40,7 +40,8 @@ public sealed record PushChange(string Module, PushKind Kind, string CountryCode
 
 /// <summary>A queue message: many changes (one message per change would cap throughput at the queue's rate).</summary>
 /// <param name="PartnerId">null: every partner that takes the module; set: a retry for that partner.</param>
-public sealed record PushMessage(List<PushChange> Changes, string? PartnerId = null, int Attempt = 0);
+/// <param name="Reason">in the poison queue: why the changes were parked there</param>
+public sealed record PushMessage(List<PushChange> Changes, string? PartnerId = null, int Attempt = 0, string? Reason = null);
 
 /// <summary>
 /// A module's side of the push channel: sends one change of its objects to one partner through the partner's receiver
@@ -51,6 +52,13 @@ public interface IPushSource
 {
     string Module { get; }
     Task SendAsync(PushChange change, InterfaceClient client, CancellationToken ct);
+
+    /// <summary>
+    /// After the partner refused a change in a way no retry changes (<see cref="PartnerCallFailures.IsRetryable"/>):
+    /// whatever the module's rules offer instead (transport_and_format: a failed PATCH is followed by a GET and, where
+    /// the object is missing, a PUT of it). Returns false when there is nothing to try; the change is then parked.
+    /// </summary>
+    Task<bool> RecoverAsync(PushChange change, InterfaceClient client, PartnerCallException refused, CancellationToken ct) => Task.FromResult(false);
 }
 
 /// <summary>Raised by a source when the object to push no longer exists; the change is skipped, not retried.</summary>

@@ -6,6 +6,7 @@ using Roaming.Core.Platform;
 using Roaming.Core.Queues;
 using Roaming.Core.Storage;
 using Roaming.Core.Transport;
+using Roaming.Core.Types;
 using Roaming.Core.Versions;
 
 namespace Roaming.Core.Push;
@@ -16,10 +17,11 @@ namespace Roaming.Core.Push;
 /// interface in the version negotiated with it (only to the partner holding the change's target party, when it
 /// names one). A first message fans out; a partner that fails gets its own retry message, delayed with exponential
 /// backoff, so one partner being down neither blocks nor repeats the others. After the last try the message goes
-/// to "ocpi-push-poison" and the partner is marked as needing a resync (it should pull).
+/// to "ocpi-push-poison" and the partner is marked as needing a resync (it should pull). An answer that no retry can
+/// change is not retried: the module's source recovers where the spec says how, the rest is parked at once.
 /// </summary>
 public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource> sources, IPartnerStore partners, PartnerClients clients,
-    PartnerAccess access, IWorkQueue queue, IOptions<RoamingOptions> options, ILogger<PushProcessor> logger) : IQueueProcessor
+    PartnerAccess access, IWorkQueue queue, IOptions<RoamingOptions> options, TimeProvider clock, ILogger<PushProcessor> logger) : IQueueProcessor
 {
     private readonly Dictionary<string, IPushSource> _sources = sources.ToDictionary(s => s.Module);
 
@@ -57,6 +59,7 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
         // distinct change (content is read at send time, so a repeated change adds nothing).
         var perObject = wanted.GroupBy(c => c.ObjectKey).Select(Coalesce).ToList();
         var left = new List<PushChange>();
+        var parked = new List<(PushChange Change, PartnerCallException Error)>();
         PartnerCallException? failure = null;
         await Parallel.ForEachAsync(perObject, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct }, async (changes, token) =>
         {
@@ -64,7 +67,7 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
             {
                 try
                 {
-                    await _sources[changes[i].Module].SendAsync(changes[i], Client(partner, changes[i]), token);
+                    await SendAsync(partner, changes[i], parked, token);
                 }
                 catch (PushObjectGoneException e)
                 {
@@ -81,7 +84,54 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
                 }
             }
         });
+        if (parked.Count > 0) await ParkAsync(partner, parked, message.Attempt, ct);
         if (failure is not null) await RetryLaterAsync(partner, left, message.PartnerId is null ? 1 : message.Attempt + 1, failure, ct);
+    }
+
+    /// <summary>
+    /// One change to one partner. An answer that no retry can change goes to the module's recovery (the spec's GET and
+    /// PUT after a failed PATCH), and what that cannot mend is parked instead of being tried again for hours.
+    /// </summary>
+    private async Task SendAsync(Partner partner, PushChange change, List<(PushChange, PartnerCallException)> parked, CancellationToken ct)
+    {
+        var source = _sources[change.Module];
+        var client = Client(partner, change);
+        try
+        {
+            await source.SendAsync(change, client, ct);
+        }
+        catch (PartnerCallException refused) when (!refused.IsRetryable())
+        {
+            var reason = refused;
+            try
+            {
+                if (await source.RecoverAsync(change, client, refused, ct)) return;
+            }
+            catch (PartnerCallException again) when (!again.IsRetryable())
+            {
+                reason = again;
+            }
+            lock (parked) parked.Add((change, reason));
+        }
+    }
+
+    /// <summary>Refused changes go to the poison queue with the reason, and the partner is flagged: it needs a resync, and the operator sees why.</summary>
+    private async Task ParkAsync(Partner partner, List<(PushChange Change, PartnerCallException Error)> parked, int attempt, CancellationToken ct)
+    {
+        // The partner's answers name the objects; the changes are described by kind and party only (a token's id is personal).
+        var reason = "Refused by the partner, not retried: " + string.Join("; ", parked.Take(3).Select(p => $"{p.Change.Module} {p.Change.Kind} of {p.Change.Party}: {p.Error.Message}"))
+            + (parked.Count > 3 ? $"; and {parked.Count - 3} more" : "");
+        logger.LogError("{Count} pushes to partner {PartnerId} parked in the poison queue, partner needs a resync: {Reason}", parked.Count, partner.Id, reason);
+        await queue.SendAsync(QueueRules.PoisonQueueName(QueueName),
+            JsonSerializer.SerializeToUtf8Bytes(new PushMessage(parked.Select(p => p.Change).ToList(), partner.Id, attempt, reason), PushJson.Default.PushMessage), ct: ct);
+        var now = clock.GetUtcNow();
+        await partners.UpdateAsync(partner.Id, p =>
+        {
+            var changed = !p.NeedsResync;
+            p.NeedsResync = true;
+            foreach (var module in parked.Select(x => x.Change.Module).Distinct()) changed |= p.Flag(PartnerIssues.PushRefused(module), reason, now);
+            return changed;
+        }, ct);
     }
 
     /// <summary>
@@ -122,29 +172,23 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
     private async Task RetryLaterAsync(Partner partner, List<PushChange> left, int attempt, PartnerCallException error, CancellationToken ct)
     {
         var o = options.Value;
-        var retry = JsonSerializer.SerializeToUtf8Bytes(new PushMessage(left, partner.Id, attempt), PushJson.Default.PushMessage);
         if (attempt > o.PushMaxAttempts)
         {
             logger.LogError("Push of {Count} changes to partner {PartnerId} failed {Attempts} times ({Error}); moved to the poison queue, partner needs a resync",
                 left.Count, partner.Id, attempt - 1, error.Message);
-            await queue.SendAsync(QueueRules.PoisonQueueName(QueueName), retry, ct: ct);
-            await MarkNeedsResyncAsync(partner.Id, ct);
+            var parked = new PushMessage(left, partner.Id, attempt, $"Failed {attempt - 1} times, the last: {error.Message}");
+            await queue.SendAsync(QueueRules.PoisonQueueName(QueueName), JsonSerializer.SerializeToUtf8Bytes(parked, PushJson.Default.PushMessage), ct: ct);
+            await partners.UpdateAsync(partner.Id, p =>
+            {
+                if (p.NeedsResync) return false;
+                p.NeedsResync = true;
+                return true;
+            }, ct);
             return;
         }
+        var retry = JsonSerializer.SerializeToUtf8Bytes(new PushMessage(left, partner.Id, attempt), PushJson.Default.PushMessage);
         var delay = TimeSpan.FromTicks(Math.Min(o.PushRetryDelay.Ticks * (1L << Math.Min(attempt - 1, 20)), o.PushMaxRetryDelay.Ticks));
         logger.LogWarning("Push of {Count} changes to partner {PartnerId} failed ({Error}); try {Attempt} in {Delay}", left.Count, partner.Id, error.Message, attempt, delay);
         await queue.SendAsync(QueueName, retry, delay, ct);
-    }
-
-    private async Task MarkNeedsResyncAsync(string partnerId, CancellationToken ct)
-    {
-        for (var attempt = 0; attempt < 5; attempt++)
-        {
-            var partner = await partners.GetAsync(partnerId, ct);
-            if (partner is null || partner.NeedsResync) return;
-            partner.NeedsResync = true;
-            try { await partners.UpdateAsync(partner, ct); return; }
-            catch (ConcurrencyException) { }
-        }
     }
 }

@@ -43,8 +43,11 @@ public interface ILocationStore
 
     Task<LocationPage> ListAsync(DataScope scope, LocationQuery query, CancellationToken ct);
 
-    /// <summary>Removes received locations of these parties that a full sync did not see (the pages together are the truth).</summary>
-    Task<int> DeleteNotSeenSinceAsync(IReadOnlyCollection<PartyKey> parties, DateTimeOffset syncStarted, CancellationToken ct);
+    /// <summary>How many received locations of the query's parties a full pull did not see, of how many.</summary>
+    Task<NotSeenCount> CountNotSeenAsync(NotSeenQuery query, CancellationToken ct);
+
+    /// <summary>Removes received locations a full pull did not see (the pages together are the truth).</summary>
+    Task<int> DeleteNotSeenAsync(NotSeenQuery query, CancellationToken ct);
 }
 
 /// <param name="Party">Only this party's locations, or all of the scope.</param>

@@ -78,8 +78,11 @@ public interface IPartyObjectStore<T> : IPartyObjectStore where T : class
     /// <summary>The objects of every party with this id (usually one); only for a kind <see cref="PartyObjectKind{T}.IndexedById"/>.</summary>
     Task<IReadOnlyList<T>> FindAsync(DataScope scope, string id, CancellationToken ct);
 
-    /// <summary>Removes received objects of these parties not stored since a full pull started (the pages together are the truth).</summary>
-    Task<int> DeleteNotSeenSinceAsync(IReadOnlyCollection<PartyKey> parties, DateTimeOffset started, CancellationToken ct);
+    /// <summary>How many received objects of the query's parties a full pull did not see, of how many.</summary>
+    Task<NotSeenCount> CountNotSeenAsync(NotSeenQuery query, CancellationToken ct);
+
+    /// <summary>Removes received objects a full pull did not see (the pages together are the truth).</summary>
+    Task<int> DeleteNotSeenAsync(NotSeenQuery query, CancellationToken ct);
 }
 
 /// <summary>Makes the store of a kind (one implementation, on Table Storage).</summary>

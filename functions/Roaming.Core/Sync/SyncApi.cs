@@ -10,8 +10,8 @@ using Roaming.Core.Versions;
 namespace Roaming.Core.Sync;
 
 /// <summary>
-/// The operator starts a pull and follows it: POST /operator/partners/{id}/sync {"module","mode"}, then
-/// GET /operator/partners/{id}/sync[/{job}] for pages, objects fetched, stored and failed.
+/// The operator starts a pull and follows it: POST /operator/partners/{id}/sync {"module","mode","max_removal_share"}, then
+/// GET /operator/partners/{id}/sync[/{job}] for pages, objects fetched, stored, failed, removed and removals held.
 /// </summary>
 public sealed class SyncApi(PartnerRegistry registry, SyncService sync, ISyncJobStore jobs) : IRouteGroup
 {
@@ -26,7 +26,7 @@ public sealed class SyncApi(PartnerRegistry registry, SyncService sync, ISyncJob
     {
         var request = ctx.Body(SyncApiJson.Default.SyncRequest);
         var partner = await FindAsync(ctx);
-        var job = await sync.StartAsync(partner, request.Module!, request.Mode ?? SyncMode.Full, ctx.Cancellation);
+        var job = await sync.StartAsync(partner, request.Module!, request.Mode ?? SyncMode.Full, request.MaxRemovalShare, ctx.Cancellation);
         return OcpiResult.Json(job, SyncJson.Default.SyncJob, HttpStatusCode.Accepted);
     }
 
@@ -57,10 +57,13 @@ public sealed record SyncRequest : IOcpiValidatable
 {
     public string? Module { get; init; }
     public SyncMode? Mode { get; init; }
+    /// <summary>The share of the module's objects a full pull may remove, for this pull (the operator confirms a held removal with 1).</summary>
+    public double? MaxRemovalShare { get; init; }
 
     public void Validate(OcpiValidator v)
     {
         v.String("module", Module, 32);
+        if (MaxRemovalShare is < 0 or > 1) v.Fail("max_removal_share", "must be between 0 and 1");
     }
 }
 
@@ -86,7 +89,7 @@ public sealed class SyncOnRegistration(SyncService sync, IEnumerable<IPullHandle
         foreach (var handler in handlers)
         {
             if (!sync.CanPull(partner, handler.Module)) continue;
-            try { await sync.StartAsync(partner, handler.Module, SyncMode.Full, ct); }
+            try { await sync.StartAsync(partner, handler.Module, SyncMode.Full, null, ct); }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // The registration stands; the operator can start the sync by hand.

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -14,11 +15,15 @@ namespace Roaming.Core.Sync;
 
 /// <summary>
 /// Fetches one page of a sync (queue "ocpi-sync"), stores its objects, records the progress and queues the next
-/// page. A page that cannot be fetched is retried by the queue; at its last try the job is marked failed.
+/// page, or the first page of the next party's crawl. A page that cannot be fetched is retried by the queue; at its
+/// last try the job is marked failed. A full pull that ends cleanly removes what it did not see, within what it
+/// pulled, and never more than the allowed share of it in one go.
 /// </summary>
 public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, PartnerClients clients, ModuleCatalog catalog, SyncService sync,
-    IEnumerable<IPullHandler> handlers, IOptions<QueueRules> rules, InputNoteRecorder inputNotes, TimeProvider clock, ILogger<SyncProcessor> logger) : IQueueProcessor
+    IEnumerable<IPullHandler> handlers, IOptions<QueueRules> rules, IOptions<RoamingOptions> options, PartnerAccess access, InputNoteRecorder inputNotes,
+    TimeProvider clock, ILogger<SyncProcessor> logger) : IQueueProcessor
 {
+    private const int MaxSeenParties = 2000;
     private readonly Dictionary<string, IPullHandler> _handlers = handlers.ToDictionary(h => h.Module);
 
     public string QueueName => SyncService.QueueName;
@@ -50,36 +55,108 @@ public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, Pa
 
     private async Task FetchPageAsync(SyncJob job, Partner partner, SyncPageMessage message, CancellationToken ct)
     {
+        if (message.Party >= job.Parties.Count)
+        {
+            await FinishAsync(job, SyncState.Failed, "This pull was started by an earlier version of the endpoint, which did not record its parties; start it again.", ct);
+            return;
+        }
         var module = catalog.Module(job.Module);
-        var owners = PulledObjects.Parties(partner, module.Owner!.Value);
-        var client = clients.Find(partner, job.Module, InterfaceRole.Sender, new RoutingHeaders(sync.OwnCounterpart(module), owners.FirstOrDefault()))
+        var owner = module.Owner!.Value;
+        // The spec's direct request: from our party, to the partner's party this crawl is for (through a hub: the hub).
+        var client = clients.Find(partner, job.Module, InterfaceRole.Sender, new RoutingHeaders(sync.OwnCounterpart(module), Party(job.Parties[message.Party])))
             ?? throw new InvalidOperationException($"Partner {partner.Id} no longer offers a {job.Module} sender interface.");
-        var response = await client.SendToAsync(HttpMethod.Get, message.Url, SyncJson.Default.ListJsonElement, ct: ct);
+        var response = await FetchAsync(client, partner, job, message, ct);
 
         var objects = response.Data ?? [];
+        var scope = new PullScope(partner, owner, partner.HasRole(Role.Hub) ? await access.BehindHubAsync(partner, owner, ct) : new HashSet<PartyKey>());
         using var notes = InputNotes.Begin(lenient: true);
-        var (stored, errors) = await _handlers[job.Module].StoreAsync(partner, objects, ct);
+        var (stored, errors) = await _handlers[job.Module].StoreAsync(scope, objects, ct);
         await inputNotes.RecordAsync(partner.Id, notes, ct);
         foreach (var error in errors.Take(3)) logger.LogWarning("Sync {JobId}: {Error}", job.JobId, error);
+        if (scope.Ignored > 0) logger.LogWarning("Sync {JobId}: {Count} objects ignored, the last: {Why}", job.JobId, scope.Ignored, scope.LastIgnored);
         job.Pages = message.Page;
         job.Fetched += objects.Count;
         job.Stored += stored;
         job.Failed += errors.Count;
+        job.Ignored += scope.Ignored;
+        if (scope.LastIgnored is { } ignored) job.LastError = ignored;
+        // Bounded so the job stays one table row; a hub delivering more parties is cleaned up for the first ones only.
+        job.SeenParties = job.SeenParties.Union(scope.Seen.Select(p => p.ToString())).Take(MaxSeenParties).ToList();
         if (errors.Count > 0) job.LastError = errors[^1];
 
+        // Next page first, progress second: a crash between the two repeats this page (idempotent), never loses the
+        // next; a duplicate page that races this one fails on the job's ETag and is dropped.
         if (response.NextLink is { } next && objects.Count > 0)
         {
-            // Next page first, progress second: a crash between the two repeats this page (idempotent), never
-            // loses the next; a duplicate page that races this one fails on the job's ETag and is dropped.
-            await sync.EnqueuePageAsync(message with { Url = next, Page = message.Page + 1 }, ct);
+            await sync.EnqueuePageAsync(message with { Url = next, Page = message.Page + 1, Offset = message.Offset + objects.Count, Limit = objects.Count }, ct);
+            await jobs.UpdateAsync(job, ct);
+            return;
+        }
+        if (message.Party + 1 < job.Parties.Count)
+        {
+            await sync.EnqueuePageAsync(new SyncPageMessage(job.PartnerId, job.JobId, SyncService.FirstPage(partner, job), message.Page + 1, message.Party + 1), ct);
             await jobs.UpdateAsync(job, ct);
             return;
         }
         // The pages together are the truth (spec): after a clean full sync, what was not in them goes.
-        if (job.Mode == SyncMode.Full && job.Failed == 0) job.Removed = await _handlers[job.Module].RemoveNotSeenAsync(owners, job.Started, ct);
+        if (job.Mode == SyncMode.Full && job.Failed == 0) await CleanUpAsync(job, partner, ct);
+        // What this pull covered: everything changed before it started, allowing for the partner's clock. Objects that
+        // failed were not covered, so the next delta starts where this one did.
+        job.Watermark = job.Failed == 0 ? job.Started - options.Value.SyncClockSkew : job.DateFrom;
         await FinishAsync(job, SyncState.Succeeded, job.LastError, ct);
-        logger.LogInformation("Sync {JobId} done: {Pages} pages, {Stored} stored, {Failed} failed, {Removed} removed", job.JobId, job.Pages, job.Stored, job.Failed, job.Removed);
+        logger.LogInformation("Sync {JobId} done: {Pages} pages, {Stored} stored, {Failed} failed, {Ignored} ignored, {Removed} removed, {Held} removals held",
+            job.JobId, job.Pages, job.Stored, job.Failed, job.Ignored, job.Removed, job.RemovalsHeld);
     }
+
+    /// <summary>The page, or when a partner's own next link fails, the same page asked for the way the crawl began.</summary>
+    private async Task<PartnerResponse<List<JsonElement>>> FetchAsync(InterfaceClient client, Partner partner, SyncJob job, SyncPageMessage message, CancellationToken ct)
+    {
+        try
+        {
+            return await client.SendToAsync(HttpMethod.Get, message.Url, SyncJson.Default.ListJsonElement, ct: ct);
+        }
+        catch (PartnerCallException e) when (message.Offset > 0 && BrokenLink(e))
+        {
+            // Seen live: a next link with date_from=None in it. The original URL with its filters, at this offset.
+            var fallback = SyncService.WithQuery(SyncService.FirstPage(partner, job), $"offset={message.Offset}&limit={message.Limit}");
+            logger.LogWarning("Sync {JobId}: the partner's next link failed ({Error}); asking from offset {Offset} instead", job.JobId, e.Message, message.Offset);
+            return await client.SendToAsync(HttpMethod.Get, fallback, SyncJson.Default.ListJsonElement, ct: ct);
+        }
+    }
+
+    /// <summary>A link the partner's own server refuses: 400/404/422, 2001, or an answer that is not OCPI at all.</summary>
+    private static bool BrokenLink(PartnerCallException e) =>
+        e.HttpStatus is HttpStatusCode.BadRequest or HttpStatusCode.NotFound or HttpStatusCode.UnprocessableEntity
+        || e.OcpiStatus == OcpiStatus.InvalidOrMissingParameters
+        || (e.HttpStatus is not null && e.OcpiStatus is null);
+
+    /// <summary>
+    /// Removes what the full pull did not see, scoped to what it pulled: each party it addressed, or through a hub the
+    /// parties it delivered, and only objects inside the window it asked for. More than the allowed share is held.
+    /// </summary>
+    private async Task CleanUpAsync(SyncJob job, Partner partner, CancellationToken ct)
+    {
+        var parties = (partner.HasRole(Role.Hub) ? job.SeenParties : job.Parties).Select(Party).ToList();
+        var query = new NotSeenQuery(parties, job.Started, job.DateTo);
+        var handler = _handlers[job.Module];
+        var count = await handler.CountNotSeenAsync(query, ct);
+        var share = job.MaxRemovalShare ?? options.Value.SyncMaxRemovalShare;
+        var issue = PartnerIssues.SyncRemovalsHeld(job.Module);
+        if (count.NotSeen > 0 && count.NotSeen > share * count.Total)
+        {
+            job.RemovalsHeld = count.NotSeen;
+            job.Warning = $"{count.NotSeen} of {count.Total} received {job.Module} objects of {string.Join(", ", parties)} were not in this full pull; "
+                + $"more than {share:P0} is not removed in one pull, so nothing was. Check with the partner, then pull again with a higher max_removal_share.";
+            logger.LogWarning("Sync {JobId}: {Warning}", job.JobId, job.Warning);
+            await partners.UpdateAsync(partner.Id, p => p.Flag(issue, $"Sync {job.JobId}: {job.Warning}", clock.GetUtcNow()), ct);
+            return;
+        }
+        job.Removed = await handler.RemoveNotSeenAsync(query, ct);
+        await partners.UpdateAsync(partner.Id, p => p.Clear(issue), ct);
+    }
+
+    /// <summary>"CC/PID" as the job keeps it (a country code is two characters; a party id may hold anything printable).</summary>
+    private static PartyKey Party(string text) => new(text[..2], text[3..]);
 
     private async Task FinishAsync(SyncJob job, SyncState state, string? error, CancellationToken ct)
     {

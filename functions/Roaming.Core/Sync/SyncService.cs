@@ -16,17 +16,22 @@ namespace Roaming.Core.Sync;
 /// <summary>
 /// The pull channel of every module that declares one: a counterpart fetches the owner's objects (an eMSP a CPO's
 /// locations, a CPO an eMSP's tokens) by following the Link header page by page, one queue message per page, so a
-/// pull of any size survives a restart and never holds a request open.
+/// pull of any size survives a restart and never holds a request open. A partner platform with several parties is
+/// crawled once per party, each request from our party to that one (the spec's direct request); a hub once, addressed
+/// to the hub (GET All via Hubs). Every request names the end of its window (date_to), so no server default cuts it.
 /// </summary>
 public sealed class SyncService(ISyncJobStore jobs, IWorkQueue queue, ModuleCatalog catalog, PartnerClients clients, IOptions<RoamingOptions> options,
     TimeProvider clock, ILogger<SyncService> logger)
 {
     public const string QueueName = "ocpi-sync";
 
-    /// <summary>Whether we can pull the module from the partner: it holds the owner role and offers the sender interface, and we host a counterpart.</summary>
+    /// <summary>
+    /// Whether we can pull the module from the partner: it holds the owner role (or is a hub, which speaks for owners
+    /// behind it) and offers the sender interface, and we host a counterpart.
+    /// </summary>
     public bool CanPull(Partner partner, string module) =>
         catalog.FindModule(module) is { Pulls: true, Owner: { } owner } declaration
-        && partner.HasRole(owner)
+        && (partner.HasRole(owner) || partner.HasRole(Role.Hub))
         && clients.Offers(partner, module, InterfaceRole.Sender)
         && OwnCounterpart(declaration) is not null;
 
@@ -34,15 +39,23 @@ public sealed class SyncService(ISyncJobStore jobs, IWorkQueue queue, ModuleCata
     public PartyKey? OwnCounterpart(ModuleDeclaration module) =>
         options.Value.Parties.FirstOrDefault(p => module.Counterparts.Contains(p.Role))?.Key;
 
-    public async Task<SyncJob> StartAsync(Partner partner, string module, SyncMode mode, CancellationToken ct)
+    /// <summary>The parties a pull addresses, one crawl each: a hub itself, otherwise each party the partner holds in the owner role.</summary>
+    public static List<PartyKey> Addressed(Partner partner, Role owner) =>
+        partner.HasRole(Role.Hub)
+            ? partner.Roles.Where(r => r.Role == Role.Hub).Select(r => r.Key).Take(1).ToList()
+            : partner.Roles.Where(r => r.Role == owner).Select(r => r.Key).Distinct().ToList();
+
+    /// <param name="maxRemovalShare">the share of objects a full pull may remove (null: Roaming:SyncMaxRemovalShare)</param>
+    public async Task<SyncJob> StartAsync(Partner partner, string module, SyncMode mode, double? maxRemovalShare, CancellationToken ct)
     {
         if (!CanPull(partner, module))
             throw new InvalidParametersException($"Partner {partner.Id} offers no {module} sender interface to pull from.");
+        var o = options.Value;
         DateTimeOffset? from = null;
         if (mode == SyncMode.Delta)
         {
             var last = (await jobs.ListAsync(partner.Id, ct)).Where(j => j.Module == module && j.State == SyncState.Succeeded).MaxBy(j => j.Started);
-            from = last?.Started;
+            from = last?.Watermark;
         }
         var started = OcpiDateTime.Normalize(clock.GetUtcNow());
         var job = new SyncJob
@@ -55,14 +68,27 @@ public sealed class SyncService(ISyncJobStore jobs, IWorkQueue queue, ModuleCata
             State = SyncState.Running,
             Started = started,
             DateFrom = from,
+            DateTo = started + o.SyncClockSkew,
+            Parties = Addressed(partner, catalog.Module(module).Owner!.Value).Select(p => p.ToString()).ToList(),
+            MaxRemovalShare = maxRemovalShare ?? o.SyncMaxRemovalShare,
         };
         await jobs.CreateAsync(job, ct);
-        var url = partner.FindEndpoint(module, InterfaceRole.Sender)!.Url!;
-        if (from is { } f) url += (url.Contains('?') ? "&" : "?") + "date_from=" + Uri.EscapeDataString(OcpiDateTime.Format(f));
-        await EnqueuePageAsync(new SyncPageMessage(partner.Id, job.JobId, url, 1), ct);
-        logger.LogInformation("Sync {JobId} of {Module} from partner {PartnerId} started ({Mode})", job.JobId, module, partner.Id, job.Mode);
+        await EnqueuePageAsync(new SyncPageMessage(partner.Id, job.JobId, FirstPage(partner, job), 1), ct);
+        logger.LogInformation("Sync {JobId} of {Module} from partner {PartnerId} started ({Mode}, {Parties})", job.JobId, module, partner.Id, job.Mode,
+            string.Join(", ", job.Parties));
         return job;
     }
+
+    /// <summary>The first page of a crawl: the partner's sender URL with the job's window, as every later page of it keeps.</summary>
+    public static string FirstPage(Partner partner, SyncJob job)
+    {
+        var url = partner.FindEndpoint(job.Module, InterfaceRole.Sender)!.Url!;
+        if (job.DateFrom is { } f) url = WithQuery(url, "date_from=" + Uri.EscapeDataString(OcpiDateTime.Format(f)));
+        if (job.DateTo is { } t) url = WithQuery(url, "date_to=" + Uri.EscapeDataString(OcpiDateTime.Format(t)));
+        return url;
+    }
+
+    public static string WithQuery(string url, string query) => url + (url.Contains('?') ? "&" : "?") + query;
 
     internal Task EnqueuePageAsync(SyncPageMessage message, CancellationToken ct) =>
         queue.SendAsync(QueueName, JsonSerializer.SerializeToUtf8Bytes(message, SyncJson.Default.SyncPageMessage), ct: ct);

@@ -67,7 +67,8 @@ public sealed class OcpiClient(IHttpClientFactory httpClients, IOptions<RoamingO
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
         {
-            throw new PartnerCallException($"{method} {shown} failed: {e.Message}", inner: e);
+            // A refused redirect carries its HTTP status, so it is told apart from a connection that failed.
+            throw new PartnerCallException($"{method} {shown} failed: {e.Message}", (e as HttpRequestException)?.StatusCode, inner: e);
         }
 
         using (response)
@@ -82,7 +83,7 @@ public sealed class OcpiClient(IHttpClientFactory httpClients, IOptions<RoamingO
                     $"{method} {shown} answered HTTP {(int)response.StatusCode}, status_code {statusCode}{(message is null ? "" : ": " + message)}",
                     response.StatusCode, statusCode);
             }
-            return new PartnerResponse<T>(data, response.StatusCode, statusCode, NextLink(response), TotalCount(response));
+            return new PartnerResponse<T>(data, response.StatusCode, statusCode, NextLink(response, uri), TotalCount(response));
         }
     }
 
@@ -133,7 +134,8 @@ public sealed class OcpiClient(IHttpClientFactory httpClients, IOptions<RoamingO
         }
     }
 
-    private static string? NextLink(HttpResponseMessage response)
+    /// <summary>The next-page link, made absolute against the request (some partners send a path).</summary>
+    private static string? NextLink(HttpResponseMessage response, Uri request)
     {
         if (!response.Headers.TryGetValues(OcpiHeaders.Link, out var values)) return null;
         foreach (var value in values)
@@ -144,11 +146,16 @@ public sealed class OcpiClient(IHttpClientFactory httpClients, IOptions<RoamingO
                 if (!p.Contains("rel=\"next\"", StringComparison.OrdinalIgnoreCase) && !p.Contains("rel=next", StringComparison.OrdinalIgnoreCase)) continue;
                 var start = p.IndexOf('<');
                 var end = p.IndexOf('>');
-                if (start >= 0 && end > start) return p[(start + 1)..end];
+                if (start >= 0 && end > start) return Absolute(p[(start + 1)..end].Trim(), request);
             }
         }
         return null;
     }
+
+    // On Unix a path such as "/ocpi/x" parses as an absolute file: URI, so only http(s) counts as absolute here.
+    private static string Absolute(string link, Uri request) =>
+        Uri.TryCreate(link, UriKind.Absolute, out var absolute) && (absolute.Scheme == Uri.UriSchemeHttps || absolute.Scheme == Uri.UriSchemeHttp) ? link
+            : Uri.TryCreate(request, link, out var resolved) ? resolved.AbsoluteUri : link;
 
     private static int? TotalCount(HttpResponseMessage response) =>
         response.Headers.TryGetValues(OcpiHeaders.TotalCount, out var v) && int.TryParse(v.FirstOrDefault(), out var n) ? n : null;

@@ -26,6 +26,9 @@ public sealed class OcpiContext
     public required RoamingOptions Options { get; init; }
     public CancellationToken Cancellation { get; init; }
 
+    /// <summary>The own party that answers: set when the handler resolved it (<see cref="OwnParty(Role)"/>); the answer's OCPI-from.</summary>
+    public PartyKey? AnsweringParty { get; set; }
+
     public Partner Partner => Caller ?? throw new InvalidOperationException("This route has no partner caller.");
 
     /// <summary>The module interface the route belongs to; null on the versions endpoints and the operator API.</summary>
@@ -53,17 +56,17 @@ public sealed class OcpiContext
     public OwnParty OwnParty(Role role)
     {
         var candidates = Options.Parties.Where(p => p.Role == role).ToList();
-        if (Routing.To is { } to)
-        {
-            return candidates.FirstOrDefault(p => p.Key == to)
-                ?? throw new InvalidParametersException([new FieldError(OcpiHeaders.ToCountryCode, $"{to} is not a {role.ToString().ToUpperInvariant()} party of this platform")]);
-        }
-        return candidates.Count switch
-        {
-            1 => candidates[0],
-            0 => throw new NotFoundException($"This platform hosts no {role.ToString().ToUpperInvariant()} party."),
-            _ => throw new InvalidParametersException([new FieldError(OcpiHeaders.ToPartyId, "required: this platform hosts several parties of that role")]),
-        };
+        var party = Routing.To is { } to
+            ? candidates.FirstOrDefault(p => p.Key == to)
+                ?? throw new InvalidParametersException([new FieldError(OcpiHeaders.ToCountryCode, $"{to} is not a {role.ToString().ToUpperInvariant()} party of this platform")])
+            : candidates.Count switch
+            {
+                1 => candidates[0],
+                0 => throw new NotFoundException($"This platform hosts no {role.ToString().ToUpperInvariant()} party."),
+                _ => throw new InvalidParametersException([new FieldError(OcpiHeaders.ToPartyId, "required: this platform hosts several parties of that role")]),
+            };
+        AnsweringParty = party.Key;
+        return party;
     }
 }
 

@@ -20,8 +20,9 @@ public interface IClientCertificateSource
 
 /// <summary>
 /// The one HttpClient configuration for every call to a partner (handshake, pushes, commands): TLS 1.2 or
-/// 1.3 only, server certificates validated by the platform, the configured client certificate, and no
-/// connections to private or loopback addresses unless local development allows plain-http partners.
+/// 1.3 only, server certificates validated by the platform, the configured client certificate, redirects followed
+/// only within the same origin (<see cref="SameOriginRedirects"/>), and no connections to private or loopback
+/// addresses unless local development allows plain-http partners.
 /// A partner-supplied URL must never become a way into our own network.
 /// </summary>
 public static class PartnerHttp
@@ -42,7 +43,8 @@ public static class PartnerHttp
                 client.Timeout = sp.GetRequiredService<IOptions<RoamingOptions>>().Value.PartnerTimeout;
                 client.DefaultRequestHeaders.UserAgent.ParseAdd("RoamingEndpoint/1.0 (OCPI 2.2.1)");
             })
-            .ConfigurePrimaryHttpMessageHandler(CreateHandler);
+            .ConfigurePrimaryHttpMessageHandler(CreateHandler)
+            .AddHttpMessageHandler(() => new SameOriginRedirects());
 
     internal static SocketsHttpHandler CreateHandler(IServiceProvider services)
     {
@@ -52,6 +54,7 @@ public static class PartnerHttp
         {
             // Also bounds how long a renewed client certificate waits for a new connection.
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            // Redirects are followed by SameOriginRedirects only, never to another origin.
             AllowAutoRedirect = false,
             SslOptions = new SslClientAuthenticationOptions
             {
