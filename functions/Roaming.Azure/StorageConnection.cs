@@ -1,4 +1,5 @@
 using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Queues;
@@ -25,9 +26,11 @@ public sealed class StorageConnection
     private readonly Uri? _tableUri;
     private readonly Uri? _queueUri;
     private readonly TokenCredential? _credential;
+    private readonly StorageOperations _operations;
 
-    public StorageConnection(IConfiguration configuration)
+    public StorageConnection(IConfiguration configuration, StorageOperations? operations = null)
     {
+        _operations = operations ?? new StorageOperations();
         var section = configuration.GetSection(Name);
         _connectionString = section.Value;
         if (!string.IsNullOrWhiteSpace(_connectionString)) return;
@@ -46,21 +49,25 @@ public sealed class StorageConnection
             + "or Storage__tableServiceUri and Storage__queueServiceUri for an identity-based connection.");
     }
 
-    public TableServiceClient CreateTableServiceClient()
+    /// <param name="label">what its operations are counted under</param>
+    public TableClient CreateTableClient(string tableName, string label)
     {
         // The SDK's own retry policy (exponential, 3 tries) handles throttling and transient faults.
         var options = new TableClientOptions();
+        options.AddPolicy(_operations.Policy(label), HttpPipelinePosition.PerCall);
         return _connectionString is not null
-            ? new TableServiceClient(_connectionString, options)
-            : new TableServiceClient(_tableUri!, _credential!, options);
+            ? new TableClient(_connectionString, tableName, options)
+            : new TableClient(_tableUri!, tableName, _credential!, options);
     }
 
-    public QueueServiceClient CreateQueueServiceClient()
+    /// <param name="label">what its operations are counted under</param>
+    public QueueClient CreateQueueClient(string queueName, string label)
     {
         // Base64 message bodies, as the Functions queue trigger expects them.
         var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        options.AddPolicy(_operations.Policy(label), HttpPipelinePosition.PerCall);
         return _connectionString is not null
-            ? new QueueServiceClient(_connectionString, options)
-            : new QueueServiceClient(_queueUri!, _credential!, options);
+            ? new QueueClient(_connectionString, queueName, options)
+            : new QueueClient(new Uri(_queueUri!.ToString().TrimEnd('/') + "/" + queueName), _credential!, options);
     }
 }

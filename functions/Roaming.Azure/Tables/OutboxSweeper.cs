@@ -7,19 +7,19 @@ using Roaming.Core.Storage;
 namespace Roaming.Azure.Tables;
 
 /// <summary>
-/// Finds push rows whose relay never finished (a host stopped between the commit and the queue) and queues them.
-/// Rows younger than <see cref="Grace"/> are left to the relay that wrote them.
+/// Finds pushes stored but never queued (a host stopped between the commit and the relay) and queues them: in the
+/// own party partitions of each flat object module, and in the partitions marked before their transaction (one per
+/// location). A slot younger than <see cref="RoamingOptions.OutboxGrace"/> is left to the host that wrote it.
 /// </summary>
-public sealed class OutboxSweeper(IEnumerable<IPartyObjectStore> stores, IOptions<RoamingOptions> options, ILogger<OutboxSweeper> logger)
+public sealed class OutboxSweeper(IEnumerable<IPartyObjectStore> stores, TableOutbox outbox, IOptions<RoamingOptions> options, ILogger<OutboxSweeper> logger)
 {
-    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(30);
-
-    public async Task<int> SweepAsync(TimeSpan olderThan, CancellationToken ct)
+    public async Task<int> SweepAsync(CancellationToken ct)
     {
         var queued = 0;
         foreach (var store in stores.OfType<IOutboxPartitions>())
             foreach (var party in options.Value.Parties.Select(p => p.Key).Distinct())
-                queued += await store.SweepOutboxAsync(party, olderThan, ct);
+                queued += await store.SweepOutboxAsync(party, ct);
+        queued += await outbox.SweepMarkedAsync(ct);
         if (queued > 0) logger.LogInformation("Outbox sweep queued {Count} pushes", queued);
         return queued;
     }
@@ -32,7 +32,7 @@ internal sealed class OutboxSweepService(OutboxSweeper sweeper, IOptions<Roaming
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            try { await sweeper.SweepAsync(OutboxSweeper.Grace, stoppingToken); }
+            try { await sweeper.SweepAsync(stoppingToken); }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
             catch (Exception e) { logger.LogWarning(e, "Outbox sweep failed; trying again at the next interval"); }
             try { await Task.Delay(options.Value.OutboxSweepInterval, stoppingToken); }

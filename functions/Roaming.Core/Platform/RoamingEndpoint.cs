@@ -105,6 +105,7 @@ public sealed class RoamingEndpoint
         catch (OcpiException e)
         {
             result = isOperator ? OperatorError(e.HttpStatus == HttpStatusCode.OK ? HttpStatusCode.BadGateway : e.HttpStatus, e.Message, e.StatusCode) : OcpiResult.From(e);
+            if (e is TryAgainLaterException later) result.WithHeader("Retry-After", Math.Max(1, (int)Math.Ceiling(later.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
         catch (PartnerCallException e) when (isOperator)
         {

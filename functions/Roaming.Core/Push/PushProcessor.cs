@@ -15,14 +15,22 @@ namespace Roaming.Core.Push;
 /// The push channel of every module (queue "ocpi-push"), in whichever direction the module's declaration gives: a
 /// change of an owner's object goes to each registered partner in a counterpart role that has the module's receiver
 /// interface in the version negotiated with it (only to the partner holding the change's target party, when it
-/// names one). A first message fans out; a partner that fails gets its own retry message, delayed with exponential
-/// backoff, so one partner being down neither blocks nor repeats the others. After the last try the message goes
-/// to "ocpi-push-poison" and the partner is marked as needing a resync (it should pull).
+/// names one). A first message names outbox slots: each is read, sent to every partner and cleared, or, when changes
+/// joined it meanwhile, read and sent again, so one push per target is under way at a time and a target's changes
+/// reach a partner in order. A partner that fails gets its own retry message, delayed with exponential backoff, so
+/// one partner being down neither blocks nor repeats the others. After the last try the message goes to
+/// "ocpi-push-poison" and the partner is marked as needing a resync (it should pull).
 /// </summary>
 public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource> sources, IPartnerStore partners, PartnerClients clients,
-    IWorkQueue queue, IOptions<RoamingOptions> options, ILogger<PushProcessor> logger) : IQueueProcessor
+    IPushOutbox outbox, IWorkQueue queue, IOptions<RoamingOptions> options, ILogger<PushProcessor> logger) : IQueueProcessor
 {
+    // A slot that keeps changing while it is sent is sent this often by one message, then handed to a new one.
+    private const int RoundsPerSlot = 3;
+
     private readonly Dictionary<string, IPushSource> _sources = sources.ToDictionary(s => s.Module);
+    // Within this instance: one sender at a time per slot, and per partner and object (a retry beside a first push).
+    private readonly KeyedLocks<PushSlotRef> _slotLocks = new();
+    private readonly KeyedLocks<(string, (string, string, string, string, string?))> _objectLocks = new();
 
     public string QueueName => PushQueue.QueueName;
 
@@ -45,25 +53,51 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
         var targets = message.PartnerId is null
             ? (await partners.ListAsync(ct)).Where(p => p.State == PartnerState.Registered).ToList()
             : await partners.GetAsync(message.PartnerId, ct) is { State: PartnerState.Registered } one ? [one] : [];
-        await Parallel.ForEachAsync(targets, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
-            async (partner, token) => await PushToAsync(partner, message, token));
+        if (message.Slots is { Count: > 0 } slots)
+            await Parallel.ForEachAsync(slots.Distinct(), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
+                async (slot, token) => await DrainAsync(slot, targets, token));
+        if (message.Changes is { Count: > 0 } changes)
+            await SendAsync(targets, changes, message.PartnerId is null ? 1 : message.Attempt + 1, ct);
     }
 
-    private async Task PushToAsync(Partner partner, PushMessage message, CancellationToken ct)
+    /// <summary>Sends a slot's changes until it stays empty; changes that join meanwhile go out in later rounds.</summary>
+    private async Task DrainAsync(PushSlotRef slotRef, IReadOnlyList<Partner> targets, CancellationToken ct)
     {
-        var wanted = message.Changes.Where(c => Takes(partner, c));
+        using var _ = await _slotLocks.LockAsync(slotRef, ct);
+        PushSlot? slot = null;
+        for (var round = 0; round < RoundsPerSlot; round++)
+        {
+            slot = await outbox.ReadAsync(slotRef, ct);
+            if (slot is null) return;
+            await SendAsync(targets, slot.Changes, 1, ct);
+            if (await outbox.CompleteAsync(slot, ct)) return;
+        }
+        logger.LogInformation("Push slot {Partition}/{Row} kept changing while it was sent; handed to a new message", slotRef.Partition, slotRef.Row);
+        await outbox.HandOverAsync(slot!, ct);
+    }
+
+    /// <param name="retryAttempt">the attempt number a retry of what fails here carries</param>
+    private Task SendAsync(IReadOnlyList<Partner> targets, IReadOnlyList<PushChange> changes, int retryAttempt, CancellationToken ct) =>
+        Parallel.ForEachAsync(targets, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
+            async (partner, token) => await PushToAsync(partner, changes, retryAttempt, token));
+
+    private async Task PushToAsync(Partner partner, IReadOnlyList<PushChange> changes, int retryAttempt, CancellationToken ct)
+    {
+        var wanted = changes.Where(c => Takes(partner, c));
         // Changes to different objects go out side by side; changes to one object in order, one call per
         // distinct change (content is read at send time, so a repeated change adds nothing).
-        var perObject = wanted.GroupBy(c => c.ObjectKey).Select(Coalesce).ToList();
+        var perObject = wanted.GroupBy(c => c.ObjectKey).Select(g => (g.Key, Changes: PushChanges.Coalesce(g))).ToList();
         var left = new List<PushChange>();
         PartnerCallException? failure = null;
-        await Parallel.ForEachAsync(perObject, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct }, async (changes, token) =>
+        await Parallel.ForEachAsync(perObject, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct }, async (group, token) =>
         {
-            for (var i = 0; i < changes.Count; i++)
+            using var _ = await _objectLocks.LockAsync((partner.Id, group.Key), token);
+            var objectChanges = group.Changes;
+            for (var i = 0; i < objectChanges.Count; i++)
             {
                 try
                 {
-                    await _sources[changes[i].Module].SendAsync(changes[i], Client(partner, changes[i]), token);
+                    await _sources[objectChanges[i].Module].SendAsync(objectChanges[i], Client(partner, objectChanges[i]), token);
                 }
                 catch (PushObjectGoneException e)
                 {
@@ -73,14 +107,14 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
                 {
                     lock (left)
                     {
-                        left.AddRange(changes.Skip(i));
+                        left.AddRange(objectChanges.Skip(i));
                         failure = e;
                     }
                     return;
                 }
             }
         });
-        if (failure is not null) await RetryLaterAsync(partner, left, message.PartnerId is null ? 1 : message.Attempt + 1, failure, ct);
+        if (failure is not null) await RetryLaterAsync(partner, left, retryAttempt, failure, ct);
     }
 
     /// <summary>Whether the partner takes this change: a counterpart of the module's owner with its receiver interface.</summary>
@@ -98,21 +132,6 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
         var module = catalog.Module(change.Module);
         var receiver = change.To ?? partner.Roles.First(r => r.Role is { } role && module.Counterparts.Contains(role)).Key;
         return clients.Find(partner, change.Module, InterfaceRole.Receiver, new RoutingHeaders(change.Party, receiver))!;
-    }
-
-    /// <summary>One change per (kind, EVSE, connector) of an object, at its last place, with the PATCH fields of all.</summary>
-    private static List<PushChange> Coalesce(IEnumerable<PushChange> changes)
-    {
-        var list = new List<PushChange>();
-        foreach (var change in changes)
-        {
-            var index = list.FindIndex(c => c.Kind == change.Kind && c.EvseUid == change.EvseUid && c.ConnectorId == change.ConnectorId);
-            if (index < 0) { list.Add(change); continue; }
-            var fields = list[index].Fields is null || change.Fields is null ? null : list[index].Fields!.Union(change.Fields).ToList();
-            list.RemoveAt(index);
-            list.Add(change with { Fields = fields });
-        }
-        return list;
     }
 
     private async Task RetryLaterAsync(Partner partner, List<PushChange> left, int attempt, PartnerCallException error, CancellationToken ct)

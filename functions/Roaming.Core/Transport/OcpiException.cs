@@ -41,3 +41,14 @@ public sealed class NotFoundException(string message, int statusCode = OcpiStatu
 /// <summary>The method is not allowed in the current state (e.g. POST credentials when already registered): HTTP 405.</summary>
 public sealed class MethodNotAllowedException(string message)
     : OcpiException(OcpiStatus.ClientError, HttpStatusCode.MethodNotAllowed, message);
+
+/// <summary>
+/// A conflict that retries could not resolve in time (many simultaneous writers of one record), or storage that
+/// does not answer: 3000 with HTTP 503 and Retry-After, so the caller sends the request again rather than treating
+/// it as failed for good. Nothing of the request was stored.
+/// </summary>
+public sealed class TryAgainLaterException(string message, TimeSpan? retryAfter = null)
+    : OcpiException(OcpiStatus.ServerError, HttpStatusCode.ServiceUnavailable, message)
+{
+    public TimeSpan RetryAfter { get; } = retryAfter ?? TimeSpan.FromSeconds(1);
+}
