@@ -31,6 +31,8 @@ public sealed class TestEndpoint : IAsyncDisposable
     public HttpClient Http { get; }
     public IServiceProvider Services => _app.Services;
     public string VersionsUrl => new Uri(BaseUri, "/ocpi/versions").ToString();
+    /// <summary>The settings it runs with (its storage prefix and keys), to run another host on the same storage.</summary>
+    public IReadOnlyDictionary<string, string?> Settings => _values;
 
     private TestEndpoint(WebApplication app, string prefix, Uri baseUri, Dictionary<string, string?> values, Action<WebApplicationBuilder>? configure)
     {
