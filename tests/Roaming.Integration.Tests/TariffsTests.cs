@@ -5,18 +5,7 @@ namespace Roaming.Integration.Tests;
 /// <summary>Tariffs: the receiver's rules, and tariffs travelling from a CPO endpoint to an eMSP endpoint by push and pull.</summary>
 public class TariffsTests
 {
-    private static JsonObject Tariff(string id, string country = "NL", string party = "CPO", decimal price = 0.25m) => new()
-    {
-        ["country_code"] = country,
-        ["party_id"] = party,
-        ["id"] = id,
-        ["currency"] = "EUR",
-        ["elements"] = new JsonArray(new JsonObject
-        {
-            ["price_components"] = new JsonArray(new JsonObject { ["type"] = "ENERGY", ["price"] = price, ["vat"] = 21.0, ["step_size"] = 1 }),
-        }),
-        ["last_updated"] = "2026-01-01T10:00:00Z",
-    };
+    private static JsonObject Tariff(string id, string country = "NL", string party = "CPO", decimal price = 0.25m) => Fixtures.Tariff(id, country, party, price);
 
     [Fact]
     public async Task The_receiver_stores_replaces_deletes_and_refuses_bad_tariffs()
