@@ -44,6 +44,34 @@ public class LocationsConcurrencyTests
     }
 
     [Fact]
+    public async Task Two_instances_updating_one_evse_at_once_answer_each_call_never_with_500()
+    {
+        await using var cpo1 = await TestEndpoint.StartCpoAsync();
+        await using var cpo2 = await TestEndpoint.StartAsync([("NL", "CPO", "CPO")], settings: new Dictionary<string, string?>(cpo1.Settings));
+        await cpo1.OperatorAsync(HttpMethod.Put, "/operator/locations/NL/CPO/CONC2", Fixtures.Location("CONC2", evses: 2), expect: 201);
+
+        // The instances contend on the EVSE's row: conflicts are retried with backoff; one that keeps losing is told to try again.
+        var answers = await Task.WhenAll(Enumerable.Range(0, 100).Select(async i =>
+        {
+            var via = i % 2 == 0 ? cpo1 : cpo2;
+            using var response = await via.Http.SendAsync(via.Operator(HttpMethod.Patch, "/operator/locations/NL/CPO/CONC2/CONC2-E1", new { status = Statuses[i % 5] }));
+            return (response.StatusCode, RetryAfter: response.Headers.RetryAfter, Body: JsonNode.Parse(await response.Content.ReadAsStringAsync())!);
+        }));
+        Assert.All(answers, a => Assert.True(a.StatusCode is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, a.Body.ToJsonString()));
+        Assert.All(answers.Where(a => a.StatusCode == HttpStatusCode.ServiceUnavailable), a =>
+        {
+            Assert.Equal(3000, a.Body["status_code"]!.GetValue<int>());
+            Assert.NotNull(a.RetryAfter);
+        });
+        var done = answers.Where(a => a.StatusCode == HttpStatusCode.OK).Select(a => a.Body).ToList();
+        Assert.NotEmpty(done);
+        var newest = done.MaxBy(b => DateTimeOffset.Parse(b.Str("last_updated")))!;
+        var stored = (await cpo1.OperatorAsync(HttpMethod.Get, "/operator/locations/NL/CPO/CONC2"))["evses"]![0]!;
+        Assert.Equal(newest.Str("last_updated"), stored.Str("last_updated"));
+        Assert.Equal(newest.Str("status"), stored.Str("status"));
+    }
+
+    [Fact]
     public async Task Sixty_parallel_bulk_calls_on_one_location_are_all_answered_and_the_partner_converges()
     {
         var (cpo, emsp, _, _) = await Fixtures.ConnectAsync();
