@@ -91,11 +91,21 @@ public sealed class TableLocationStore : ILocationStore
                 updates.Add(update);
                 continue;
             }
-            if (updates.Count > 0) await UpdateAllAsync(pk, updates);
+            if (updates.Count > 0) await IsolatedAsync(updates, () => UpdateAllAsync(pk, updates));
             updates = [];
-            await PutAsync(pk, (PutWork)work);
+            await IsolatedAsync([work], () => PutAsync(pk, (PutWork)work));
         }
-        if (updates.Count > 0) await UpdateAllAsync(pk, updates);
+        if (updates.Count > 0) await IsolatedAsync(updates, () => UpdateAllAsync(pk, updates));
+    }
+
+    /// <summary>What fails a step (storage gone) fails the works of that step, not the rest of the batch.</summary>
+    private static async Task IsolatedAsync(IEnumerable<Work> works, Func<Task> step)
+    {
+        try { await step(); }
+        catch (Exception e)
+        {
+            foreach (var work in works) work.Fail(e);
+        }
     }
 
     private async Task PutAsync(string pk, PutWork work)
@@ -179,6 +189,7 @@ public sealed class TableLocationStore : ILocationStore
             var fields = FieldsOf(rows.Header);
             var fieldsChanged = false;
             var fieldsPushes = new List<PushChange>();
+            var fieldsChangers = new List<UpdateWork>();
             var drafts = new Dictionary<string, EvseDraft>();
             foreach (var work in open)
             {
@@ -195,6 +206,7 @@ public sealed class TableLocationStore : ILocationStore
                     {
                         fields = next with { Evses = null };
                         fieldsChanged = true;
+                        fieldsChangers.Add(work);
                         if (work.Update.FieldsPush?.Invoke(fields) is { } push) fieldsPushes.Add(push);
                     }
                 }
@@ -218,7 +230,14 @@ public sealed class TableLocationStore : ILocationStore
                     draft.Finish();
                     continue;
                 }
-                var row = EvseEntity(pk, key, rows.Generation, draft.Seq ?? NewSeq(), draft.Value!);
+                TableEntity row;
+                try { row = EvseEntity(pk, key, rows.Generation, draft.Seq ?? NewSeq(), draft.Value!); }
+                catch (OcpiException e)
+                {
+                    // Too large to store: this EVSE's changes fail, the others go on.
+                    draft.Refuse(e);
+                    continue;
+                }
                 var actions = new List<TableTransactionAction>
                 {
                     draft.Row is null
@@ -231,7 +250,14 @@ public sealed class TableLocationStore : ILocationStore
             }
             if (fieldsChanged)
             {
-                var header = Header(pk, fields, rows.Generation, rows.Header.GetBoolean("HasEvseList") == true);
+                TableEntity header;
+                try { header = Header(pk, fields, rows.Generation, rows.Header.GetBoolean("HasEvseList") == true); }
+                catch (OcpiException e)
+                {
+                    // Fields too large to store: those updates fail, and the others start over without them.
+                    foreach (var work in fieldsChangers) work.Fail(e);
+                    continue;
+                }
                 var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, header, rows.Header.ETag) };
                 var slot = fieldsPushes.Count > 0 ? _outbox.Join(pk, HeaderSlot, rows.HeaderSlot, fieldsPushes) : null;
                 if (slot is not null) actions.Add(slot.Action);
@@ -531,6 +557,12 @@ public sealed class TableLocationStore : ILocationStore
             {
                 _outcomes.Add((work, item, new EvseOutcome(Value, EvseChange.Failed, e)));
             }
+        }
+
+        /// <summary>Its changes cannot be stored: each of them fails with <paramref name="error"/>.</summary>
+        public void Refuse(OcpiException error)
+        {
+            foreach (var (work, item, _) in _outcomes) work.ItemWritten(item, new EvseOutcome(Row is null ? null : JsonChunks.Read(Row, LocationsJson.Default.Evse), EvseChange.Failed, error));
         }
 
         /// <summary>Its changes are written (or there was nothing to write): the outcomes hold.</summary>
