@@ -16,7 +16,7 @@ public class PushOutboxTests
     {
         var settings = new Dictionary<string, string?>(Fixtures.FastRetries)
         {
-            ["Roaming:OutboxGrace"] = "00:00:02",
+            ["Roaming:OutboxSweepGrace"] = "00:00:02",
             ["Roaming:OutboxSweepInterval"] = "00:00:01",
         };
         var (cpo, emsp, _, _) = await Fixtures.ConnectAsync(settings);

@@ -9,7 +9,7 @@ namespace Roaming.Azure.Tables;
 /// <summary>
 /// Finds pushes stored but never queued (a host stopped between the commit and the relay) and queues them: in the
 /// own party partitions of each flat object module, and in the partitions marked before their transaction (one per
-/// location). A slot younger than <see cref="RoamingOptions.OutboxGrace"/> is left to the host that wrote it.
+/// location). A slot younger than <see cref="RoamingOptions.OutboxSweepGrace"/> is left to the host that wrote it.
 /// </summary>
 public sealed class OutboxSweeper(IEnumerable<IPartyObjectStore> stores, TableOutbox outbox, IOptions<RoamingOptions> options, ILogger<OutboxSweeper> logger)
 {

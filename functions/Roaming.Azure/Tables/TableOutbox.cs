@@ -19,7 +19,7 @@ namespace Roaming.Azure.Tables;
 ///
 /// A host that stops between the commit and the relay leaves an open slot that no message names. The sweep finds
 /// it: in a module's party partitions directly, and in partitions of their own (one per location) through a marker
-/// written before the transaction: table "pushmarkers", partition = a time bucket of <see cref="RoamingOptions.OutboxGrace"/>,
+/// written before the transaction: table "pushmarkers", partition = a time bucket of <see cref="RoamingOptions.OutboxSweepGrace"/>,
 /// row = "{table}|{partition}", written once per partition and bucket by each instance, removed by the sweep once
 /// the partition holds no slot.
 /// </summary>
@@ -33,7 +33,7 @@ public sealed class TableOutbox(PushQueue queue, StorageTables tables, IOptions<
 
     private Marked _marked = new(-1);
 
-    private TimeSpan Grace => options.Value.OutboxGrace;
+    private TimeSpan Grace => options.Value.OutboxSweepGrace;
 
     /// <summary>The write of a slot with <paramref name="changes"/> joined to what <paramref name="current"/> (null: no slot yet) holds.</summary>
     /// <remarks>The slot is rewritten even when the folded changes stay the same, so a push being sent sees that something changed.</remarks>

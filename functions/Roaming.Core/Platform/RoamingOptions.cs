@@ -68,7 +68,7 @@ public sealed class RoamingOptions
     /// How long a pending push is left to the host that stored it before the sweep queues it again. Longer than one
     /// partner call (<see cref="PartnerTimeout"/>), so a push still being sent is not started a second time.
     /// </summary>
-    public TimeSpan OutboxGrace { get; set; } = TimeSpan.FromMinutes(2);
+    public TimeSpan OutboxSweepGrace { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>How long an outbound call to a partner may take.</summary>
     public TimeSpan PartnerTimeout { get; set; } = TimeSpan.FromSeconds(30);
@@ -99,7 +99,7 @@ public sealed class RoamingOptions
         if (StoragePrefix.Length > 20 || StoragePrefix.Any(c => c is not (>= 'a' and <= 'z' or >= '0' and <= '9')) || (StoragePrefix.Length > 0 && !char.IsLetter(StoragePrefix[0])))
             problems.Add("Roaming:StoragePrefix must be up to 20 lower-case letters and digits, starting with a letter.");
         if (MaxPageSize is < 1 or > 1000) problems.Add("Roaming:MaxPageSize must be between 1 and 1000.");
-        if (OutboxGrace <= TimeSpan.Zero || OutboxSweepInterval <= TimeSpan.Zero) problems.Add("Roaming:OutboxGrace and Roaming:OutboxSweepInterval must be positive.");
+        if (OutboxSweepGrace <= TimeSpan.Zero || OutboxSweepInterval <= TimeSpan.Zero) problems.Add("Roaming:OutboxSweepGrace and Roaming:OutboxSweepInterval must be positive.");
         if (problems.Count > 0) throw new InvalidOperationException("Invalid configuration: " + string.Join(" ", problems));
     }
 }
