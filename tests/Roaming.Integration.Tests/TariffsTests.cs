@@ -45,6 +45,30 @@ public class TariffsTests
     }
 
     [Fact]
+    public async Task Parallel_and_out_of_order_puts_of_one_tariff_keep_the_newest()
+    {
+        await using var emsp = await TestEndpoint.StartEmspAsync();
+        await using var cpo = await SpecPartner.StartAsync();
+        var invitation = await emsp.OperatorAsync(HttpMethod.Post, "/operator/invitations", expect: 201);
+        var credentials = JsonNode.Parse(CredentialsHandshakeTests.Credentials(cpo.Issue("B"), cpo))!;
+        credentials["roles"]![0]!["role"] = "CPO";
+        var token = (await emsp.OcpiAsync(HttpMethod.Post, "/ocpi/2.2.1/credentials", invitation.Str("token"), credentials.ToJsonString())).Body.Str("data.token");
+        const string url = "/ocpi/emsp/2.2.1/tariffs/BE/SPC/T1";
+
+        var at = new DateTimeOffset(2026, 7, 1, 0, 0, 0, TimeSpan.Zero);
+        var answers = await Task.WhenAll(Enumerable.Range(0, 50).OrderBy(_ => Random.Shared.Next()).Select(i =>
+        {
+            var tariff = Tariff("T1", "BE", "SPC", 0.20m + i / 100m);
+            tariff["last_updated"] = at.AddSeconds(i).ToString("yyyy-MM-ddTHH:mm:ssZ");
+            return emsp.OcpiAsync(HttpMethod.Put, url, token, tariff.ToJsonString());
+        }));
+        Assert.All(answers, a => Assert.True(a.Http is 200 or 201, a.Body.ToJsonString()));
+        var stored = (await emsp.OcpiAsync(HttpMethod.Get, url, token)).Body;
+        Assert.Equal("0.69", stored.Str("data.elements.0.price_components.0.price"));
+        Assert.Equal(at.AddSeconds(49).ToString("yyyy-MM-ddTHH:mm:ssZ"), stored.Str("data.last_updated"));
+    }
+
+    [Fact]
     public async Task Tariffs_reach_the_emsp_by_pull_then_push_and_deletes_follow()
     {
         var (cpo, emsp, _, cpoAtEmsp) = await Fixtures.ConnectAsync(beforeRegistration: async c =>

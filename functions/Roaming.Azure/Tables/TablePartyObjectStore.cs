@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
+using Roaming.Core.Platform;
 using Roaming.Core.Push;
 using Roaming.Core.Storage;
 using Roaming.Core.Types;
@@ -16,6 +17,8 @@ public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClien
     where T : class
 {
     private const string SlotPrefix = "~push|";
+    // Writers of one object in this instance take turns; other instances are met by the ETag.
+    private readonly KeyedLocks<(string, string)> _writers = new();
     /// <summary>Object rows sort below this; the outbox slots start with it (escaped in ids).</summary>
     private const string SystemRows = "~";
 
@@ -32,6 +35,7 @@ public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClien
     public async Task<PutOutcome> PutAsync(DataScope scope, T value, PushChange? push, bool onlyIfNewer, CancellationToken ct)
     {
         var party = kind.Party(value);
+        using var turn = await TurnAsync(scope, party, kind.Id(value), ct);
         for (var attempt = 1; ; attempt++)
         {
             var (existing, slot) = await ReadAsync(scope, party, kind.Id(value), push is not null, ct);
@@ -59,6 +63,7 @@ public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClien
 
     public async Task<T?> UpdateAsync(DataScope scope, PartyKey party, string id, Func<T, T?> change, Func<T, PushChange?>? push, CancellationToken ct)
     {
+        using var turn = await TurnAsync(scope, party, id, ct);
         for (var attempt = 1; ; attempt++)
         {
             var (existing, slot) = await ReadAsync(scope, party, id, push is not null, ct);
@@ -80,6 +85,7 @@ public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClien
 
     public async Task<bool> DeleteAsync(DataScope scope, PartyKey party, string id, PushChange? push, CancellationToken ct)
     {
+        using var turn = await TurnAsync(scope, party, id, ct);
         for (var attempt = 1; ; attempt++)
         {
             var (existing, slot) = await ReadAsync(scope, party, id, push is not null, ct);
@@ -176,6 +182,9 @@ public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClien
         }
         return (row, slot);
     }
+
+    private Task<IDisposable> TurnAsync(DataScope scope, PartyKey party, string id, CancellationToken ct) =>
+        _writers.LockAsync((TableKey.Range(scope, party).Start.ToUpperInvariant(), TableKey.Encode(id)), ct);
 
     private async Task RetryAsync(int attempt, PartyKey party, string id, CancellationToken ct)
     {

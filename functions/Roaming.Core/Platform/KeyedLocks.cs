@@ -1,7 +1,10 @@
-namespace Roaming.Core.Push;
+namespace Roaming.Core.Platform;
 
-/// <summary>An async lock per key, held by one caller at a time; a key's entry lives only while someone holds or awaits it.</summary>
-internal sealed class KeyedLocks<TKey> where TKey : notnull
+/// <summary>
+/// An async lock per key, held by one caller at a time; a key's entry lives only while someone holds or awaits it.
+/// Writers of one record in one instance take turns with it instead of failing each other's ETags.
+/// </summary>
+public sealed class KeyedLocks<TKey> where TKey : notnull
 {
     private readonly Dictionary<TKey, Entry> _entries = [];
 
