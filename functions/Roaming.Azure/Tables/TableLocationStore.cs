@@ -34,6 +34,8 @@ public sealed class TableLocationStore : ILocationStore
     private const int TargetedRead = 6;
     // Actions in one entity group transaction: the service's limit.
     private const int MaxTransaction = 100;
+    // Entities in one page of a query: the service's limit.
+    private const int PageSize = 1000;
 
     private readonly StorageTables _tables;
     private readonly TableOutbox _outbox;
@@ -335,26 +337,32 @@ public sealed class TableLocationStore : ILocationStore
         {
             var rows = new List<TableEntity>();
             string? current = null;
-            await foreach (var row in Table.QueryAsync<TableEntity>(TableKey.RangeFilter(from, end), maxPerPage: 1000, cancellationToken: ct))
+            // A location whose rows came in two pages is read again on its own (see ReadAsync).
+            var split = false;
+            async Task TakeAsync()
             {
-                if (row.PartitionKey != current)
-                {
-                    if (current is not null && Assemble(new Rows(rows)) is { } done)
-                    {
-                        if (skip > 0) skip--;
-                        else items.Add(done);
-                    }
-                    rows.Clear();
-                    current = row.PartitionKey;
-                    if (items.Count == query.Limit) { next = current; break; }
-                }
-                rows.Add(row);
-            }
-            if (next is null && current is not null && Assemble(new Rows(rows)) is { } last)
-            {
+                if (Assemble(split ? await ReadAsync(current!, null, ct) : new Rows(rows)) is not { } location) return;
                 if (skip > 0) skip--;
-                else items.Add(last);
+                else items.Add(location);
             }
+            await foreach (var page in Table.QueryAsync<TableEntity>(TableKey.RangeFilter(from, end), maxPerPage: PageSize, cancellationToken: ct).AsPages())
+            {
+                foreach (var row in page.Values)
+                {
+                    if (row.PartitionKey != current)
+                    {
+                        if (current is not null) await TakeAsync();
+                        rows.Clear();
+                        split = false;
+                        current = row.PartitionKey;
+                        if (items.Count == query.Limit) { next = current; break; }
+                    }
+                    rows.Add(row);
+                }
+                if (next is not null) break;
+                split = true;
+            }
+            if (next is null && current is not null) await TakeAsync();
         }
         else
         {
@@ -480,9 +488,17 @@ public sealed class TableLocationStore : ILocationStore
                 .Prepend($"(RowKey ge '{HeaderRow}' and RowKey lt '{HeaderRow}}}')");
             filter += $" and ({string.Join(" or ", ranges)})";
         }
-        var rows = new List<TableEntity>();
-        await foreach (var row in Table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: ct)) rows.Add(row);
-        return new Rows(rows);
+        for (var attempt = 1; ; attempt++)
+        {
+            var rows = new List<TableEntity>();
+            await foreach (var row in Table.QueryAsync<TableEntity>(filter, maxPerPage: PageSize, cancellationToken: ct)) rows.Add(row);
+            var read = new Rows(rows);
+            // A query of several pages is no snapshot: a replacement that switched generations between the pages may
+            // have removed rows of the generation the header read on the first page names. Read again then.
+            if (rows.Count <= PageSize || read.Header is null || attempt == 3) return read;
+            var header = await Table.GetEntityIfExistsAsync<TableEntity>(pk, HeaderRow, select: ["Generation"], cancellationToken: ct);
+            if (header.HasValue && header.Value!.GetInt32("Generation") == read.Generation) return read;
+        }
     }
 
     /// <summary>The rows of one location, sorted out.</summary>
