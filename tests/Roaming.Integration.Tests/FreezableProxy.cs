@@ -4,8 +4,9 @@ using System.Net.Sockets;
 namespace Roaming.Integration.Tests;
 
 /// <summary>
-/// A TCP forwarder on loopback in front of a service (Azurite's queue endpoint): while frozen it holds every byte,
-/// so a call through it hangs as on a network that stopped answering.
+/// A TCP forwarder on loopback in front of a service (an Azurite endpoint): while frozen it holds every byte, so a
+/// call through it hangs as on a network that stopped answering; with a <see cref="RequestDelay"/> every request
+/// waits that long before it goes on, as on a slow link.
 /// </summary>
 public sealed class FreezableProxy : IAsyncDisposable
 {
@@ -23,6 +24,9 @@ public sealed class FreezableProxy : IAsyncDisposable
     }
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    /// <summary>How long what a client sends waits before it is passed on.</summary>
+    public TimeSpan RequestDelay { get; set; }
 
     public void Freeze() => _thawed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -53,12 +57,12 @@ public sealed class FreezableProxy : IAsyncDisposable
         try
         {
             await upstream.ConnectAsync(IPAddress.Loopback, _target, _stop.Token);
-            await Task.WhenAny(PumpAsync(client.GetStream(), upstream.GetStream()), PumpAsync(upstream.GetStream(), client.GetStream()));
+            await Task.WhenAny(PumpAsync(client.GetStream(), upstream.GetStream(), delayed: true), PumpAsync(upstream.GetStream(), client.GetStream(), delayed: false));
         }
         catch (Exception) { /* a side went away: so does the connection */ }
     }
 
-    private async Task PumpAsync(NetworkStream from, NetworkStream to)
+    private async Task PumpAsync(NetworkStream from, NetworkStream to, bool delayed)
     {
         var buffer = new byte[16 * 1024];
         try
@@ -68,6 +72,7 @@ public sealed class FreezableProxy : IAsyncDisposable
                 var read = await from.ReadAsync(buffer, _stop.Token);
                 if (read == 0) return;
                 await _thawed.Task.WaitAsync(_stop.Token);
+                if (delayed && RequestDelay > TimeSpan.Zero) await Task.Delay(RequestDelay, _stop.Token);
                 await to.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
             }
         }

@@ -290,6 +290,62 @@ public class LocationsReceiverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Readers_never_see_half_a_replacement_of_a_thousand_evses()
+    {
+        // Version i: 1000 - i EVSEs, named A... when i is even and B... when odd, last updated at minute i.
+        JsonObject Version(int i)
+        {
+            var location = Fixtures.Location("BIG2", evses: 0, country: "BE", party: "SPC");
+            location["evses"] = new JsonArray(Enumerable.Range(0, 1000 - i)
+                .Select(e => (JsonNode)Fixtures.Evse($"{(i % 2 == 0 ? "A" : "B")}{e:D4}", i % 2 == 0 ? "AVAILABLE" : "CHARGING")).ToArray());
+            location["last_updated"] = $"2026-10-01T00:{i:D2}:00Z";
+            return location;
+        }
+        Assert.Equal(201, (await Call(HttpMethod.Put, "BIG2", Version(0))).Http);
+
+        // The readers are another instance on a slow link to storage: the pages of one read come far apart, while
+        // replacements go back and forth.
+        await using var proxy = new FreezableProxy(10002) { RequestDelay = TimeSpan.FromMilliseconds(1000) };
+        await using var reader = await TestEndpoint.StartAsync([("DE", "MSP", "EMSP")], settings: new Dictionary<string, string?>(_emsp.Settings)
+        {
+            ["Storage"] = Azurite.ConnectionStringVia(tablePort: proxy.Port),
+        });
+        using var done = new CancellationTokenSource();
+        var writer = Task.Run(async () =>
+        {
+            try
+            {
+                for (var i = 1; i <= 10; i++)
+                {
+                    var (http, body, _) = await Call(HttpMethod.Put, "BIG2", Version(i));
+                    Assert.True(http == 200, body.ToJsonString());
+                    await Task.Delay(300);
+                }
+            }
+            finally { await done.CancelAsync(); }
+        });
+        var reads = 0;
+        await Task.WhenAll(Enumerable.Range(0, 6).Select(async _ =>
+        {
+            while (!done.IsCancellationRequested)
+            {
+                var (http, body, _) = await reader.OcpiAsync(HttpMethod.Get, Base + "BIG2", _token);
+                // A read overtaken by replacements again and again may be told to try again; never shown half.
+                if (http == 503) continue;
+                var evses = body["data"]!["evses"]!.AsArray();
+                // One version whole: every EVSE of the same replacement, as many as it had.
+                var version = 1000 - evses.Count;
+                Assert.InRange(version, 0, 10);
+                Assert.All(evses, e => Assert.StartsWith(version % 2 == 0 ? "A" : "B", e!.Str("uid")));
+                Interlocked.Increment(ref reads);
+            }
+        }));
+        await writer;
+        Assert.True(reads > 0);
+        Assert.Equal(990, (await Call(HttpMethod.Get, "BIG2")).Body["data"]!["evses"]!.AsArray().Count);
+    }
+
+    [Fact]
     public async Task Requests_beyond_the_limits_get_2001_and_store_nothing()
     {
         var tooMany = Fixtures.Location("LOC7", evses: LocationLimits.MaxEvses + 1, country: "BE", party: "SPC");

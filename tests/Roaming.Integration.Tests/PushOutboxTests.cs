@@ -8,9 +8,6 @@ namespace Roaming.Integration.Tests;
 /// </summary>
 public class PushOutboxTests
 {
-    // Azurite's well-known development account, with the queue endpoint moved behind a proxy the test can freeze.
-    private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-
     [Fact]
     public async Task A_host_killed_between_storing_changes_and_queueing_their_pushes_leaves_them_to_the_next_start()
     {
@@ -27,8 +24,7 @@ public class PushOutboxTests
         // The same deployment in a process of its own, reaching the queues through a proxy that then stops answering.
         await using var proxy = new FreezableProxy(10001);
         var processSettings = cpo.Settings.Where(s => s.Key != "Urls").ToDictionary();
-        processSettings["Storage"] = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + AccountKey
-            + ";TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;QueueEndpoint=http://127.0.0.1:" + proxy.Port + "/devstoreaccount1;";
+        processSettings["Storage"] = Azurite.ConnectionStringVia(queuePort: proxy.Port);
         await using var host = await HostProcess.StartAsync(processSettings);
         proxy.Freeze();
 

@@ -491,13 +491,20 @@ public sealed class TableLocationStore : ILocationStore
         for (var attempt = 1; ; attempt++)
         {
             var rows = new List<TableEntity>();
-            await foreach (var row in Table.QueryAsync<TableEntity>(filter, maxPerPage: PageSize, cancellationToken: ct)) rows.Add(row);
+            var pages = 0;
+            await foreach (var page in Table.QueryAsync<TableEntity>(filter, maxPerPage: PageSize, cancellationToken: ct).AsPages())
+            {
+                rows.AddRange(page.Values);
+                pages++;
+            }
             var read = new Rows(rows);
             // A query of several pages is no snapshot: a replacement that switched generations between the pages may
             // have removed rows of the generation the header read on the first page names. Read again then.
-            if (rows.Count <= PageSize || read.Header is null || attempt == 3) return read;
+            if (pages <= 1 || read.Header is null) return read;
             var header = await Table.GetEntityIfExistsAsync<TableEntity>(pk, HeaderRow, select: ["Generation"], cancellationToken: ct);
             if (header.HasValue && header.Value!.GetInt32("Generation") == read.Generation) return read;
+            if (attempt == StorageRetry.MaxAttempts) throw StorageRetry.GaveUp($"Location {pk}");
+            await StorageRetry.BackoffAsync(attempt, ct);
         }
     }
 
