@@ -12,10 +12,7 @@ public class TariffsTests
     {
         await using var emsp = await TestEndpoint.StartEmspAsync();
         await using var cpo = await SpecPartner.StartAsync();
-        var invitation = await emsp.OperatorAsync(HttpMethod.Post, "/operator/invitations", expect: 201);
-        var credentials = JsonNode.Parse(CredentialsHandshakeTests.Credentials(cpo.Issue("B"), cpo))!;
-        credentials["roles"]![0]!["role"] = "CPO";
-        var token = (await emsp.OcpiAsync(HttpMethod.Post, "/ocpi/2.2.1/credentials", invitation.Str("token"), credentials.ToJsonString())).Body.Str("data.token");
+        var token = await RegisterAsCpoAsync(emsp, cpo);
         const string url = "/ocpi/emsp/2.2.1/tariffs/BE/SPC/";
 
         Assert.Equal(201, (await emsp.OcpiAsync(HttpMethod.Put, url + "T1", token, Tariff("T1", "BE", "SPC").ToJsonString())).Http);
@@ -49,10 +46,7 @@ public class TariffsTests
     {
         await using var emsp = await TestEndpoint.StartEmspAsync();
         await using var cpo = await SpecPartner.StartAsync();
-        var invitation = await emsp.OperatorAsync(HttpMethod.Post, "/operator/invitations", expect: 201);
-        var credentials = JsonNode.Parse(CredentialsHandshakeTests.Credentials(cpo.Issue("B"), cpo))!;
-        credentials["roles"]![0]!["role"] = "CPO";
-        var token = (await emsp.OcpiAsync(HttpMethod.Post, "/ocpi/2.2.1/credentials", invitation.Str("token"), credentials.ToJsonString())).Body.Str("data.token");
+        var token = await RegisterAsCpoAsync(emsp, cpo);
         const string url = "/ocpi/emsp/2.2.1/tariffs/BE/SPC/T1";
 
         var at = new DateTimeOffset(2026, 7, 1, 0, 0, 0, TimeSpan.Zero);
@@ -96,6 +90,15 @@ public class TariffsTests
             "the pushed delete");
         using var gone = await emsp.Http.SendAsync(emsp.Operator(HttpMethod.Get, "/operator/tariffs/NL/CPO/PULLED0?scope=received"));
         Assert.Equal(404, (int)gone.StatusCode);
+    }
+
+    /// <summary>The spec partner registers with the eMSP as CPO BE/SPC; returns the token it calls with.</summary>
+    private static async Task<string> RegisterAsCpoAsync(TestEndpoint emsp, SpecPartner cpo)
+    {
+        var invitation = await emsp.OperatorAsync(HttpMethod.Post, "/operator/invitations", expect: 201);
+        var credentials = JsonNode.Parse(CredentialsHandshakeTests.Credentials(cpo.Issue("B"), cpo))!;
+        credentials["roles"]![0]!["role"] = "CPO";
+        return (await emsp.OcpiAsync(HttpMethod.Post, "/ocpi/2.2.1/credentials", invitation.Str("token"), credentials.ToJsonString())).Body.Str("data.token");
     }
 
     private static string Without(JsonObject o, string field)
