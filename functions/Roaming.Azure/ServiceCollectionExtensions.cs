@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Roaming.Azure.KeyVault;
 using Roaming.Azure.Queues;
 using Roaming.Azure.Tables;
+using Roaming.Core.Push;
 using Roaming.Core.Queues;
 using Roaming.Core.Storage;
 using Roaming.Core.Sync;
@@ -19,7 +20,9 @@ public static class ServiceCollectionExtensions
     public static IServiceCollection AddRoamingAzure(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddClientCertificates(configuration);
-        services.AddSingleton(new StorageConnection(configuration));
+        var operations = new StorageOperations();
+        services.AddSingleton(operations);
+        services.AddSingleton(new StorageConnection(configuration, operations));
         services.AddSingleton<StorageTables>();
         services.AddSingleton<StorageQueues>();
         services.AddSingleton<IWorkQueue>(sp => sp.GetRequiredService<StorageQueues>());
@@ -28,6 +31,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IStorageFaults, StorageFaults>();
         services.AddSingleton<ILocationStore, TableLocationStore>();
         services.AddSingleton<TableOutbox>();
+        services.AddSingleton<IPushOutbox>(sp => sp.GetRequiredService<TableOutbox>());
         services.AddSingleton<OutboxSweeper>();
         services.AddSingleton<IPartyObjectStores, TablePartyObjectStores>();
         services.AddSingleton<ISyncJobStore, TableSyncJobStore>();

@@ -1,4 +1,5 @@
 using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Queues;
@@ -25,13 +26,15 @@ public sealed class StorageConnection
     private readonly Uri? _tableUri;
     private readonly Uri? _queueUri;
     private readonly TokenCredential? _credential;
+    private readonly StorageOperations _operations;
     private readonly IConfigurationSection _retry;
 
     /// <summary>The settings section of the SDK's retry policy: MaxRetries, Delay, MaxDelay, Mode, NetworkTimeout.</summary>
     public const string RetrySection = "Roaming:StorageRetry";
 
-    public StorageConnection(IConfiguration configuration)
+    public StorageConnection(IConfiguration configuration, StorageOperations? operations = null)
     {
+        _operations = operations ?? new StorageOperations();
         _retry = configuration.GetSection(RetrySection);
         var section = configuration.GetSection(Name);
         _connectionString = section.Value;
@@ -51,21 +54,25 @@ public sealed class StorageConnection
             + "or Storage__tableServiceUri and Storage__queueServiceUri for an identity-based connection.");
     }
 
-    public TableServiceClient CreateTableServiceClient()
+    /// <param name="label">what its operations are counted under</param>
+    public TableClient CreateTableClient(string tableName, string label)
     {
         var options = FailFast(new TableClientOptions());
+        options.AddPolicy(_operations.Policy(label), HttpPipelinePosition.PerCall);
         return _connectionString is not null
-            ? new TableServiceClient(_connectionString, options)
-            : new TableServiceClient(_tableUri!, _credential!, options);
+            ? new TableClient(_connectionString, tableName, options)
+            : new TableClient(_tableUri!, tableName, _credential!, options);
     }
 
-    public QueueServiceClient CreateQueueServiceClient()
+    /// <param name="label">what its operations are counted under</param>
+    public QueueClient CreateQueueClient(string queueName, string label)
     {
         // Base64 message bodies, as the Functions queue trigger expects them.
         var options = FailFast(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+        options.AddPolicy(_operations.Policy(label), HttpPipelinePosition.PerCall);
         return _connectionString is not null
-            ? new QueueServiceClient(_connectionString, options)
-            : new QueueServiceClient(_queueUri!, _credential!, options);
+            ? new QueueClient(_connectionString, queueName, options)
+            : new QueueClient(new Uri(_queueUri!.ToString().TrimEnd('/') + "/" + queueName), _credential!, options);
     }
 
     /// <summary>

@@ -21,7 +21,7 @@ public sealed class StorageFaultsTests
         // The SDK's own settings, read under Roaming:StorageRetry: short, so the test is quick.
         ["Roaming:StorageRetry:Delay"] = "00:00:00.010",
         ["Roaming:StorageRetry:NetworkTimeout"] = "00:00:00.300",
-    }).Build()).CreateTableServiceClient().GetTableClient("anything");
+    }).Build()).CreateTableClient("anything", "anything");
 
     [Fact]
     public async Task Storage_refusing_connections_is_an_outage()

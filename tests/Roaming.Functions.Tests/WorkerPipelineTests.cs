@@ -15,7 +15,7 @@ public sealed class FunctionsCpo : IAsyncLifetime
     public FunctionsEndpoint Endpoint { get; private set; } = null!;
     public Task InitializeAsync() => StartAsync();
     // The outbox sweep takes any row at once here: the tests fire its timer themselves.
-    private async Task StartAsync() => Endpoint = await FunctionsEndpoint.StartAsync([("NL", "CPO", "CPO")], new() { ["Roaming:OutboxSweepGrace"] = "00:00:00" });
+    private async Task StartAsync() => Endpoint = await FunctionsEndpoint.StartAsync([("NL", "CPO", "CPO")], new() { ["Roaming:OutboxSweepGrace"] = "00:00:00.001" });
     public async Task DisposeAsync() => await Endpoint.DisposeAsync();
 }
 
@@ -175,16 +175,22 @@ public class WorkerPipelineTests(FunctionsCpo app) : IClassFixture<FunctionsCpo>
     [Fact]
     public async Task The_outbox_sweep_timer_queues_a_push_a_stopped_instance_stored_but_never_queued()
     {
-        // What a host killed between the commit and the relay leaves: the tariff's outbox row, beside the tariff.
+        // What a host killed between the commit and the relay leaves: the tariff's outbox slot, beside the tariff, opened
+        // long ago and named by no queue message.
         var table = new TableClient(Azurite.ConnectionString, Endpoint.Prefix + "tariffs");
         await table.CreateIfNotExistsAsync();
-        var change = """{"module":"tariffs","kind":"Put","country_code":"NL","party_id":"CPO","object_id":"T-LEFT"}""";
-        await table.AddEntityAsync(new TableEntity("O|NL|CPO|", "~push|0000000000000000001|left-behind") { ["Change"] = change });
+        var changes = """[{"module":"tariffs","kind":"Put","country_code":"NL","party_id":"CPO","object_id":"T-LEFT"}]""";
+        await table.AddEntityAsync(new TableEntity("O|NL|CPO|", "~push|T-LEFT")
+        {
+            ["PushSlot"] = true,
+            ["Opened"] = DateTimeOffset.UtcNow.AddHours(-1),
+            ["J0"] = System.Text.Encoding.UTF8.GetBytes(changes),
+        });
 
         var result = await Host.InvokeTimerAsync("outbox-sweep");
         Assert.Equal(StatusResult.Types.Status.Success, result.Status);
-        // Queued (the push function then runs it: the tariff is gone, so it is skipped) and the row cleared.
-        await Fixtures.Eventually(async () => !await table.QueryAsync<TableEntity>("RowKey ge '~push|'").AnyAsync(), "the outbox row cleared by the sweep");
+        // Queued, and the push function then runs it (the tariff is gone, so it is skipped) and clears the slot.
+        await Fixtures.Eventually(async () => !await table.QueryAsync<TableEntity>("RowKey ge '~push|'").AnyAsync(), "the outbox slot cleared after the sweep");
         await Fixtures.Eventually(() => Task.FromResult(Host.Invocations.Any(i => i.Function == "push" && i.Result.Status == StatusResult.Types.Status.Success)),
             "the swept push run by the push function");
     }

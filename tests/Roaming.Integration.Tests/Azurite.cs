@@ -10,6 +10,13 @@ namespace Roaming.Integration.Tests;
 public static class Azurite
 {
     public const string ConnectionString = "UseDevelopmentStorage=true";
+    // The well-known key of Azurite's development account.
+    private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    /// <summary>The development account with its table or queue endpoint moved to another port (a proxy in front of it).</summary>
+    public static string ConnectionStringVia(int tablePort = 10002, int queuePort = 10001) =>
+        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};"
+        + $"TableEndpoint=http://127.0.0.1:{tablePort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{queuePort}/devstoreaccount1;";
     private static readonly Lazy<Task> Started = new(EnsureStartedAsync);
 
     public static Task EnsureStarted() => Started.Value;

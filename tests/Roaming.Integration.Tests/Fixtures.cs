@@ -53,6 +53,19 @@ public static class Fixtures
         ["last_updated"] = "2026-01-01T10:00:00Z",
     };
 
+    public static JsonObject Tariff(string id, string country = "NL", string party = "CPO", decimal price = 0.25m) => new()
+    {
+        ["country_code"] = country,
+        ["party_id"] = party,
+        ["id"] = id,
+        ["currency"] = "EUR",
+        ["elements"] = new JsonArray(new JsonObject
+        {
+            ["price_components"] = new JsonArray(new JsonObject { ["type"] = "ENERGY", ["price"] = price, ["vat"] = 21.0, ["step_size"] = 1 }),
+        }),
+        ["last_updated"] = "2026-01-01T10:00:00Z",
+    };
+
     public static async Task Eventually(Func<Task<bool>> condition, string what, int seconds = 30)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);

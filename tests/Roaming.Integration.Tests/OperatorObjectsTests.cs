@@ -1,4 +1,8 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Roaming.Azure;
+using Roaming.Azure.Tables;
+using Roaming.Core.Locations;
 
 namespace Roaming.Integration.Tests;
 
@@ -48,5 +52,28 @@ public class OperatorObjectsTests
         var stored = await cpo.OperatorAsync(HttpMethod.Put, "/operator/tariffs/NL/CPO/T1", tariff, expect: 201);
         Assert.NotNull(stored["last_updated"]);
         Assert.Equal("T1", (await cpo.OperatorAsync(HttpMethod.Delete, "/operator/tariffs/NL/CPO/T1")).Str("deleted"));
+    }
+
+    [Fact]
+    public async Task A_bulk_call_is_bounded_and_its_storage_work_batched()
+    {
+        await using var cpo = await TestEndpoint.StartCpoAsync();
+        await cpo.OperatorAsync(HttpMethod.Put, "/operator/locations/NL/CPO/BND1", Fixtures.Location("BND1"), expect: 201);
+        var unknown = Enumerable.Range(0, LocationLimits.MaxStatusUpdates)
+            .Select(i => new { country_code = "NL", party_id = "CPO", location_id = "BND1", evse_uid = $"U{i:D4}", status = "CHARGING" }).ToList();
+        var operations = cpo.Services.GetRequiredService<StorageOperations>();
+        var before = operations[StorageTables.Locations];
+        var result = await cpo.OperatorAsync(HttpMethod.Post, "/operator/locations/evse-statuses", unknown);
+        // One read of the location answers all thousand items; nothing to write.
+        Assert.InRange(operations[StorageTables.Locations] - before, 1, 2);
+        Assert.Equal(0, result["updated"]!.GetValue<int>());
+        Assert.All(result["failed"]!.AsArray(), f => Assert.Equal(2003, f!["status_code"]!.GetValue<int>()));
+        Assert.Equal(LocationLimits.MaxStatusUpdates, result["failed"]!.AsArray().Count);
+
+        unknown.Add(unknown[0]);
+        var over = await cpo.OperatorAsync(HttpMethod.Post, "/operator/locations/evse-statuses", unknown, expect: 400);
+        Assert.Equal(2001, over["status_code"]!.GetValue<int>());
+        var big = await cpo.OperatorAsync(HttpMethod.Put, "/operator/locations/NL/CPO/BND2", Fixtures.Location("BND2", evses: LocationLimits.MaxEvses + 1), expect: 400);
+        Assert.Contains("evses", big.Str("error"));
     }
 }

@@ -5,28 +5,14 @@ namespace Roaming.Integration.Tests;
 /// <summary>Tariffs: the receiver's rules, and tariffs travelling from a CPO endpoint to an eMSP endpoint by push and pull.</summary>
 public class TariffsTests
 {
-    private static JsonObject Tariff(string id, string country = "NL", string party = "CPO", decimal price = 0.25m) => new()
-    {
-        ["country_code"] = country,
-        ["party_id"] = party,
-        ["id"] = id,
-        ["currency"] = "EUR",
-        ["elements"] = new JsonArray(new JsonObject
-        {
-            ["price_components"] = new JsonArray(new JsonObject { ["type"] = "ENERGY", ["price"] = price, ["vat"] = 21.0, ["step_size"] = 1 }),
-        }),
-        ["last_updated"] = "2026-01-01T10:00:00Z",
-    };
+    private static JsonObject Tariff(string id, string country = "NL", string party = "CPO", decimal price = 0.25m) => Fixtures.Tariff(id, country, party, price);
 
     [Fact]
     public async Task The_receiver_stores_replaces_deletes_and_refuses_bad_tariffs()
     {
         await using var emsp = await TestEndpoint.StartEmspAsync();
         await using var cpo = await SpecPartner.StartAsync();
-        var invitation = await emsp.OperatorAsync(HttpMethod.Post, "/operator/invitations", expect: 201);
-        var credentials = JsonNode.Parse(CredentialsHandshakeTests.Credentials(cpo.Issue("B"), cpo))!;
-        credentials["roles"]![0]!["role"] = "CPO";
-        var token = (await emsp.OcpiAsync(HttpMethod.Post, "/ocpi/2.2.1/credentials", invitation.Str("token"), credentials.ToJsonString())).Body.Str("data.token");
+        var token = await RegisterAsCpoAsync(emsp, cpo);
         const string url = "/ocpi/emsp/2.2.1/tariffs/BE/SPC/";
 
         Assert.Equal(201, (await emsp.OcpiAsync(HttpMethod.Put, url + "T1", token, Tariff("T1", "BE", "SPC").ToJsonString())).Http);
@@ -57,6 +43,27 @@ public class TariffsTests
     }
 
     [Fact]
+    public async Task Parallel_and_out_of_order_puts_of_one_tariff_keep_the_newest()
+    {
+        await using var emsp = await TestEndpoint.StartEmspAsync();
+        await using var cpo = await SpecPartner.StartAsync();
+        var token = await RegisterAsCpoAsync(emsp, cpo);
+        const string url = "/ocpi/emsp/2.2.1/tariffs/BE/SPC/T1";
+
+        var at = new DateTimeOffset(2026, 7, 1, 0, 0, 0, TimeSpan.Zero);
+        var answers = await Task.WhenAll(Enumerable.Range(0, 50).OrderBy(_ => Random.Shared.Next()).Select(i =>
+        {
+            var tariff = Tariff("T1", "BE", "SPC", 0.20m + i / 100m);
+            tariff["last_updated"] = at.AddSeconds(i).ToString("yyyy-MM-ddTHH:mm:ssZ");
+            return emsp.OcpiAsync(HttpMethod.Put, url, token, tariff.ToJsonString());
+        }));
+        Assert.All(answers, a => Assert.True(a.Http is 200 or 201, a.Body.ToJsonString()));
+        var stored = (await emsp.OcpiAsync(HttpMethod.Get, url, token)).Body;
+        Assert.Equal("0.69", stored.Str("data.elements.0.price_components.0.price"));
+        Assert.Equal(at.AddSeconds(49).ToString("yyyy-MM-ddTHH:mm:ssZ"), stored.Str("data.last_updated"));
+    }
+
+    [Fact]
     public async Task Tariffs_reach_the_emsp_by_pull_then_push_and_deletes_follow()
     {
         var (cpo, emsp, _, cpoAtEmsp) = await Fixtures.ConnectAsync(beforeRegistration: async c =>
@@ -84,6 +91,15 @@ public class TariffsTests
             "the pushed delete");
         using var gone = await emsp.Http.SendAsync(emsp.Operator(HttpMethod.Get, "/operator/tariffs/NL/CPO/PULLED0?scope=received"));
         Assert.Equal(404, (int)gone.StatusCode);
+    }
+
+    /// <summary>The spec partner registers with the eMSP as CPO BE/SPC; returns the token it calls with.</summary>
+    private static async Task<string> RegisterAsCpoAsync(TestEndpoint emsp, SpecPartner cpo)
+    {
+        var invitation = await emsp.OperatorAsync(HttpMethod.Post, "/operator/invitations", expect: 201);
+        var credentials = JsonNode.Parse(CredentialsHandshakeTests.Credentials(cpo.Issue("B"), cpo))!;
+        credentials["roles"]![0]!["role"] = "CPO";
+        return (await emsp.OcpiAsync(HttpMethod.Post, "/ocpi/2.2.1/credentials", invitation.Str("token"), credentials.ToJsonString())).Body.Str("data.token");
     }
 
     private static string Without(JsonObject o, string field)

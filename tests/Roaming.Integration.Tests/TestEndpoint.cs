@@ -27,6 +27,8 @@ public sealed class TestEndpoint : EndpointClient, IAsyncDisposable
     private readonly Dictionary<string, string?> _values;
     private readonly Action<WebApplicationBuilder>? _configure;
     public IServiceProvider Services => _app.Services;
+    /// <summary>The settings it runs with (its storage prefix and keys), to run another host on the same storage.</summary>
+    public IReadOnlyDictionary<string, string?> HostSettings => _values;
 
     private TestEndpoint(WebApplication app, string prefix, Uri baseUri, Dictionary<string, string?> values, Action<WebApplicationBuilder>? configure)
         : base(prefix, baseUri)

@@ -44,11 +44,16 @@ public class TokensTests
         await using var _cpo = cpo;
         await using var _emsp = emsp;
 
-        // Registration starts the CPO's full pull of the eMSP's tokens.
-        await Fixtures.Eventually(async () => await ReceivedCount(cpo) == 30, "the pulled tokens");
-        var jobs = (await cpo.OperatorAsync(HttpMethod.Get, $"/operator/partners/{emspAtCpo}/sync")).AsArray();
-        var first = jobs.Single(j => j!["module"]!.GetValue<string>() == "tokens")!;
-        Assert.Equal(("Full", 30), (first.Str("mode"), first["stored"]!.GetValue<int>()));
+        // Registration starts the CPO's full pull of the eMSP's tokens (a push of the import may race it: wait for the pull).
+        JsonNode first = null!;
+        await Fixtures.Eventually(async () =>
+        {
+            var jobs = (await cpo.OperatorAsync(HttpMethod.Get, $"/operator/partners/{emspAtCpo}/sync")).AsArray();
+            first = jobs.SingleOrDefault(j => j!["module"]!.GetValue<string>() == "tokens")!;
+            return first is not null && first.Str("state") != "Running";
+        }, "the tokens pull to end");
+        Assert.Equal(("Succeeded", "Full", 30), (first.Str("state"), first.Str("mode"), first["stored"]!.GetValue<int>()));
+        Assert.Equal(30, await ReceivedCount(cpo));
 
         // A new token is pushed (PUT), with what the eMSP keeps to itself left behind.
         var app = Token("APP-1", whitelist: "NEVER", type: "APP_USER");

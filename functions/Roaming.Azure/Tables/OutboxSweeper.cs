@@ -7,10 +7,11 @@ using Roaming.Core.Storage;
 namespace Roaming.Azure.Tables;
 
 /// <summary>
-/// Finds push rows whose relay never finished (a host stopped between the commit and the queue) and queues them.
-/// Rows younger than Roaming:OutboxSweepGrace are left to the relay that wrote them.
+/// Finds pushes stored but never queued (a host stopped between the commit and the relay) and queues them: in the
+/// own party partitions of each flat object module, and in the partitions marked before their transaction (one per
+/// location). A slot younger than <see cref="RoamingOptions.OutboxSweepGrace"/> is left to the host that wrote it.
 /// </summary>
-public sealed class OutboxSweeper(IEnumerable<IPartyObjectStore> stores, IOptions<RoamingOptions> options, ILogger<OutboxSweeper> logger)
+public sealed class OutboxSweeper(IEnumerable<IPartyObjectStore> stores, TableOutbox outbox, IOptions<RoamingOptions> options, ILogger<OutboxSweeper> logger)
 {
     public async Task<int> SweepAsync(CancellationToken ct)
     {
@@ -18,7 +19,8 @@ public sealed class OutboxSweeper(IEnumerable<IPartyObjectStore> stores, IOption
         var queued = 0;
         foreach (var store in stores.OfType<IOutboxPartitions>())
             foreach (var party in options.Value.Parties.Select(p => p.Key).Distinct())
-                queued += await store.SweepOutboxAsync(party, olderThan, ct);
+                queued += await store.SweepOutboxAsync(party, ct);
+        queued += await outbox.SweepMarkedAsync(ct);
         if (queued > 0) logger.LogInformation("Outbox sweep queued {Count} pushes", queued);
         return queued;
     }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
@@ -13,22 +14,24 @@ namespace Roaming.Azure.Tables;
 /// </summary>
 public sealed class StorageTables(StorageConnection connection, IOptions<RoamingOptions> options)
 {
-    private readonly TableServiceClient _service = connection.CreateTableServiceClient();
+    private readonly ConcurrentDictionary<string, TableClient> _clients = new();
     private readonly string _prefix = options.Value.StoragePrefix;
 
     public TableClient Partners => Get("partners");
     public TableClient CredentialTokens => Get("credentialtokens");
 
-    public TableClient Get(string name) => _service.GetTableClient(_prefix + name);
+    /// <param name="name">the table's name without the deployment's prefix</param>
+    public TableClient Get(string name) => _clients.GetOrAdd(name, n => connection.CreateTableClient(_prefix + n, n));
 
     public const string Locations = "locations";
     public const string SyncJobs = "syncjobs";
     /// <summary>partyreservations: "{CC}|{PID}" / "". One row per party a connection holds; see TablePartyReservations.</summary>
     public const string PartyReservations = "partyreservations";
     public const string InputNotes = "inputnotes";
+    public const string PushMarkers = "pushmarkers";
 
     /// <summary>The tables of the platform itself; each flat object module adds its own (its PartyObjectKind's collection).</summary>
-    public static readonly string[] All = ["partners", "credentialtokens", Locations, SyncJobs, PartyReservations, InputNotes];
+    public static readonly string[] All = ["partners", "credentialtokens", Locations, SyncJobs, PartyReservations, InputNotes, PushMarkers];
 
     public async Task CreateAllAsync(IEnumerable<string> names, CancellationToken ct)
     {

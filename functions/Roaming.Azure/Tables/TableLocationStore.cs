@@ -10,221 +10,375 @@ using Roaming.Core.Types;
 namespace Roaming.Azure.Tables;
 
 /// <summary>
-/// Locations in table "locations". One partition per location: "{scope}|{CC}|{PID}|{ID}" (upper-case, escaped).
-/// Row "A" is the header (the location without EVSEs, its last_updated, a count of EVSEs per status); rows
-/// "E|{generation}|{UID}" are its EVSEs with their connectors. A whole-location PUT writes a new generation
-/// and switches the header to it last, so readers never see half a replacement, however many EVSEs there are;
-/// an EVSE change is one transaction over the EVSE row and the header (same partition), ETag-guarded. A change that
-/// causes a push carries its outbox row in the transaction that commits it (see <see cref="TableOutbox"/>).
-/// Listing walks partitions in key order; the next page's cursor is the partition key it starts at.
+/// Locations in table "locations", one partition per location: "{scope}|{CC}|{PID}|{ID}" (upper-case, escaped).
+/// <list type="bullet">
+/// <item>"A": the location's own fields (no EVSEs) with their last_updated, the generation of its EVSE rows.</item>
+/// <item>"E|{UID}|{generation}": an EVSE with its connectors; Status and LastUpdated as columns for the list filters.</item>
+/// <item>"A|~push", "E|{UID}|~push": the outbox slots of the location's own fields and of each EVSE (see <see cref="TableOutbox"/>).</item>
+/// </list>
+/// An EVSE change writes its EVSE row (and its slot) only, guarded by that row's ETag, so changes of different EVSEs
+/// never contend; the location's last_updated as read is the latest of its own and its EVSEs'. A whole-location PUT
+/// writes a new generation of EVSE rows and switches the header to it last, so readers never see half a replacement,
+/// however many EVSEs there are (an EVSE change racing a PUT is overtaken by it, as if it came first).
+/// Changes of one location made in this instance are applied in batches, one after the other (<see cref="PartitionWork{TWork}"/>):
+/// one read and one transaction for everything that arrived meanwhile. Conflicts with other instances are retried
+/// with backoff (<see cref="StorageRetry"/>). Lists walk partitions in key order; the next page's cursor is the
+/// partition key it starts at.
 /// </summary>
-public sealed class TableLocationStore(StorageTables tables, TableOutbox outbox, TimeProvider clock) : ILocationStore
+public sealed class TableLocationStore : ILocationStore
 {
     private const string HeaderRow = "A";
-    private const int MaxAttempts = 10;
-    private static readonly EvseStatus[] Statuses = Enum.GetValues<EvseStatus>();
+    private const string SlotSuffix = "|~push";
+    private const string HeaderSlot = HeaderRow + SlotSuffix;
+    // An update of at most this many EVSEs reads just their rows (a filter holds 15 comparisons); more read the partition.
+    private const int TargetedRead = 6;
+    // Actions in one entity group transaction: the service's limit.
+    private const int MaxTransaction = 100;
+    // Entities in one page of a query: the service's limit.
+    private const int PageSize = 1000;
 
-    private TableClient Table => tables.Get(StorageTables.Locations);
+    private readonly StorageTables _tables;
+    private readonly TableOutbox _outbox;
+    private readonly TimeProvider _clock;
+    private readonly PartitionWork<Work> _work;
 
-    public async Task<Location?> GetAsync(DataScope scope, PartyKey party, string locationId, CancellationToken ct)
+    public TableLocationStore(StorageTables tables, TableOutbox outbox, TimeProvider clock)
     {
-        var rows = new List<TableEntity>();
-        await foreach (var e in Table.QueryAsync<TableEntity>($"PartitionKey eq {TableKey.Quote(Partition(scope, party, locationId))}", cancellationToken: ct))
-            rows.Add(e);
-        return Assemble(rows);
+        _tables = tables;
+        _outbox = outbox;
+        _clock = clock;
+        _work = new PartitionWork<Work>(RunAsync);
     }
+
+    private TableClient Table => _tables.Get(StorageTables.Locations);
+
+    public async Task<Location?> GetAsync(DataScope scope, PartyKey party, string locationId, CancellationToken ct) =>
+        Assemble(await ReadAsync(Partition(scope, party, locationId), null, ct));
 
     public async Task<Location?> GetHeaderAsync(DataScope scope, PartyKey party, string locationId, CancellationToken ct)
     {
-        var header = await ReadHeaderAsync(Partition(scope, party, locationId), ct);
-        return header is null ? null : JsonChunks.Read(header, LocationsJson.Default.Location);
+        var header = await Table.GetEntityIfExistsAsync<TableEntity>(Partition(scope, party, locationId), HeaderRow, cancellationToken: ct);
+        return header.HasValue ? FieldsOf(header.Value!) : null;
     }
 
     public async Task<Evse?> GetEvseAsync(DataScope scope, PartyKey party, string locationId, string evseUid, CancellationToken ct)
     {
-        var pk = Partition(scope, party, locationId);
-        var header = await ReadHeaderAsync(pk, ct);
-        if (header is null) return null;
-        var row = await Table.GetEntityIfExistsAsync<TableEntity>(pk, EvseRow(Generation(header), evseUid), cancellationToken: ct);
-        return row.HasValue ? JsonChunks.Read(row.Value!, LocationsJson.Default.Evse) : null;
+        var key = TableKey.Encode(evseUid);
+        var rows = await ReadAsync(Partition(scope, party, locationId), [key], ct);
+        return rows.Header is not null && rows.Evses.TryGetValue(key, out var row) ? JsonChunks.Read(row, LocationsJson.Default.Evse) : null;
     }
 
-    public async Task<bool> PutAsync(DataScope scope, Location location, PushChange? push, CancellationToken ct)
+    public Task<PutOutcome> PutAsync(DataScope scope, Location location, bool onlyIfNewer, PushChange? push, CancellationToken ct)
     {
-        var pk = Partition(scope, location.Party, location.Id!);
-        for (var attempt = 1; ; attempt++)
-        {
-            var old = await ReadHeaderAsync(pk, ct);
-            var generation = old is null ? 1 : Generation(old) + 1;
-            var evses = location.Evses ?? [];
-            var header = Header(pk, location with { Evses = null }, generation, evses.Count, location.Evses is not null);
-            foreach (var status in Statuses) header[StatusCount(status)] = evses.Count(e => e.Status == status);
+        var work = new PutWork(scope, location, onlyIfNewer, push);
+        _work.Add(Partition(scope, location.Party, location.Id!), work);
+        return work.Done.Task.WaitAsync(ct);
+    }
 
-            var evseRows = evses.Select((evse, i) => EvseEntity(pk, generation, i, evse)).ToList();
-            var actions = evseRows.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r)).ToList();
-            var pushRow = push is null ? null : outbox.Row(pk, push);
-            try
+    public Task<LocationUpdateResult> UpdateAsync(DataScope scope, PartyKey party, string locationId, LocationUpdate update, CancellationToken ct)
+    {
+        var work = new UpdateWork(scope, party, locationId, update);
+        _work.Add(Partition(scope, party, locationId), work);
+        return work.Done.Task.WaitAsync(ct);
+    }
+
+    /// <summary>A batch of one partition: runs of updates together, a PUT on its own, in the order they arrived.</summary>
+    private async Task RunAsync(string pk, IReadOnlyList<Work> batch)
+    {
+        var updates = new List<UpdateWork>();
+        foreach (var work in batch)
+        {
+            if (work is UpdateWork update)
             {
-                // Up to 98 EVSEs: one transaction (with the header and the push row). More: the new generation's rows
-                // first (invisible until the header points at them), then the header and the push row, guarded by
-                // the ETag the header was read with.
-                if (actions.Count < 99)
-                {
-                    actions.Add(HeaderAction(header, old));
-                    if (pushRow is not null) actions.Add(new TableTransactionAction(TableTransactionActionType.Add, pushRow));
-                    await Table.SubmitTransactionAsync(actions, ct);
-                }
-                else
-                {
-                    foreach (var chunk in actions.Chunk(100)) await Table.SubmitTransactionAsync(chunk, ct);
-                    List<TableTransactionAction> last = [HeaderAction(header, old)];
-                    if (pushRow is not null) last.Add(new TableTransactionAction(TableTransactionActionType.Add, pushRow));
-                    await Table.SubmitTransactionAsync(last, ct);
-                }
-            }
-            catch (RequestFailedException e) when (IsConflict(e) && attempt < MaxAttempts)
-            {
+                updates.Add(update);
                 continue;
             }
-            if (pushRow is not null) await outbox.RelayAsync(Table, [pushRow], ct);
-            if (old is not null) await DeleteOtherGenerationsAsync(pk, generation, ct);
-            return old is null;
+            if (updates.Count > 0) await IsolatedAsync(updates, () => UpdateAllAsync(pk, updates));
+            updates = [];
+            await IsolatedAsync([work], () => PutAsync(pk, (PutWork)work));
+        }
+        if (updates.Count > 0) await IsolatedAsync(updates, () => UpdateAllAsync(pk, updates));
+    }
+
+    /// <summary>What fails a step (storage gone) fails the works of that step, not the rest of the batch.</summary>
+    private static async Task IsolatedAsync(IEnumerable<Work> works, Func<Task> step)
+    {
+        try { await step(); }
+        catch (Exception e)
+        {
+            foreach (var work in works) work.Fail(e);
         }
     }
 
-    public async Task<Evse> UpdateEvseAsync(DataScope scope, PartyKey party, string locationId, string evseUid, Func<Evse?, Evse> change,
-        DateTimeOffset locationLastUpdated, PushChange? push, CancellationToken ct)
+    private async Task PutAsync(string pk, PutWork work)
     {
-        var pk = Partition(scope, party, locationId);
+        var location = work.Location;
         for (var attempt = 1; ; attempt++)
         {
-            var header = await ReadHeaderAsync(pk, ct) ?? throw UnknownLocation(party, locationId);
-            var generation = Generation(header);
-            var rowKey = EvseRow(generation, evseUid);
-            var existing = await Table.GetEntityIfExistsAsync<TableEntity>(pk, rowKey, cancellationToken: ct);
-            var before = existing.HasValue ? JsonChunks.Read(existing.Value!, LocationsJson.Default.Evse) : null;
-            var after = change(before);
-
-            var seq = existing.HasValue ? existing.Value!.GetInt32("Seq") ?? 0 : header.GetInt32("NextSeq") ?? 0;
-            var row = EvseEntity(pk, generation, seq, after);
-            if (before?.Status is { } oldStatus) header[StatusCount(oldStatus)] = (header.GetInt32(StatusCount(oldStatus)) ?? 1) - 1;
-            if (after.Status is { } newStatus) header[StatusCount(newStatus)] = (header.GetInt32(StatusCount(newStatus)) ?? 0) + 1;
-            if (!existing.HasValue)
-            {
-                header["HasEvseList"] = true;
-                header["NextSeq"] = seq + 1;
-                header["EvseCount"] = (header.GetInt32("EvseCount") ?? 0) + 1;
-            }
-            var location = JsonChunks.Read(header, LocationsJson.Default.Location) with { LastUpdated = locationLastUpdated };
-            JsonChunks.Write(header, location, LocationsJson.Default.Location);
-            header["LastUpdated"] = locationLastUpdated;
-            header["Stored"] = clock.GetUtcNow();
-
-            List<TableTransactionAction> actions =
-            [
-                existing.HasValue
-                    ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, row, existing.Value!.ETag)
-                    : new TableTransactionAction(TableTransactionActionType.Add, row),
-                new TableTransactionAction(TableTransactionActionType.UpdateReplace, header, header.ETag),
-            ];
-            var pushRow = push is null ? null : outbox.Row(pk, push);
-            if (pushRow is not null) actions.Add(new TableTransactionAction(TableTransactionActionType.Add, pushRow));
+            var rows = await ReadAsync(pk, null, CancellationToken.None);
             try
             {
-                await Table.SubmitTransactionAsync(actions, ct);
-                if (pushRow is not null) await outbox.RelayAsync(Table, [pushRow], ct);
-                return after;
-            }
-            catch (RequestFailedException e) when (IsConflict(e) && attempt < MaxAttempts)
-            {
-                await Task.Delay(Random.Shared.Next(5, 20 * attempt), ct);
-            }
-        }
-    }
-
-    public async Task<Location> UpdateHeaderAsync(DataScope scope, PartyKey party, string locationId, Func<Location, Location> change, PushChange? push, CancellationToken ct)
-    {
-        var pk = Partition(scope, party, locationId);
-        for (var attempt = 1; ; attempt++)
-        {
-            var header = await ReadHeaderAsync(pk, ct) ?? throw UnknownLocation(party, locationId);
-            var location = change(JsonChunks.Read(header, LocationsJson.Default.Location)) with { Evses = null };
-            JsonChunks.Write(header, location, LocationsJson.Default.Location);
-            header["LastUpdated"] = location.LastUpdated;
-            header["Stored"] = clock.GetUtcNow();
-            var pushRow = push is null ? null : outbox.Row(pk, push);
-            try
-            {
-                if (pushRow is null) await Table.UpdateEntityAsync(header, header.ETag, TableUpdateMode.Replace, ct);
+                if (rows.Header is not null && work.OnlyIfNewer && Assemble(rows)!.LastUpdated > location.LastUpdated)
+                {
+                    // Kept, and marked as seen: a full pull that met an older copy must not remove the location afterwards.
+                    await Table.UpdateEntityAsync(new TableEntity(pk, HeaderRow) { ["Stored"] = _clock.GetUtcNow() }, rows.Header.ETag, TableUpdateMode.Merge);
+                    work.Done.TrySetResult(PutOutcome.KeptNewer);
+                    return;
+                }
+                // A generation no row has had yet: rows a failed attempt left behind can never show.
+                var generation = rows.MaxGeneration + 1;
+                var evses = location.Evses ?? [];
+                var header = Header(pk, location with { Evses = null }, generation, location.Evses is not null);
+                var last = new List<TableTransactionAction>
+                {
+                    rows.Header is null
+                        ? new TableTransactionAction(TableTransactionActionType.Add, header)
+                        : new TableTransactionAction(TableTransactionActionType.UpdateReplace, header, rows.Header.ETag),
+                };
+                SlotWrite? slot = null;
+                if (work.Push is not null)
+                {
+                    slot = _outbox.Join(pk, HeaderSlot, rows.HeaderSlot, [work.Push]);
+                    last.Add(slot.Action);
+                    await _outbox.MarkAsync(StorageTables.Locations, pk, CancellationToken.None);
+                }
+                var evseRows = evses.Select((evse, i) => new TableTransactionAction(TableTransactionActionType.Add,
+                    EvseEntity(pk, TableKey.Encode(evse.Uid!), generation, i, evse))).ToList();
+                // The new generation's rows first (invisible until the header points at them), then the header with its push.
+                if (evseRows.Count + last.Count <= MaxTransaction) await Table.SubmitTransactionAsync([.. evseRows, .. last]);
                 else
                 {
-                    await Table.SubmitTransactionAsync([new TableTransactionAction(TableTransactionActionType.UpdateReplace, header, header.ETag),
-                        new TableTransactionAction(TableTransactionActionType.Add, pushRow)], ct);
-                    await outbox.RelayAsync(Table, [pushRow], ct);
+                    foreach (var chunk in evseRows.Chunk(MaxTransaction)) await Table.SubmitTransactionAsync(chunk);
+                    await Table.SubmitTransactionAsync(last);
                 }
-                return location;
+                if (slot is { Opened: true }) await _outbox.RelayAsync(StorageTables.Locations, [slot.Row]);
+                work.Done.TrySetResult(rows.Header is null ? PutOutcome.Created : PutOutcome.Replaced);
+                await DeleteAsync(rows.Stale(generation));
+                return;
             }
-            catch (RequestFailedException e) when (IsConflict(e) && attempt < MaxAttempts)
+            catch (RequestFailedException e) when (StorageRetry.IsConflict(e))
             {
-                await Task.Delay(Random.Shared.Next(5, 20 * attempt), ct);
+                if (attempt >= StorageRetry.MaxAttempts)
+                {
+                    work.Fail(StorageRetry.GaveUp($"Location {location.Party}/{location.Id}"));
+                    return;
+                }
+                await StorageRetry.BackoffAsync(attempt, CancellationToken.None);
             }
         }
+    }
+
+    /// <summary>
+    /// Updates of one location that arrived together: applied in order to one read of the rows they touch, written in
+    /// as few transactions as fit (each EVSE with its slot in one, the location's own fields with theirs last). What a
+    /// conflict stopped is applied again to a fresh read; what was written stays written.
+    /// </summary>
+    private async Task UpdateAllAsync(string pk, List<UpdateWork> works)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var open = works.Where(w => !w.Finished).ToList();
+            if (open.Count == 0) return;
+            var keys = open.SelectMany(w => w.OpenKeys).Distinct().ToList();
+            var rows = await ReadAsync(pk, keys, CancellationToken.None);
+            if (rows.Header is null)
+            {
+                foreach (var work in open) work.Fail(UnknownLocation(work.Party, work.LocationId));
+                return;
+            }
+
+            // Apply every open change, in order of arrival, to what was read.
+            var fields = FieldsOf(rows.Header);
+            var fieldsChanged = false;
+            var fieldsPushes = new List<PushChange>();
+            var fieldsChangers = new List<UpdateWork>();
+            var drafts = new Dictionary<string, EvseDraft>();
+            foreach (var work in open)
+            {
+                if (!work.FieldsDone && work.Update.Fields is { } change)
+                {
+                    Location? next;
+                    try { next = change(fields); }
+                    catch (OcpiException e)
+                    {
+                        work.Fail(e);
+                        continue;
+                    }
+                    if (next is not null)
+                    {
+                        fields = next with { Evses = null };
+                        fieldsChanged = true;
+                        fieldsChangers.Add(work);
+                        if (work.Update.FieldsPush?.Invoke(fields) is { } push) fieldsPushes.Add(push);
+                    }
+                }
+                var items = work.Update.Evses ?? [];
+                for (var i = 0; i < items.Count; i++)
+                {
+                    if (work.ItemDone[i]) continue;
+                    var key = TableKey.Encode(items[i].Uid);
+                    if (!drafts.TryGetValue(key, out var draft))
+                        drafts[key] = draft = new EvseDraft(rows.Evses.GetValueOrDefault(key), rows.Slots.GetValueOrDefault(key));
+                    draft.Apply(work, i, items[i]);
+                }
+            }
+
+            // Write: each changed EVSE with its slot, then the own fields with theirs.
+            var groups = new List<WriteGroup>();
+            foreach (var (key, draft) in drafts)
+            {
+                if (!draft.Changed)
+                {
+                    draft.Finish();
+                    continue;
+                }
+                TableEntity row;
+                try { row = EvseEntity(pk, key, rows.Generation, draft.Seq ?? NewSeq(), draft.Value!); }
+                catch (OcpiException e)
+                {
+                    // Too large to store: this EVSE's changes fail, the others go on.
+                    draft.Refuse(e);
+                    continue;
+                }
+                var actions = new List<TableTransactionAction>
+                {
+                    draft.Row is null
+                        ? new TableTransactionAction(TableTransactionActionType.Add, row)
+                        : new TableTransactionAction(TableTransactionActionType.UpdateReplace, row, draft.Row.ETag),
+                };
+                var slot = draft.Pushes.Count > 0 ? _outbox.Join(pk, EvseSlot(key), draft.Slot, draft.Pushes) : null;
+                if (slot is not null) actions.Add(slot.Action);
+                groups.Add(new WriteGroup(actions, slot, draft.Finish, null));
+            }
+            if (fieldsChanged)
+            {
+                TableEntity header;
+                try { header = Header(pk, fields, rows.Generation, rows.Header.GetBoolean("HasEvseList") == true); }
+                catch (OcpiException e)
+                {
+                    // Fields too large to store: those updates fail, and the others start over without them.
+                    foreach (var work in fieldsChangers) work.Fail(e);
+                    continue;
+                }
+                var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, header, rows.Header.ETag) };
+                var slot = fieldsPushes.Count > 0 ? _outbox.Join(pk, HeaderSlot, rows.HeaderSlot, fieldsPushes) : null;
+                if (slot is not null) actions.Add(slot.Action);
+                groups.Add(new WriteGroup(actions, slot, null, fields));
+            }
+            if (groups.Any(g => g.Slot is not null)) await _outbox.MarkAsync(StorageTables.Locations, pk, CancellationToken.None);
+
+            var conflict = false;
+            var opened = new List<TableEntity>();
+            foreach (var chunk in Chunks(groups))
+            {
+                try
+                {
+                    await Table.SubmitTransactionAsync(chunk.SelectMany(g => g.Actions));
+                }
+                catch (RequestFailedException e) when (StorageRetry.IsConflict(e))
+                {
+                    conflict = true;
+                    break;
+                }
+                foreach (var group in chunk)
+                {
+                    group.Written?.Invoke();
+                    if (group.Slot is { Opened: true } slot) opened.Add(slot.Row);
+                    if (group.Fields is not null) foreach (var work in open) work.FieldsWritten(group.Fields);
+                }
+            }
+            if (!fieldsChanged && !conflict) foreach (var work in open) work.FieldsWritten(fields);
+            await _outbox.RelayAsync(StorageTables.Locations, opened);
+            foreach (var work in open) work.CompleteIfFinished(fields);
+            if (!conflict) return;
+
+            if (attempt >= StorageRetry.MaxAttempts)
+            {
+                foreach (var work in works.Where(w => !w.Finished))
+                    work.GiveUp(StorageRetry.GaveUp($"Location {work.Party}/{work.LocationId}"), fields);
+                return;
+            }
+            await StorageRetry.BackoffAsync(attempt, CancellationToken.None);
+        }
+    }
+
+    /// <summary>Write groups packed into transactions of at most <see cref="MaxTransaction"/> actions, in order.</summary>
+    private static IEnumerable<List<WriteGroup>> Chunks(List<WriteGroup> groups)
+    {
+        var chunk = new List<WriteGroup>();
+        var size = 0;
+        foreach (var group in groups)
+        {
+            if (size + group.Actions.Count > MaxTransaction)
+            {
+                yield return chunk;
+                chunk = [];
+                size = 0;
+            }
+            chunk.Add(group);
+            size += group.Actions.Count;
+        }
+        if (chunk.Count > 0) yield return chunk;
     }
 
     public async Task<LocationPage> ListAsync(DataScope scope, LocationQuery query, CancellationToken ct)
     {
         var (start, end) = TableKey.Range(scope, query.Party);
         var cursor = PageCursor.Parse(query.Continuation, start, end);
-        var headersOnly = query.DateFrom is not null || query.DateTo is not null || query.Status is not null;
-        var headerFilter = HeaderFilter(start, end, query);
-        // X-Total-Count costs a key-only scan; it is taken on the first page and carried in the cursor after.
-        var total = cursor?.Total ?? await Table.CountAsync(headerFilter, ct);
+        var total = cursor?.Total ?? await CountAsync(start, end, query, ct);
         var from = cursor?.PartitionKey ?? start;
         var skip = cursor is null ? query.Offset : 0;
-
-        var items = new List<Location>(query.Limit);
+        var items = new List<Location>(Math.Min(query.Limit, 1000));
         // Past the end (offset=2147483647): nothing to walk the table for.
         if (skip >= total) return new LocationPage(items, total, null);
+
         string? next = null;
-        if (headersOnly)
+        if (query.Status is null && query.DateFrom is null && query.DateTo is null)
         {
-            var headers = new List<TableEntity>(query.Limit);
-            await foreach (var h in Table.QueryAsync<TableEntity>(HeaderFilter(from, end, query), maxPerPage: 1000, cancellationToken: ct))
+            var rows = new List<TableEntity>();
+            string? current = null;
+            // A location whose rows came in two pages is read again on its own (see ReadAsync).
+            var split = false;
+            async Task TakeAsync()
             {
-                if (skip > 0) { skip--; continue; }
-                if (headers.Count == query.Limit) { next = h.PartitionKey; break; }
-                headers.Add(h);
+                if (Assemble(split ? await ReadAsync(current!, null, ct) : new Rows(rows)) is not { } location) return;
+                if (skip > 0) skip--;
+                else items.Add(location);
             }
-            var assembled = new Location?[headers.Count];
-            await Parallel.ForEachAsync(Enumerable.Range(0, headers.Count), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
-                async (i, token) => assembled[i] = await WithEvsesAsync(headers[i], token));
-            items.AddRange(assembled.Where(l => l is not null)!);
+            await foreach (var page in Table.QueryAsync<TableEntity>(TableKey.RangeFilter(from, end), maxPerPage: PageSize, cancellationToken: ct).AsPages())
+            {
+                foreach (var row in page.Values)
+                {
+                    if (row.PartitionKey != current)
+                    {
+                        if (current is not null) await TakeAsync();
+                        rows.Clear();
+                        split = false;
+                        current = row.PartitionKey;
+                        if (items.Count == query.Limit) { next = current; break; }
+                    }
+                    rows.Add(row);
+                }
+                if (next is not null) break;
+                split = true;
+            }
+            if (next is null && current is not null) await TakeAsync();
         }
         else
         {
-            var filter = TableKey.RangeFilter(from, end);
-            var rows = new List<TableEntity>();
-            string? current = null;
-            await foreach (var row in Table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: ct))
+            // Candidates from the most selective index at hand (the Status or LastUpdated columns), each read whole and
+            // checked against every filter: a location's last_updated is its EVSEs' too, and a candidate may be a
+            // replaced generation's row.
+            var page = new FilteredPage(query, items, skip);
+            var candidates = new List<string>(page.Window);
+            await foreach (var pk in PartitionsAsync(CandidateFilter(from, end, query), ct))
             {
-                if (row.PartitionKey != current)
-                {
-                    if (current is not null && Assemble(rows) is { } done)
-                    {
-                        if (skip > 0) skip--;
-                        else items.Add(done);
-                    }
-                    rows.Clear();
-                    current = row.PartitionKey;
-                    if (items.Count == query.Limit) { next = current; break; }
-                }
-                rows.Add(row);
+                candidates.Add(pk);
+                if (candidates.Count < page.Window) continue;
+                if ((next = await TakeAsync(page, candidates, ct)) is not null) break;
+                candidates.Clear();
             }
-            if (next is null && current is not null && Assemble(rows) is { } last)
-            {
-                if (skip > 0) skip--;
-                else items.Add(last);
-            }
+            if (next is null && candidates.Count > 0) next = await TakeAsync(page, candidates, ct);
         }
         return new LocationPage(items, total, next is null ? null : new PageCursor(total, next, HeaderRow).ToString());
     }
@@ -238,7 +392,10 @@ public sealed class TableLocationStore(StorageTables tables, TableOutbox outbox,
         {
             await foreach (var header in Table.QueryAsync<TableEntity>(headers + TableKey.NotSeen(query), select: ["PartitionKey"], cancellationToken: ct))
             {
-                await DeletePartitionAsync(header.PartitionKey, _ => true, ct);
+                var all = new List<TableEntity>();
+                await foreach (var row in Table.QueryAsync<TableEntity>($"PartitionKey eq {TableKey.Quote(header.PartitionKey)}", select: ["PartitionKey", "RowKey"], cancellationToken: ct))
+                    all.Add(row);
+                await DeleteAsync(all);
                 deleted++;
             }
         }
@@ -248,99 +405,347 @@ public sealed class TableLocationStore(StorageTables tables, TableOutbox outbox,
     private static IEnumerable<string> ReceivedHeaders(IEnumerable<PartyKey> parties) =>
         parties.Select(p => TableKey.Range(DataScope.Received, p)).Select(r => $"{TableKey.RangeFilter(r.Start, r.End)} and RowKey eq '{HeaderRow}'");
 
-    private async Task<Location?> WithEvsesAsync(TableEntity header, CancellationToken ct)
+    private sealed class FilteredPage(LocationQuery query, List<Location> items, int skip)
     {
-        var rows = new List<TableEntity> { header };
-        var filter = $"PartitionKey eq {TableKey.Quote(header.PartitionKey)} and RowKey gt 'E|' and RowKey lt 'E}}'";
-        await foreach (var e in Table.QueryAsync<TableEntity>(filter, cancellationToken: ct)) rows.Add(e);
-        return Assemble(rows);
+        public LocationQuery Query { get; } = query;
+        public List<Location> Items { get; } = items;
+        public int Skip { get; set; } = skip;
+        public int Window => Math.Max(Query.Limit, 16);
     }
 
-
-    private static string HeaderFilter(string from, string end, LocationQuery query)
+    /// <summary>Reads the candidates (in parallel, kept in order) and adds those that pass every filter; returns where the next page starts once this one is full.</summary>
+    private async Task<string?> TakeAsync(FilteredPage page, List<string> candidates, CancellationToken ct)
     {
-        var filter = $"{TableKey.RangeFilter(from, end)} and RowKey eq '{HeaderRow}'";
-        if (query.DateFrom is { } f) filter += $" and LastUpdated ge {TableKey.DateTime(f)}";
-        if (query.DateTo is { } t) filter += $" and LastUpdated lt {TableKey.DateTime(t)}";
-        if (query.Status is { } s) filter += $" and {StatusCount(s)} gt 0";
-        return filter;
+        var read = new Location?[candidates.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, candidates.Count), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
+            async (i, token) => read[i] = Assemble(await ReadAsync(candidates[i], null, token)));
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            if (page.Items.Count == page.Query.Limit) return candidates[i];
+            if (read[i] is not { } location || !Matches(location, page.Query)) continue;
+            if (page.Skip > 0) page.Skip--;
+            else page.Items.Add(location);
+        }
+        return null;
     }
 
-    private static Location? Assemble(List<TableEntity> rows)
+    private static bool Matches(Location location, LocationQuery query) =>
+        (query.Status is not { } status || location.Evses?.Any(e => e.Status == status) == true)
+        && (query.DateFrom is not { } from || location.LastUpdated >= from)
+        && (query.DateTo is not { } to || location.LastUpdated < to);
+
+    private static string CandidateFilter(string from, string end, LocationQuery query)
     {
-        var header = rows.FirstOrDefault(r => r.RowKey == HeaderRow);
-        if (header is null) return null;
-        var prefix = $"E|{Generation(header).ToString("D6", CultureInfo.InvariantCulture)}|";
-        var evses = rows.Where(r => r.RowKey.StartsWith(prefix, StringComparison.Ordinal))
-            .OrderBy(r => r.GetInt32("Seq") ?? 0)
+        var range = TableKey.RangeFilter(from, end);
+        if (query.Status is { } status) return $"{range} and {StatusFilter(status)}";
+        if (query.DateFrom is { } f) return $"{range} and LastUpdated ge {TableKey.DateTime(f)}";
+        return $"{range} and RowKey eq '{HeaderRow}'";
+    }
+
+    private static string StatusFilter(EvseStatus status) => $"RowKey ge 'E|' and RowKey lt 'E}}' and Status eq '{status}'";
+
+    /// <summary>
+    /// X-Total-Count of a list: key-only scans of the index columns, combined per partition (a location passes a date
+    /// filter by its own last_updated or any EVSE's). Counted once, on the first page.
+    /// </summary>
+    private async Task<int> CountAsync(string start, string end, LocationQuery query, CancellationToken ct)
+    {
+        var range = TableKey.RangeFilter(start, end);
+        if (query.Status is null && query.DateFrom is null && query.DateTo is null)
+            return await Table.CountAsync($"{range} and RowKey eq '{HeaderRow}'", ct);
+        var set = await PartitionSetAsync(CandidateFilter(start, end, query), ct);
+        if (query.Status is not null && query.DateFrom is { } f) set.IntersectWith(await PartitionSetAsync($"{range} and LastUpdated ge {TableKey.DateTime(f)}", ct));
+        if (query.DateTo is { } t) set.ExceptWith(await PartitionSetAsync($"{range} and LastUpdated ge {TableKey.DateTime(t)}", ct));
+        return set.Count;
+    }
+
+    private async Task<HashSet<string>> PartitionSetAsync(string filter, CancellationToken ct)
+    {
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var pk in PartitionsAsync(filter, ct)) set.Add(pk);
+        return set;
+    }
+
+    /// <summary>The partitions holding rows that match, in key order, each once.</summary>
+    private async IAsyncEnumerable<string> PartitionsAsync(string filter, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        string? last = null;
+        await foreach (var row in Table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["PartitionKey"], cancellationToken: ct))
+        {
+            if (row.PartitionKey == last) continue;
+            last = row.PartitionKey;
+            yield return last;
+        }
+    }
+
+    /// <summary>
+    /// The rows of a location: all of them (<paramref name="evseKeys"/> null or many), or the header, its slot and the
+    /// rows and slots of a few EVSEs in one query.
+    /// </summary>
+    private async Task<Rows> ReadAsync(string pk, IReadOnlyCollection<string>? evseKeys, CancellationToken ct)
+    {
+        var filter = $"PartitionKey eq {TableKey.Quote(pk)}";
+        if (evseKeys is { Count: <= TargetedRead })
+        {
+            var ranges = evseKeys.Select(k => $"(RowKey ge {TableKey.Quote($"E|{k}|")} and RowKey lt {TableKey.Quote($"E|{k}}}")})")
+                .Prepend($"(RowKey ge '{HeaderRow}' and RowKey lt '{HeaderRow}}}')");
+            filter += $" and ({string.Join(" or ", ranges)})";
+        }
+        for (var attempt = 1; ; attempt++)
+        {
+            var rows = new List<TableEntity>();
+            var pages = 0;
+            await foreach (var page in Table.QueryAsync<TableEntity>(filter, maxPerPage: PageSize, cancellationToken: ct).AsPages())
+            {
+                rows.AddRange(page.Values);
+                pages++;
+            }
+            var read = new Rows(rows);
+            // A query of several pages is no snapshot: a replacement that switched generations between the pages may
+            // have removed rows of the generation the header read on the first page names. Read again then.
+            if (pages <= 1 || read.Header is null) return read;
+            var header = await Table.GetEntityIfExistsAsync<TableEntity>(pk, HeaderRow, select: ["Generation"], cancellationToken: ct);
+            if (header.HasValue && header.Value!.GetInt32("Generation") == read.Generation) return read;
+            if (attempt == StorageRetry.MaxAttempts) throw StorageRetry.GaveUp($"Location {pk}");
+            await StorageRetry.BackoffAsync(attempt, ct);
+        }
+    }
+
+    /// <summary>The rows of one location, sorted out.</summary>
+    private sealed class Rows
+    {
+        public TableEntity? Header { get; }
+        public TableEntity? HeaderSlot { get; }
+        public int Generation { get; }
+        public int MaxGeneration { get; }
+        /// <summary>The EVSE rows of the header's generation, by escaped uid.</summary>
+        public Dictionary<string, TableEntity> Evses { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, TableEntity> Slots { get; } = new(StringComparer.Ordinal);
+        private readonly List<(int Generation, TableEntity Row)> _evseRows = [];
+
+        public Rows(List<TableEntity> rows)
+        {
+            foreach (var row in rows)
+            {
+                if (row.RowKey == HeaderRow) Header = row;
+                else if (row.RowKey == TableLocationStore.HeaderSlot) HeaderSlot = row;
+                else if (row.RowKey.StartsWith("E|", StringComparison.Ordinal))
+                {
+                    var bar = row.RowKey.LastIndexOf('|');
+                    var key = row.RowKey[2..bar];
+                    var suffix = row.RowKey.AsSpan(bar);
+                    if (suffix.SequenceEqual(SlotSuffix)) Slots[key] = row;
+                    else if (int.TryParse(suffix[1..], NumberStyles.None, CultureInfo.InvariantCulture, out var generation))
+                    {
+                        _evseRows.Add((generation, row));
+                        MaxGeneration = Math.Max(MaxGeneration, generation);
+                    }
+                }
+            }
+            Generation = Header?.GetInt32("Generation") ?? 0;
+            MaxGeneration = Math.Max(MaxGeneration, Generation);
+            foreach (var (generation, row) in _evseRows)
+                if (generation == Generation) Evses[row.RowKey[2..row.RowKey.LastIndexOf('|')]] = row;
+        }
+
+        /// <summary>EVSE rows of other generations than the one given: left by a replacement, to be removed.</summary>
+        public IEnumerable<TableEntity> Stale(int generation) => _evseRows.Where(r => r.Generation != generation).Select(r => r.Row);
+    }
+
+    /// <summary>An EVSE's state while a batch of updates is applied to it.</summary>
+    private sealed class EvseDraft(TableEntity? row, TableEntity? slot)
+    {
+        private readonly List<(UpdateWork Work, int Item, EvseOutcome Outcome)> _outcomes = [];
+
+        public TableEntity? Row { get; } = row;
+        public TableEntity? Slot { get; } = slot;
+        public Evse? Value { get; private set; } = row is null ? null : JsonChunks.Read(row, LocationsJson.Default.Evse);
+        public long? Seq => Row is null ? null : SeqOf(Row);
+        public bool Changed { get; private set; }
+        public List<PushChange> Pushes { get; } = [];
+
+        public void Apply(UpdateWork work, int item, EvseUpdate update)
+        {
+            try
+            {
+                var next = update.Change(Value);
+                if (next is null)
+                {
+                    _outcomes.Add((work, item, new EvseOutcome(Value, EvseChange.Unchanged)));
+                    return;
+                }
+                _outcomes.Add((work, item, new EvseOutcome(next, Value is null ? EvseChange.Created : EvseChange.Replaced)));
+                Value = next;
+                Changed = true;
+                if (update.Push?.Invoke(next) is { } push) Pushes.Add(push);
+            }
+            catch (OcpiException e)
+            {
+                _outcomes.Add((work, item, new EvseOutcome(Value, EvseChange.Failed, e)));
+            }
+        }
+
+        /// <summary>Its changes cannot be stored: each of them fails with <paramref name="error"/>.</summary>
+        public void Refuse(OcpiException error)
+        {
+            foreach (var (work, item, _) in _outcomes) work.ItemWritten(item, new EvseOutcome(Row is null ? null : JsonChunks.Read(Row, LocationsJson.Default.Evse), EvseChange.Failed, error));
+        }
+
+        /// <summary>Its changes are written (or there was nothing to write): the outcomes hold.</summary>
+        public void Finish()
+        {
+            foreach (var (work, item, outcome) in _outcomes) work.ItemWritten(item, outcome);
+        }
+    }
+
+    /// <param name="Written">what holds once the group is written</param>
+    /// <param name="Fields">the location's own fields the group writes</param>
+    private sealed record WriteGroup(List<TableTransactionAction> Actions, SlotWrite? Slot, Action? Written, Location? Fields);
+
+    private abstract class Work : PartitionWork<Work>.IWork
+    {
+        public abstract void Fail(Exception error);
+    }
+
+    private sealed class PutWork(DataScope scope, Location location, bool onlyIfNewer, PushChange? push) : Work
+    {
+        public DataScope Scope { get; } = scope;
+        public Location Location { get; } = location;
+        public bool OnlyIfNewer { get; } = onlyIfNewer;
+        public PushChange? Push { get; } = push;
+        public TaskCompletionSource<PutOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public override void Fail(Exception error) => Done.TrySetException(error);
+    }
+
+    private sealed class UpdateWork : Work
+    {
+        private readonly EvseOutcome?[] _outcomes;
+        private Location? _fields;
+
+        public UpdateWork(DataScope scope, PartyKey party, string locationId, LocationUpdate update)
+        {
+            Scope = scope;
+            Party = party;
+            LocationId = locationId;
+            Update = update;
+            _outcomes = new EvseOutcome?[update.Evses?.Count ?? 0];
+            ItemDone = new bool[_outcomes.Length];
+            FieldsDone = update.Fields is null;
+        }
+
+        public DataScope Scope { get; }
+        public PartyKey Party { get; }
+        public string LocationId { get; }
+        public LocationUpdate Update { get; }
+        public bool[] ItemDone { get; }
+        public bool FieldsDone { get; private set; }
+        public TaskCompletionSource<LocationUpdateResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public bool Finished => Done.Task.IsCompleted;
+
+        /// <summary>The EVSEs still to change (escaped uids).</summary>
+        public IEnumerable<string> OpenKeys => (Update.Evses ?? []).Where((_, i) => !ItemDone[i]).Select(e => TableKey.Encode(e.Uid));
+
+        public void ItemWritten(int item, EvseOutcome outcome)
+        {
+            _outcomes[item] = outcome;
+            ItemDone[item] = true;
+        }
+
+        public void FieldsWritten(Location fields)
+        {
+            if (FieldsDone && _fields is not null) return;
+            _fields = fields;
+            FieldsDone = true;
+        }
+
+        public void CompleteIfFinished(Location fields)
+        {
+            if (FieldsDone && ItemDone.All(d => d)) Done.TrySetResult(new LocationUpdateResult(_fields ?? fields, _outcomes!));
+        }
+
+        /// <summary>Retries ran out: the EVSEs not written fail with <paramref name="error"/>; so does the whole update if its own fields were not.</summary>
+        public void GiveUp(OcpiException error, Location fields)
+        {
+            if (!FieldsDone)
+            {
+                Fail(error);
+                return;
+            }
+            for (var i = 0; i < _outcomes.Length; i++)
+                if (!ItemDone[i]) ItemWritten(i, new EvseOutcome(null, EvseChange.Failed, error));
+            CompleteIfFinished(fields);
+        }
+
+        public override void Fail(Exception error) => Done.TrySetException(error);
+    }
+
+    private static Location? Assemble(Rows rows)
+    {
+        if (rows.Header is null) return null;
+        var evses = rows.Evses.Values
+            .OrderBy(SeqOf).ThenBy(r => r.RowKey, StringComparer.Ordinal)
             .Select(r => JsonChunks.Read(r, LocationsJson.Default.Evse))
             .ToList();
-        var location = JsonChunks.Read(header, LocationsJson.Default.Location);
+        var location = FieldsOf(rows.Header);
+        // The location's last_updated is its own or its latest EVSE's, whichever is later (an EVSE change updates its location).
+        var lastUpdated = evses.Select(e => e.LastUpdated).Append(location.LastUpdated).Max();
         // A location stored without an evses list reads back without one, so what was sent is what is served.
-        return location with { Evses = evses.Count > 0 || header.GetBoolean("HasEvseList") == true ? evses : null };
+        return location with
+        {
+            Evses = evses.Count > 0 || rows.Header.GetBoolean("HasEvseList") == true ? evses : null,
+            LastUpdated = lastUpdated,
+        };
     }
 
-    private TableEntity Header(string pk, Location location, int generation, int evseCount, bool hasEvseList)
+    private static Location FieldsOf(TableEntity header) => JsonChunks.Read(header, LocationsJson.Default.Location);
+
+    private TableEntity Header(string pk, Location fields, int generation, bool hasEvseList)
     {
         var header = new TableEntity(pk, HeaderRow)
         {
             ["Generation"] = generation,
-            ["NextSeq"] = evseCount,
-            ["EvseCount"] = evseCount,
             ["HasEvseList"] = hasEvseList,
-            ["LastUpdated"] = location.LastUpdated,
-            ["Stored"] = clock.GetUtcNow(),
+            ["LastUpdated"] = fields.LastUpdated,
+            ["Stored"] = _clock.GetUtcNow(),
         };
-        JsonChunks.Write(header, location, LocationsJson.Default.Location);
+        JsonChunks.Write(header, fields, LocationsJson.Default.Location);
         return header;
     }
 
-    private static TableEntity EvseEntity(string pk, int generation, int seq, Evse evse)
+    private static TableEntity EvseEntity(string pk, string key, int generation, long seq, Evse evse)
     {
-        var row = new TableEntity(pk, EvseRow(generation, evse.Uid!)) { ["Seq"] = seq, ["Status"] = evse.Status?.ToString() };
+        var row = new TableEntity(pk, EvseRow(key, generation))
+        {
+            ["Seq"] = seq,
+            ["Status"] = evse.Status?.ToString(),
+            ["LastUpdated"] = evse.LastUpdated,
+        };
         JsonChunks.Write(row, evse, LocationsJson.Default.Evse);
         return row;
     }
 
-    private static TableTransactionAction HeaderAction(TableEntity header, TableEntity? old) =>
-        old is null
-            ? new TableTransactionAction(TableTransactionActionType.Add, header)
-            : new TableTransactionAction(TableTransactionActionType.UpdateReplace, header, old.ETag);
+    /// <summary>An EVSE's place in its location: its index in the PUT that stored it, or, added later, after those in order of adding.</summary>
+    private long NewSeq() => _clock.GetUtcNow().UtcTicks;
 
-    private async Task DeleteOtherGenerationsAsync(string pk, int generation, CancellationToken ct)
+    private static long SeqOf(TableEntity row) => row["Seq"] switch
     {
-        var keep = $"E|{generation.ToString("D6", CultureInfo.InvariantCulture)}|";
-        // Outbox rows ('~...') belong to a relay still under way; they are not an old generation.
-        await DeletePartitionAsync(pk, row => row.RowKey != HeaderRow && !row.RowKey.StartsWith(keep, StringComparison.Ordinal)
-            && !row.RowKey.StartsWith(TableOutbox.SystemRows, StringComparison.Ordinal), ct);
-    }
+        long l => l,
+        int i => i,
+        _ => 0,
+    };
 
-    private async Task DeletePartitionAsync(string pk, Func<TableEntity, bool> which, CancellationToken ct)
+    private async Task DeleteAsync(IEnumerable<TableEntity> rows)
     {
-        var doomed = new List<TableTransactionAction>();
-        await foreach (var row in Table.QueryAsync<TableEntity>($"PartitionKey eq {TableKey.Quote(pk)}", select: ["PartitionKey", "RowKey"], cancellationToken: ct))
-            if (which(row)) doomed.Add(new TableTransactionAction(TableTransactionActionType.Delete, row, ETag.All));
-        foreach (var chunk in doomed.Chunk(100))
+        foreach (var chunk in rows.GroupBy(r => r.PartitionKey).SelectMany(g => g.Chunk(MaxTransaction)))
         {
-            try { await Table.SubmitTransactionAsync(chunk, ct); }
-            catch (TableTransactionFailedException) { /* a row went meanwhile; what is left goes at the next cleanup */ }
+            try { await Table.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, ETag.All))); }
+            catch (RequestFailedException) { /* a row went meanwhile; what is left goes at the next cleanup */ }
         }
     }
 
-    private async Task<TableEntity?> ReadHeaderAsync(string pk, CancellationToken ct)
-    {
-        var response = await Table.GetEntityIfExistsAsync<TableEntity>(pk, HeaderRow, cancellationToken: ct);
-        return response.HasValue ? response.Value : null;
-    }
+    private static string EvseRow(string key, int generation) => $"E|{key}|{generation.ToString("D6", CultureInfo.InvariantCulture)}";
 
-    private static bool IsConflict(RequestFailedException e) =>
-        e.Status is 409 or 412 || (e is TableTransactionFailedException t && t.Status is 409 or 412);
-
-    private static int Generation(TableEntity header) => header.GetInt32("Generation") ?? 1;
-
-    private static string StatusCount(EvseStatus status) => "N" + status;
-
-    private static string EvseRow(int generation, string uid) => $"E|{generation.ToString("D6", CultureInfo.InvariantCulture)}|{TableKey.Encode(uid)}";
+    private static string EvseSlot(string key) => $"E|{key}{SlotSuffix}";
 
     internal static string Partition(DataScope scope, PartyKey party, string locationId) =>
         TableKey.Range(scope, party).Start + TableKey.Encode(locationId);

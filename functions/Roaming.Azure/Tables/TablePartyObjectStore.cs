@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
+using Roaming.Core.Platform;
 using Roaming.Core.Push;
 using Roaming.Core.Storage;
 using Roaming.Core.Types;
@@ -9,8 +10,8 @@ namespace Roaming.Azure.Tables;
 /// <summary>
 /// Flat party-owned objects of one kind in their own table: partition "{scope}|{CC}|{PID}|", row = the object's id
 /// (upper-case, escaped), the object as chunked JSON, LastUpdated (date filters) and Stored (full-pull cleanup) as
-/// columns. A write that causes a push carries its outbox row in the same transaction (same partition).
-/// Lists walk the keys from a cursor, so a deep page costs what the first costs.
+/// columns. A write that causes a push joins the object's outbox slot ("~push|{id}", same partition) in the same
+/// transaction. Lists walk the keys from a cursor, so a deep page costs what the first costs.
 /// A kind looked up by id alone (tokens) also has index rows: partition "I{scope}|{id}" (outside every object range),
 /// one row per party holding that id. The index row is written before the object and removed after it, so an
 /// object always has its index row; an index row without its object (a crash between the two) is skipped when read.
@@ -18,7 +19,11 @@ namespace Roaming.Azure.Tables;
 public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClient table, TableOutbox outbox, TimeProvider clock) : IPartyObjectStore<T>, IOutboxPartitions
     where T : class
 {
-    private const int MaxAttempts = 10;
+    private const string SlotPrefix = "~push|";
+    // Writers of one object in this instance take turns; other instances are met by the ETag.
+    private readonly KeyedLocks<(string, string)> _writers = new();
+    /// <summary>Object rows sort below this; the outbox slots start with it (escaped in ids).</summary>
+    private const string SystemRows = "~";
 
     public PartyObjectKind<T> Kind => kind;
     public string Module => kind.Module;
@@ -26,73 +31,79 @@ public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClien
 
     public async Task<T?> GetAsync(DataScope scope, PartyKey party, string id, CancellationToken ct)
     {
-        var row = await ReadAsync(scope, party, id, ct);
+        var (row, _) = await ReadAsync(scope, party, id, withSlot: false, ct);
         return row is null ? null : JsonChunks.Read(row, kind.Stored);
     }
 
     public async Task<PutOutcome> PutAsync(DataScope scope, T value, PushChange? push, bool onlyIfNewer, CancellationToken ct)
     {
         var party = kind.Party(value);
+        using var turn = await TurnAsync(scope, party, kind.Id(value), ct);
         for (var attempt = 1; ; attempt++)
         {
-            var existing = await ReadAsync(scope, party, kind.Id(value), ct);
-            if (onlyIfNewer && existing is not null && existing.GetDateTimeOffset("LastUpdated") is { } stored && kind.LastUpdated(value) is { } incoming && stored > incoming)
-            {
-                // Kept, and marked as seen: a full pull that met an older copy must not remove the object afterwards.
-                await table.UpdateEntityAsync(new TableEntity(existing.PartitionKey, existing.RowKey) { ["Stored"] = clock.GetUtcNow() }, existing.ETag, TableUpdateMode.Merge, ct);
-                return PutOutcome.KeptNewer;
-            }
-            if (existing is null && kind.IndexedById) await IndexAsync(scope, party, kind.Id(value), ct);
-            var entity = Entity(scope, value);
-            var action = existing is null
-                ? new TableTransactionAction(TableTransactionActionType.Add, entity)
-                : new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, existing.ETag);
+            var (existing, slot) = await ReadAsync(scope, party, kind.Id(value), push is not null, ct);
             try
             {
-                await CommitAsync(action, push, ct);
+                if (onlyIfNewer && existing is not null && existing.GetDateTimeOffset("LastUpdated") is { } stored && kind.LastUpdated(value) is { } incoming && stored > incoming)
+                {
+                    // Kept, and marked as seen: a full pull that met an older copy must not remove the object afterwards.
+                    await table.UpdateEntityAsync(new TableEntity(existing.PartitionKey, existing.RowKey) { ["Stored"] = clock.GetUtcNow() }, existing.ETag, TableUpdateMode.Merge, ct);
+                    return PutOutcome.KeptNewer;
+                }
+                if (existing is null && kind.IndexedById) await IndexAsync(scope, party, kind.Id(value), ct);
+                var entity = Entity(scope, value);
+                var action = existing is null
+                    ? new TableTransactionAction(TableTransactionActionType.Add, entity)
+                    : new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, existing.ETag);
+                await CommitAsync(action, push, slot, ct);
                 return existing is null ? PutOutcome.Created : PutOutcome.Replaced;
             }
-            catch (RequestFailedException e) when (IsConflict(e) && attempt < MaxAttempts)
+            catch (RequestFailedException e) when (StorageRetry.IsConflict(e))
             {
-                await Backoff(attempt, ct);
+                await RetryAsync(attempt, party, kind.Id(value), ct);
             }
         }
     }
 
     public async Task<T?> UpdateAsync(DataScope scope, PartyKey party, string id, Func<T, T?> change, Func<T, PushChange?>? push, CancellationToken ct)
     {
+        using var turn = await TurnAsync(scope, party, id, ct);
         for (var attempt = 1; ; attempt++)
         {
-            var existing = await ReadAsync(scope, party, id, ct);
+            var (existing, slot) = await ReadAsync(scope, party, id, push is not null, ct);
             if (existing is null) return null;
             var current = JsonChunks.Read(existing, kind.Stored);
             var next = change(current);
             if (next is null) return current;
             try
             {
-                await CommitAsync(new TableTransactionAction(TableTransactionActionType.UpdateReplace, Entity(scope, next), existing.ETag), push?.Invoke(next), ct);
+                await CommitAsync(new TableTransactionAction(TableTransactionActionType.UpdateReplace, Entity(scope, next), existing.ETag), push?.Invoke(next), slot, ct);
                 return next;
             }
-            catch (RequestFailedException e) when (IsConflict(e) && attempt < MaxAttempts)
+            catch (RequestFailedException e) when (StorageRetry.IsConflict(e))
             {
-                await Backoff(attempt, ct);
+                await RetryAsync(attempt, party, id, ct);
             }
         }
     }
 
     public async Task<bool> DeleteAsync(DataScope scope, PartyKey party, string id, PushChange? push, CancellationToken ct)
     {
-        var existing = await ReadAsync(scope, party, id, ct);
-        if (existing is null) return false;
-        try
+        using var turn = await TurnAsync(scope, party, id, ct);
+        for (var attempt = 1; ; attempt++)
         {
-            await CommitAsync(new TableTransactionAction(TableTransactionActionType.Delete, existing, ETag.All), push, ct);
-            await UnindexAsync(scope, party, existing.RowKey, ct);
-            return true;
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            return false; // deleted meanwhile by a concurrent call
+            var (existing, slot) = await ReadAsync(scope, party, id, push is not null, ct);
+            if (existing is null) return false;
+            try
+            {
+                await CommitAsync(new TableTransactionAction(TableTransactionActionType.Delete, existing, existing.ETag), push, slot, ct);
+                await UnindexAsync(scope, party, existing.RowKey, ct);
+                return true;
+            }
+            catch (RequestFailedException e) when (StorageRetry.IsConflict(e))
+            {
+                await RetryAsync(attempt, party, id, ct);
+            }
         }
     }
 
@@ -111,7 +122,7 @@ public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClien
     public async Task<ObjectPage<T>> ListAsync(DataScope scope, ObjectQuery query, CancellationToken ct)
     {
         var (start, end) = TableKey.Range(scope, query.Party);
-        var filter = $"{TableKey.RangeFilter(start, end)} and RowKey lt '{TableOutbox.SystemRows}'";
+        var filter = $"{TableKey.RangeFilter(start, end)} and RowKey lt '{SystemRows}'";
         if (query.DateFrom is { } f) filter += $" and LastUpdated ge {TableKey.DateTime(f)}";
         if (query.DateTo is { } t) filter += $" and LastUpdated lt {TableKey.DateTime(t)}";
 
@@ -155,29 +166,53 @@ public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClien
     }
 
     private static IEnumerable<string> ReceivedObjects(IEnumerable<PartyKey> parties) =>
-        parties.Select(p => TableKey.Range(DataScope.Received, p)).Select(r => $"{TableKey.RangeFilter(r.Start, r.End)} and RowKey lt '{TableOutbox.SystemRows}'");
+        parties.Select(p => TableKey.Range(DataScope.Received, p)).Select(r => $"{TableKey.RangeFilter(r.Start, r.End)} and RowKey lt '{SystemRows}'");
 
-    /// <summary>The own partitions holding outbox rows: one per own party of the module's owner role.</summary>
-    public Task<int> SweepOutboxAsync(PartyKey ownParty, TimeSpan olderThan, CancellationToken ct) =>
-        outbox.SweepAsync(table, TableKey.Range(DataScope.Own, ownParty).Start, olderThan, ct);
+    /// <summary>The own partitions holding outbox slots: one per own party of the module's owner role.</summary>
+    public async Task<int> SweepOutboxAsync(PartyKey ownParty, CancellationToken ct) =>
+        (await outbox.SweepPartitionAsync(kind.Collection, TableKey.Range(DataScope.Own, ownParty).Start,
+            $"RowKey ge '{SlotPrefix}' and RowKey lt '~push}}'", ct)).Queued;
 
-    /// <summary>The object's write and its push row in one transaction; then the relay.</summary>
-    private async Task CommitAsync(TableTransactionAction action, PushChange? push, CancellationToken ct)
+    /// <summary>The object's write and its push (joined to the object's slot) in one transaction; then the relay.</summary>
+    private async Task CommitAsync(TableTransactionAction action, PushChange? push, TableEntity? slot, CancellationToken ct)
     {
         if (push is null)
         {
             await table.SubmitTransactionAsync([action], ct);
             return;
         }
-        var row = outbox.Row(action.Entity.PartitionKey, push);
-        await table.SubmitTransactionAsync([action, new TableTransactionAction(TableTransactionActionType.Add, row)], ct);
-        await outbox.RelayAsync(table, [row], ct);
+        var write = outbox.Join(action.Entity.PartitionKey, SlotPrefix + action.Entity.RowKey, slot, [push]);
+        await table.SubmitTransactionAsync([action, write.Action], ct);
+        if (write.Opened) await outbox.RelayAsync(kind.Collection, [write.Row]);
     }
 
-    private async Task<TableEntity?> ReadAsync(DataScope scope, PartyKey party, string id, CancellationToken ct)
+    /// <summary>The object's row and, for a write that pushes, its outbox slot: one query.</summary>
+    private async Task<(TableEntity? Row, TableEntity? Slot)> ReadAsync(DataScope scope, PartyKey party, string id, bool withSlot, CancellationToken ct)
     {
-        var response = await table.GetEntityIfExistsAsync<TableEntity>(TableKey.Range(scope, party).Start, TableKey.Encode(id), cancellationToken: ct);
-        return response.HasValue ? response.Value : null;
+        var pk = TableKey.Range(scope, party).Start;
+        var rk = TableKey.Encode(id);
+        if (!withSlot)
+        {
+            var response = await table.GetEntityIfExistsAsync<TableEntity>(pk, rk, cancellationToken: ct);
+            return (response.HasValue ? response.Value : null, null);
+        }
+        TableEntity? row = null, slot = null;
+        await foreach (var e in table.QueryAsync<TableEntity>(
+                           $"PartitionKey eq {TableKey.Quote(pk)} and (RowKey eq {TableKey.Quote(rk)} or RowKey eq {TableKey.Quote(SlotPrefix + rk)})", cancellationToken: ct))
+        {
+            if (e.RowKey == rk) row = e;
+            else slot = e;
+        }
+        return (row, slot);
+    }
+
+    private Task<IDisposable> TurnAsync(DataScope scope, PartyKey party, string id, CancellationToken ct) =>
+        _writers.LockAsync((TableKey.Range(scope, party).Start.ToUpperInvariant(), TableKey.Encode(id)), ct);
+
+    private async Task RetryAsync(int attempt, PartyKey party, string id, CancellationToken ct)
+    {
+        if (attempt >= StorageRetry.MaxAttempts) throw StorageRetry.GaveUp($"{kind.Module} object {party}/{id}");
+        await StorageRetry.BackoffAsync(attempt, ct);
     }
 
     private TableEntity Entity(DataScope scope, T value)
@@ -211,10 +246,6 @@ public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClien
     }
 
     private static string IndexRow(PartyKey party) => $"{TableKey.Encode(party.CountryCode)}|{TableKey.Encode(party.PartyId)}";
-
-    private static Task Backoff(int attempt, CancellationToken ct) => Task.Delay(Random.Shared.Next(5, 20 * attempt), ct);
-
-    private static bool IsConflict(RequestFailedException e) => e.Status is 409 or 412;
 }
 
 /// <summary>The one implementation of <see cref="IPartyObjectStores"/>: a table per kind.</summary>
@@ -224,8 +255,8 @@ public sealed class TablePartyObjectStores(StorageTables tables, TableOutbox out
         new TablePartyObjectStore<T>(kind, tables.Get(kind.Collection), outbox, clock);
 }
 
-/// <summary>A store whose own partitions may hold outbox rows left by an interrupted relay.</summary>
+/// <summary>A store whose own party partitions may hold outbox slots left by an interrupted relay.</summary>
 internal interface IOutboxPartitions
 {
-    Task<int> SweepOutboxAsync(PartyKey ownParty, TimeSpan olderThan, CancellationToken ct);
+    Task<int> SweepOutboxAsync(PartyKey ownParty, CancellationToken ct);
 }

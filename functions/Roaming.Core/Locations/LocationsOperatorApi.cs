@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Web;
+using Microsoft.Extensions.Logging;
 using Roaming.Core.Operator;
 using Roaming.Core.Platform;
 using Roaming.Core.Push;
@@ -14,10 +15,11 @@ namespace Roaming.Core.Locations;
 
 /// <summary>
 /// The back office's side of Locations on /operator/locations: a CSO publishes its locations and EVSE status
-/// changes (validated as OCPI objects, stored, then pushed to partners through the queue; the call never waits
-/// for a partner), and reads what partner CPOs sent (scope=received), filtered and paged.
+/// changes (validated as OCPI objects, stored with their push, pushed to partners through the queue; the call never
+/// waits for a partner), and reads what partner CPOs sent (scope=received), filtered and paged. last_updated of a
+/// change is the time it is applied, later than the one before.
 /// </summary>
-public sealed class LocationsOperatorApi(ILocationStore store, TimeProvider clock) : IRouteGroup
+public sealed class LocationsOperatorApi(ILocationStore store, TimeProvider clock, ILogger<LocationsOperatorApi> logger) : IRouteGroup
 {
     private const string Base = "/operator/locations";
 
@@ -63,8 +65,9 @@ public sealed class LocationsOperatorApi(ILocationStore store, TimeProvider cloc
         var now = Now();
         var location = Stamp(OperatorQuery.Parse(ctx, LocationsJson.Default.Location), now) with { CountryCode = party.CountryCode, PartyId = party.PartyId, Id = id };
         OcpiValidator.ThrowIfInvalid(location);
-        var created = await store.PutAsync(DataScope.Own, location, Change(PushKind.Put, party, id), ctx.Cancellation);
-        return OcpiResult.Json(location, LocationsJson.Default.Location, created ? HttpStatusCode.Created : HttpStatusCode.OK);
+        LocationLimits.CheckEvses(location.Evses?.Count);
+        var outcome = await store.PutAsync(DataScope.Own, location, onlyIfNewer: false, Change(PushKind.Put, party, id), ctx.Cancellation);
+        return OcpiResult.Json(location, LocationsJson.Default.Location, outcome == PutOutcome.Created ? HttpStatusCode.Created : HttpStatusCode.OK);
     }
 
     private async Task<OcpiResult> PatchLocation(OcpiContext ctx)
@@ -73,23 +76,20 @@ public sealed class LocationsOperatorApi(ILocationStore store, TimeProvider cloc
         var patch = OcpiJson.ReadObject(ctx.Request.Body);
         foreach (var forbidden in new[] { "country_code", "party_id", "id", "evses" })
             if (patch.TryGetProperty(forbidden, out _)) throw new InvalidParametersException([new FieldError(forbidden, "cannot be changed with a location PATCH")]);
-        var now = Now();
-        var updated = await store.UpdateHeaderAsync(DataScope.Own, party, id,
-            current => JsonMerge.Apply(current, patch, LocationsJson.Default.Location) with { LastUpdated = now },
-            Change(PushKind.Patch, party, id, fields: Names(patch)), ctx.Cancellation);
-        return OcpiResult.Json(updated, LocationsJson.Default.Location);
+        var result = await store.UpdateAsync(DataScope.Own, party, id, new LocationUpdate(
+            Fields: current => JsonMerge.Apply(current, patch, LocationsJson.Default.Location) with { LastUpdated = Later(Now(), current.LastUpdated) },
+            FieldsPush: _ => Change(PushKind.Patch, party, id, fields: Names(patch))), ctx.Cancellation);
+        return OcpiResult.Json(result.Fields, LocationsJson.Default.Location);
     }
 
     private async Task<OcpiResult> PutEvse(OcpiContext ctx)
     {
         var (party, id) = Target(ctx, mustBeOwn: true);
         var uid = ctx.Value("evse_uid");
-        var now = Now();
-        var evse = Stamp(OperatorQuery.Parse(ctx, LocationsJson.Default.Evse), now) with { Uid = uid };
-        OcpiValidator.ThrowIfInvalid(evse);
-        var created = false;
-        await store.UpdateEvseAsync(DataScope.Own, party, id, uid, before => { created = before is null; return evse; }, now, Change(PushKind.Put, party, id, uid), ctx.Cancellation);
-        return OcpiResult.Json(evse, LocationsJson.Default.Evse, created ? HttpStatusCode.Created : HttpStatusCode.OK);
+        var sent = OperatorQuery.Parse(ctx, LocationsJson.Default.Evse) with { Uid = uid };
+        OcpiValidator.ThrowIfInvalid(Stamp(sent, Now()));
+        var outcome = await UpdateOneAsync(party, id, new EvseUpdate(uid, before => Stamp(sent, Later(Now(), before?.LastUpdated)), _ => Change(PushKind.Put, party, id, uid)), ctx);
+        return OcpiResult.Json(outcome.Evse!, LocationsJson.Default.Evse, outcome.Change == EvseChange.Created ? HttpStatusCode.Created : HttpStatusCode.OK);
     }
 
     private async Task<OcpiResult> PatchEvse(OcpiContext ctx)
@@ -98,39 +98,77 @@ public sealed class LocationsOperatorApi(ILocationStore store, TimeProvider cloc
         var uid = ctx.Value("evse_uid");
         var patch = OcpiJson.ReadObject(ctx.Request.Body);
         if (patch.TryGetProperty("uid", out _)) throw new InvalidParametersException([new FieldError("uid", "cannot be changed")]);
-        var now = Now();
-        var evse = await store.UpdateEvseAsync(DataScope.Own, party, id, uid,
-            before => JsonMerge.Apply(before ?? throw new NotFoundException($"Unknown EVSE {uid}.", OcpiStatus.UnknownLocation), patch, LocationsJson.Default.Evse) with { LastUpdated = now },
-            now, Change(PushKind.Patch, party, id, uid, Names(patch)), ctx.Cancellation);
-        return OcpiResult.Json(evse, LocationsJson.Default.Evse);
+        var outcome = await UpdateOneAsync(party, id, new EvseUpdate(uid,
+            before =>
+            {
+                var evse = before ?? throw UnknownEvse(uid);
+                return JsonMerge.Apply(evse, patch, LocationsJson.Default.Evse) with { LastUpdated = Later(Now(), evse.LastUpdated) };
+            },
+            _ => Change(PushKind.Patch, party, id, uid, Names(patch))), ctx);
+        return OcpiResult.Json(outcome.Evse!, LocationsJson.Default.Evse);
     }
 
-    /// <summary>Many EVSE status changes in one call: each applied on its own, all pushed together.</summary>
+    private async Task<EvseOutcome> UpdateOneAsync(PartyKey party, string id, EvseUpdate update, OcpiContext ctx)
+    {
+        var result = await store.UpdateAsync(DataScope.Own, party, id, new LocationUpdate(Evses: [update]), ctx.Cancellation);
+        return result.Evses[0].Error is { } error ? throw error : result.Evses[0];
+    }
+
+    /// <summary>
+    /// Many EVSE status changes in one call: the items of one location are applied together (one read, one transaction
+    /// per hundred rows), locations side by side. Each item gets its own result; every change stored is pushed (its
+    /// push is stored with it), whatever happens to the others.
+    /// </summary>
     private async Task<OcpiResult> BulkStatuses(OcpiContext ctx)
     {
         var items = ctx.Body(OperatorLocationsJson.Default.ListEvseStatusUpdate);
         var v = new OcpiValidator();
         v.List("(body)", items);
+        if (items.Count > LocationLimits.MaxStatusUpdates) v.Fail("(body)", $"{items.Count} items; at most {LocationLimits.MaxStatusUpdates} in one call");
         v.ThrowIfInvalid();
         var own = ctx.Options.Parties.Where(p => p.Role == Role.Cpo).Select(p => p.Key).ToHashSet();
-        var now = Now();
         var failed = new List<BulkFailure>();
         var updated = 0;
-        await Parallel.ForEachAsync(Enumerable.Range(0, items.Count), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ctx.Cancellation }, async (i, ct) =>
+        void Fail(int index, OcpiException e)
         {
-            var item = items[i];
-            var party = new PartyKey(item.CountryCode!, item.PartyId!);
+            lock (failed) failed.Add(new BulkFailure(index, e.Message, e.StatusCode));
+        }
+
+        var groups = items.Select((item, index) => (Item: item, Index: index))
+            .GroupBy(x => (Party: new PartyKey(x.Item.CountryCode!.ToUpperInvariant(), x.Item.PartyId!.ToUpperInvariant()), Location: x.Item.LocationId!.ToUpperInvariant()));
+        await Parallel.ForEachAsync(groups, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ctx.Cancellation }, async (group, ct) =>
+        {
+            var (party, locationId) = group.Key;
+            var list = group.ToList();
+            if (!own.Contains(party))
+            {
+                foreach (var x in list) Fail(x.Index, new InvalidParametersException($"{party} is not a CPO party of this platform."));
+                return;
+            }
             try
             {
-                if (!own.Contains(party)) throw new InvalidParametersException($"{party} is not a CPO party of this platform.");
-                await store.UpdateEvseAsync(DataScope.Own, party, item.LocationId!, item.EvseUid!,
-                    before => (before ?? throw new NotFoundException($"Unknown EVSE {item.EvseUid}.", OcpiStatus.UnknownLocation)) with { Status = item.Status, LastUpdated = now },
-                    now, Change(PushKind.Patch, party, item.LocationId!, item.EvseUid, ["status"]), ct);
-                Interlocked.Increment(ref updated);
+                var result = await store.UpdateAsync(DataScope.Own, party, locationId, new LocationUpdate(Evses: list.Select(x => new EvseUpdate(x.Item.EvseUid!,
+                    before =>
+                    {
+                        var evse = before ?? throw UnknownEvse(x.Item.EvseUid!);
+                        return evse with { Status = x.Item.Status, LastUpdated = Later(Now(), evse.LastUpdated) };
+                    },
+                    _ => Change(PushKind.Patch, party, locationId, x.Item.EvseUid, ["status"]))).ToList()), ct);
+                for (var i = 0; i < list.Count; i++)
+                {
+                    if (result.Evses[i].Error is { } error) Fail(list[i].Index, error);
+                    else Interlocked.Increment(ref updated);
+                }
             }
             catch (OcpiException e)
             {
-                lock (failed) failed.Add(new BulkFailure(i, e.Message));
+                foreach (var x in list) Fail(x.Index, e);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                // Storage failed for this location; whatever of it was stored carries its push.
+                logger.LogWarning(e, "EVSE status updates of location {Party}/{Location} failed", party, locationId);
+                foreach (var x in list) Fail(x.Index, new TryAgainLaterException("Storage failed for this location; try again."));
             }
         });
         return OcpiResult.Json(new BulkResult(updated, failed.OrderBy(f => f.Index).ToList()), OperatorLocationsJson.Default.BulkResult);
@@ -143,6 +181,14 @@ public sealed class LocationsOperatorApi(ILocationStore store, TimeProvider cloc
         new(ModuleIds.Locations, kind, party.CountryCode, party.PartyId, id, evseUid, Fields: fields);
 
     private DateTimeOffset Now() => OcpiDateTime.Normalize(clock.GetUtcNow());
+
+    /// <summary>
+    /// The time of a change to an own object, later than the one it replaces: the object's last_updated never goes
+    /// back, even when two changes of one millisecond (or clocks of two instances) disagree.
+    /// </summary>
+    private static DateTimeOffset Later(DateTimeOffset now, DateTimeOffset? previous) => previous >= now ? previous.Value.AddMilliseconds(1) : now;
+
+    private static NotFoundException UnknownEvse(string uid) => new($"Unknown EVSE {uid}.", OcpiStatus.UnknownLocation);
 
     /// <summary>The back office may leave last_updated out: it is then the time of this call.</summary>
     private static Location Stamp(Location l, DateTimeOffset now) =>
@@ -172,7 +218,7 @@ public sealed record EvseStatusUpdate : IOcpiValidatable
     }
 }
 
-public sealed record BulkFailure(int Index, string Error);
+public sealed record BulkFailure(int Index, string Error, int StatusCode);
 public sealed record BulkResult(int Updated, List<BulkFailure> Failed);
 public sealed record LocationList(int Total, List<Location> Items, string? Next);
 

@@ -17,7 +17,7 @@ public sealed class LocationsPullHandler(ILocationStore store, ModuleCatalog cat
         var wire = catalog.Wire<LocationsWire>(Module, version) ?? throw new InvalidOperationException($"{Module} is not served in {version}.");
         var (valid, errors) = PulledObjects.Read(scope, objects, wire.Location, "location", l => l.Party, l => l.Id);
         await Parallel.ForEachAsync(valid, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
-            async (location, token) => await store.PutAsync(DataScope.Received, location, null, token));
+            async (location, token) => await store.PutAsync(DataScope.Received, location, onlyIfNewer: true, null, token));
         return (valid.Count, errors);
     }
 

@@ -137,7 +137,7 @@ public sealed class RoamingEndpoint
         {
             // The type only: a storage error's text may quote keys, and keys may be token uids.
             _logger.LogWarning("Request {RequestId} {Method} {Route}: storage unavailable ({Error})", requestId, request.Method, route?.Template ?? "(unmatched)", e.GetType().Name);
-            result = Error(new ServiceUnavailableException("Storage is unavailable; try again later.", StorageRetryAfter), isOperator);
+            result = Error(new TryAgainLaterException("Storage is unavailable; try again later.", StorageRetryAfter), isOperator);
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {

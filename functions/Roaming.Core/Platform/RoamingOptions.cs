@@ -64,8 +64,11 @@ public sealed class RoamingOptions
     /// <summary>How often pushes stored but never queued (a host stopped between the two) are looked for and queued.</summary>
     public TimeSpan OutboxSweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>How old a push row must be before the sweep takes it: younger ones are still their relay's.</summary>
-    public TimeSpan OutboxSweepGrace { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// How long a pending push is left to the host that stored it before the sweep queues it again. Longer than one
+    /// partner call (<see cref="PartnerTimeout"/>), so a push still being sent is not started a second time.
+    /// </summary>
+    public TimeSpan OutboxSweepGrace { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
     /// How far a partner's clock may be from ours. Every pull asks for objects up to its start plus this (an explicit
@@ -129,6 +132,7 @@ public sealed class RoamingOptions
             problems.Add("Roaming:AuthorizationTimeout and Roaming:AuthorizationOfflineAfter must be positive.");
         if (SyncMaxRemovalShare is < 0 or > 1 || double.IsNaN(SyncMaxRemovalShare)) problems.Add("Roaming:SyncMaxRemovalShare must be between 0 and 1.");
         if (SyncClockSkew < TimeSpan.Zero || SyncClockSkew > TimeSpan.FromDays(1)) problems.Add("Roaming:SyncClockSkew must be between 0 and one day.");
+        if (OutboxSweepGrace <= TimeSpan.Zero || OutboxSweepInterval <= TimeSpan.Zero) problems.Add("Roaming:OutboxSweepGrace and Roaming:OutboxSweepInterval must be positive.");
         if (problems.Count > 0) throw new InvalidOperationException("Invalid configuration: " + string.Join(" ", problems));
     }
 }

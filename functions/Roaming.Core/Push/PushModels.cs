@@ -36,12 +36,82 @@ public sealed record PushChange(string Module, PushKind Kind, string CountryCode
     /// <summary>Changes of one object keep their order; changes of different objects may travel side by side.</summary>
     [JsonIgnore]
     public (string, string, string, string, string?) ObjectKey => (Module, Party.CountryCode, Party.PartyId, ObjectId.ToUpperInvariant(), Variant);
+
+    /// <summary>Whether this change's target holds the other's: the same object, and the same or a higher level (location ⊇ EVSE ⊇ connector).</summary>
+    public bool Covers(PushChange other) =>
+        ObjectKey == other.ObjectKey
+        && (EvseUid is null || (Same(EvseUid, other.EvseUid) && (ConnectorId is null || Same(ConnectorId, other.ConnectorId))));
+
+    private static bool Same(string? a, string? b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>
+/// Pending changes folded together. Content is read when a push is sent, so a change only says what to send: a PUT
+/// sends everything below it (a PATCH under a pending PUT adds nothing, a PUT replaces the changes it covers),
+/// PATCHes of one target become one with the fields of both, a DELETE replaces what was pending for its object.
+/// </summary>
+public static class PushChanges
+{
+    public static List<PushChange> Coalesce(IEnumerable<PushChange> changes)
+    {
+        var pending = new List<PushChange>();
+        foreach (var change in changes) Add(pending, change);
+        return pending;
+    }
+
+    public static void Add(List<PushChange> pending, PushChange next)
+    {
+        switch (next.Kind)
+        {
+            case PushKind.Put:
+            case PushKind.Delete:
+                pending.RemoveAll(p => p.Kind != PushKind.Post && next.Covers(p));
+                pending.Add(next);
+                break;
+            case PushKind.Patch:
+                if (pending.Any(p => p.Kind == PushKind.Put && p.Covers(next))) break;
+                var same = pending.FindIndex(p => p.Kind == PushKind.Patch && p.Covers(next) && next.Covers(p));
+                if (same < 0) pending.Add(next);
+                else pending[same] = pending[same] with { Fields = [.. (pending[same].Fields ?? []).Union(next.Fields ?? [])] };
+                break;
+            default:
+                pending.Add(next);
+                break;
+        }
+    }
 }
 
 /// <summary>A queue message: many changes (one message per change would cap throughput at the queue's rate).</summary>
+/// <param name="Changes">changes to send (a retry carries the ones a partner did not take)</param>
 /// <param name="PartnerId">null: every partner that takes the module; set: a retry for that partner.</param>
+/// <param name="Slots">pending pushes in the outbox, read when the message is processed</param>
 /// <param name="Reason">in the poison queue: why the changes were parked there</param>
-public sealed record PushMessage(List<PushChange> Changes, string? PartnerId = null, int Attempt = 0, string? Reason = null);
+public sealed record PushMessage(List<PushChange>? Changes = null, string? PartnerId = null, int Attempt = 0, List<PushSlotRef>? Slots = null, string? Reason = null);
+
+/// <summary>Where an outbox keeps the pending pushes of one target (a table row beside the object).</summary>
+public sealed record PushSlotRef(string Table, string Partition, string Row);
+
+/// <summary>The pending changes of a slot as read, with the version they were read at.</summary>
+public sealed record PushSlot(PushSlotRef Ref, IReadOnlyList<PushChange> Changes, string Version);
+
+/// <summary>
+/// The outbox the push channel drains. A store writes a change and the push it causes into a slot beside the object,
+/// in one transaction; while a slot is pending, further changes of its target join it instead of queueing another
+/// message, so one push at a time is under way per target (its order kept across workers and instances) and
+/// repeated changes are sent once.
+/// </summary>
+public interface IPushOutbox
+{
+    /// <returns>null when nothing is pending any more</returns>
+    Task<PushSlot?> ReadAsync(PushSlotRef slot, CancellationToken ct);
+
+    /// <summary>Clears the slot if nothing joined it since it was read.</summary>
+    /// <returns>false when new changes joined (read it again and send those)</returns>
+    Task<bool> CompleteAsync(PushSlot slot, CancellationToken ct);
+
+    /// <summary>Leaves the slot to a new message (a target changing faster than it can be pushed).</summary>
+    Task HandOverAsync(PushSlot slot, CancellationToken ct);
+}
 
 /// <summary>
 /// A module's side of the push channel: sends one change of its objects to one partner through the partner's receiver
@@ -68,4 +138,5 @@ public sealed class PushObjectGoneException(string message) : Exception(message)
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = [typeof(OcpiDateTimeConverter), typeof(JsonStringEnumConverter<PushKind>)])]
 [JsonSerializable(typeof(PushMessage))]
 [JsonSerializable(typeof(PushChange))]
+[JsonSerializable(typeof(List<PushChange>))]
 public sealed partial class PushJson : JsonSerializerContext;

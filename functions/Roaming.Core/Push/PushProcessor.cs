@@ -15,15 +15,23 @@ namespace Roaming.Core.Push;
 /// The push channel of every module (queue "ocpi-push"), in whichever direction the module's declaration gives: a
 /// change of an owner's object goes to each registered partner in a counterpart role that has the module's receiver
 /// interface in the version negotiated with it (only to the partner holding the change's target party, when it
-/// names one). A first message fans out; a partner that fails gets its own retry message, delayed with exponential
-/// backoff, so one partner being down neither blocks nor repeats the others. After the last try the message goes
-/// to "ocpi-push-poison" and the partner is marked as needing a resync (it should pull). An answer that no retry can
+/// names one). A first message names outbox slots: each is read, sent to every partner and cleared, or, when changes
+/// joined it meanwhile, read and sent again, so one push per target is under way at a time and a target's changes
+/// reach a partner in order. A partner that fails gets its own retry message, delayed with exponential backoff, so
+/// one partner being down neither blocks nor repeats the others. After the last try the message goes to
+/// "ocpi-push-poison" and the partner is marked as needing a resync (it should pull). An answer that no retry can
 /// change is not retried: the module's source recovers where the spec says how, the rest is parked at once.
 /// </summary>
 public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource> sources, IPartnerStore partners, PartnerClients clients,
-    PartnerAccess access, IWorkQueue queue, IOptions<RoamingOptions> options, TimeProvider clock, ILogger<PushProcessor> logger) : IQueueProcessor
+    PartnerAccess access, IPushOutbox outbox, IWorkQueue queue, IOptions<RoamingOptions> options, TimeProvider clock, ILogger<PushProcessor> logger) : IQueueProcessor
 {
+    // A slot that keeps changing while it is sent is sent this often by one message, then handed to a new one.
+    private const int RoundsPerSlot = 3;
+
     private readonly Dictionary<string, IPushSource> _sources = sources.ToDictionary(s => s.Module);
+    // Within this instance: one sender at a time per slot, and per partner and object (a retry beside a first push).
+    private readonly KeyedLocks<PushSlotRef> _slotLocks = new();
+    private readonly KeyedLocks<(string, (string, string, string, string, string?))> _objectLocks = new();
 
     public string QueueName => PushQueue.QueueName;
 
@@ -46,28 +54,54 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
         var targets = message.PartnerId is null
             ? (await partners.ListAsync(ct)).Where(p => p.State == PartnerState.Registered).ToList()
             : await partners.GetAsync(message.PartnerId, ct) is { State: PartnerState.Registered } one ? [one] : [];
-        await Parallel.ForEachAsync(targets, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
-            async (partner, token) => await PushToAsync(partner, message, token));
+        if (message.Slots is { Count: > 0 } slots)
+            await Parallel.ForEachAsync(slots.Distinct(), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
+                async (slot, token) => await DrainAsync(slot, targets, token));
+        if (message.Changes is { Count: > 0 } changes)
+            await SendAsync(targets, changes, message.PartnerId is null ? 1 : message.Attempt + 1, ct);
     }
 
-    private async Task PushToAsync(Partner partner, PushMessage message, CancellationToken ct)
+    /// <summary>Sends a slot's changes until it stays empty; changes that join meanwhile go out in later rounds.</summary>
+    private async Task DrainAsync(PushSlotRef slotRef, IReadOnlyList<Partner> targets, CancellationToken ct)
+    {
+        using var _ = await _slotLocks.LockAsync(slotRef, ct);
+        PushSlot? slot = null;
+        for (var round = 0; round < RoundsPerSlot; round++)
+        {
+            slot = await outbox.ReadAsync(slotRef, ct);
+            if (slot is null) return;
+            await SendAsync(targets, slot.Changes, 1, ct);
+            if (await outbox.CompleteAsync(slot, ct)) return;
+        }
+        logger.LogInformation("Push slot {Partition}/{Row} kept changing while it was sent; handed to a new message", slotRef.Partition, slotRef.Row);
+        await outbox.HandOverAsync(slot!, ct);
+    }
+
+    /// <param name="retryAttempt">the attempt number a retry of what fails here carries</param>
+    private Task SendAsync(IReadOnlyList<Partner> targets, IReadOnlyList<PushChange> changes, int retryAttempt, CancellationToken ct) =>
+        Parallel.ForEachAsync(targets, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
+            async (partner, token) => await PushToAsync(partner, changes, retryAttempt, token));
+
+    private async Task PushToAsync(Partner partner, IReadOnlyList<PushChange> changes, int retryAttempt, CancellationToken ct)
     {
         var wanted = new List<PushChange>();
-        foreach (var change in message.Changes)
+        foreach (var change in changes)
             if (await TakesAsync(partner, change, ct)) wanted.Add(change);
         // Changes to different objects go out side by side; changes to one object in order, one call per
         // distinct change (content is read at send time, so a repeated change adds nothing).
-        var perObject = wanted.GroupBy(c => c.ObjectKey).Select(Coalesce).ToList();
+        var perObject = wanted.GroupBy(c => c.ObjectKey).Select(g => (g.Key, Changes: PushChanges.Coalesce(g))).ToList();
         var left = new List<PushChange>();
         var parked = new List<(PushChange Change, PartnerCallException Error)>();
         PartnerCallException? failure = null;
-        await Parallel.ForEachAsync(perObject, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct }, async (changes, token) =>
+        await Parallel.ForEachAsync(perObject, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct }, async (group, token) =>
         {
-            for (var i = 0; i < changes.Count; i++)
+            using var _ = await _objectLocks.LockAsync((partner.Id, group.Key), token);
+            var objectChanges = group.Changes;
+            for (var i = 0; i < objectChanges.Count; i++)
             {
                 try
                 {
-                    await SendAsync(partner, changes[i], parked, token);
+                    await SendAsync(partner, objectChanges[i], parked, token);
                 }
                 catch (PushObjectGoneException e)
                 {
@@ -77,15 +111,15 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
                 {
                     lock (left)
                     {
-                        left.AddRange(changes.Skip(i));
+                        left.AddRange(objectChanges.Skip(i));
                         failure = e;
                     }
                     return;
                 }
             }
         });
-        if (parked.Count > 0) await ParkAsync(partner, parked, message.Attempt, ct);
-        if (failure is not null) await RetryLaterAsync(partner, left, message.PartnerId is null ? 1 : message.Attempt + 1, failure, ct);
+        if (parked.Count > 0) await ParkAsync(partner, parked, retryAttempt - 1, ct);
+        if (failure is not null) await RetryLaterAsync(partner, left, retryAttempt, failure, ct);
     }
 
     /// <summary>
@@ -123,7 +157,7 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
             + (parked.Count > 3 ? $"; and {parked.Count - 3} more" : "");
         logger.LogError("{Count} pushes to partner {PartnerId} parked in the poison queue, partner needs a resync: {Reason}", parked.Count, partner.Id, reason);
         await queue.SendAsync(QueueRules.PoisonQueueName(QueueName),
-            JsonSerializer.SerializeToUtf8Bytes(new PushMessage(parked.Select(p => p.Change).ToList(), partner.Id, attempt, reason), PushJson.Default.PushMessage), ct: ct);
+            JsonSerializer.SerializeToUtf8Bytes(new PushMessage(parked.Select(p => p.Change).ToList(), partner.Id, attempt, Reason: reason), PushJson.Default.PushMessage), ct: ct);
         var now = clock.GetUtcNow();
         await partners.UpdateAsync(partner.Id, p =>
         {
@@ -154,21 +188,6 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
         return clients.Find(partner, change.Module, InterfaceRole.Receiver, new RoutingHeaders(change.Party, receiver))!;
     }
 
-    /// <summary>One change per (kind, EVSE, connector) of an object, at its last place, with the PATCH fields of all.</summary>
-    private static List<PushChange> Coalesce(IEnumerable<PushChange> changes)
-    {
-        var list = new List<PushChange>();
-        foreach (var change in changes)
-        {
-            var index = list.FindIndex(c => c.Kind == change.Kind && c.EvseUid == change.EvseUid && c.ConnectorId == change.ConnectorId);
-            if (index < 0) { list.Add(change); continue; }
-            var fields = list[index].Fields is null || change.Fields is null ? null : list[index].Fields!.Union(change.Fields).ToList();
-            list.RemoveAt(index);
-            list.Add(change with { Fields = fields });
-        }
-        return list;
-    }
-
     private async Task RetryLaterAsync(Partner partner, List<PushChange> left, int attempt, PartnerCallException error, CancellationToken ct)
     {
         var o = options.Value;
@@ -176,7 +195,7 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
         {
             logger.LogError("Push of {Count} changes to partner {PartnerId} failed {Attempts} times ({Error}); moved to the poison queue, partner needs a resync",
                 left.Count, partner.Id, attempt - 1, error.Message);
-            var parked = new PushMessage(left, partner.Id, attempt, $"Failed {attempt - 1} times, the last: {error.Message}");
+            var parked = new PushMessage(left, partner.Id, attempt, Reason: $"Failed {attempt - 1} times, the last: {error.Message}");
             await queue.SendAsync(QueueRules.PoisonQueueName(QueueName), JsonSerializer.SerializeToUtf8Bytes(parked, PushJson.Default.PushMessage), ct: ct);
             await partners.UpdateAsync(partner.Id, p =>
             {

@@ -74,9 +74,13 @@ public sealed class TooManyRequestsException : OcpiException
         RetryAfter = retryAfter;
 }
 
-/// <summary>Storage cannot be reached or does not answer: 3000 with HTTP 503 and Retry-After, so the caller comes back later.</summary>
-public sealed class ServiceUnavailableException : OcpiException
+/// <summary>
+/// Storage cannot be reached or does not answer, or a conflict that retries could not resolve in time (many
+/// simultaneous writers of one record): 3000 with HTTP 503 and Retry-After, so the caller sends the request again
+/// rather than treating it as failed for good. Nothing of the request was stored.
+/// </summary>
+public sealed class TryAgainLaterException : OcpiException
 {
-    public ServiceUnavailableException(string message, TimeSpan retryAfter)
-        : base(OcpiStatus.ServerError, HttpStatusCode.ServiceUnavailable, message) => RetryAfter = retryAfter;
+    public TryAgainLaterException(string message, TimeSpan? retryAfter = null)
+        : base(OcpiStatus.ServerError, HttpStatusCode.ServiceUnavailable, message) => RetryAfter = retryAfter ?? TimeSpan.FromSeconds(1);
 }
