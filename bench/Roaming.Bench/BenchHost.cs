@@ -102,6 +102,7 @@ internal sealed class BenchHost : IAsyncDisposable
             ["Roaming__TokenKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["Roaming__OperatorKey"] = Bench.OperatorKey,
             ["Roaming__AllowHttpPartners"] = "true",
+            ["Roaming__PublicBaseUrl"] = $"http://127.0.0.1:{port}",
             ["Roaming__Parties__0__CountryCode"] = "NL",
             ["Roaming__Parties__0__PartyId"] = party,
             ["Roaming__Parties__0__Role"] = role,
@@ -156,4 +157,28 @@ internal sealed class BenchHost : IAsyncDisposable
         }
         await Bench.DeleteStorageAsync(_prefix);
     }
+}
+
+/// <summary>A host's own counters (GET /operator/diagnostics): storage operations per table and queue, CPU time, bytes allocated.</summary>
+internal sealed record HostUsage(IReadOnlyDictionary<string, long> Storage, double CpuSeconds, long AllocatedBytes, long Count = 1)
+{
+    public long StorageTotal => Storage.Values.Sum();
+    public double StoragePerRequest => (double)StorageTotal / Count;
+    public double BytesPerRequest => (double)AllocatedBytes / Count;
+    public double CpuMicrosPerRequest => CpuSeconds * 1e6 / Count;
+
+    public static async Task<HostUsage> ReadAsync(BenchHost host)
+    {
+        var d = (await host.SendAsync(HttpMethod.Get, "/operator/diagnostics"))!;
+        var storage = d["storage_operations"]!.AsObject().ToDictionary(p => p.Key, p => p.Value!.GetValue<long>());
+        return new HostUsage(storage, d["cpu_seconds"]!.GetValue<double>(), d["allocated_bytes"]!.GetValue<long>());
+    }
+
+    /// <summary>What happened between <paramref name="before"/> and this reading, over <paramref name="count"/> units of work.</summary>
+    public HostUsage Since(HostUsage before, long count) => new(
+        Storage.ToDictionary(p => p.Key, p => p.Value - before.Storage.GetValueOrDefault(p.Key)).Where(p => p.Value != 0).ToDictionary(),
+        CpuSeconds - before.CpuSeconds, AllocatedBytes - before.AllocatedBytes, Math.Max(1, count));
+
+    /// <summary>Operations per unit of work, per table and queue: "locations 2.00, queue:ocpi-push 0.02".</summary>
+    public string Breakdown() => string.Join(", ", Storage.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {(double)p.Value / Count:F2}"));
 }

@@ -4,6 +4,8 @@ using Microsoft.Extensions.Hosting;
 using Roaming.Azure.KeyVault;
 using Roaming.Azure.Queues;
 using Roaming.Azure.Tables;
+using Roaming.Core.Partners;
+using Roaming.Core.Platform;
 using Roaming.Core.Push;
 using Roaming.Core.Queues;
 using Roaming.Core.Storage;
@@ -26,7 +28,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<StorageTables>();
         services.AddSingleton<StorageQueues>();
         services.AddSingleton<IWorkQueue>(sp => sp.GetRequiredService<StorageQueues>());
-        services.AddSingleton<IPartnerStore, TablePartnerStore>();
+        services.AddPartnerStore<TablePartnerStore>();
         services.AddSingleton<IPartyReservations, TablePartyReservations>();
         services.AddSingleton<IStorageFaults, StorageFaults>();
         services.AddSingleton<ILocationStore, TableLocationStore>();
@@ -36,6 +38,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IPartyObjectStores, TablePartyObjectStores>();
         services.AddSingleton<ISyncJobStore, TableSyncJobStore>();
         services.AddSingleton<IInputNoteStore, TableInputNoteStore>();
+        services.AddSingleton<IRouteGroup, DiagnosticsApi>();
         services.AddHostedService<StorageInitializer>();
         return services;
     }

@@ -18,6 +18,9 @@ public sealed class StorageOperations
 
     public long Total => _counts.Values.Sum();
 
+    /// <summary>Every table and queue operated on so far, with its count.</summary>
+    public IReadOnlyDictionary<string, long> All => new Dictionary<string, long>(_counts);
+
     internal HttpPipelinePolicy Policy(string resource) => new Counting(this, resource);
 
     private sealed class Counting(StorageOperations owner, string resource) : HttpPipelineSynchronousPolicy

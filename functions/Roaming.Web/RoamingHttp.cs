@@ -68,12 +68,11 @@ public static class RoamingHttp
             return;
         }
         var headerBytes = 0;
-        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (name, value) in request.Headers)
+        foreach (var (name, values) in request.Headers)
         {
-            var text = value.ToString();
-            headerBytes += name.Length + text.Length + 4;
-            headers[name] = text;
+            // As the core reads them: several values of one name joined by commas.
+            headerBytes += name.Length + 4 + Math.Max(0, values.Count - 1);
+            foreach (var value in values) headerBytes += value?.Length ?? 0;
         }
         if (headerBytes > MaxHeaderBytes)
         {
@@ -87,9 +86,9 @@ public static class RoamingHttp
             Method = request.Method,
             Path = request.Path.HasValue ? request.Path.ToUriComponent() : "/",
             QueryString = request.QueryString.Value ?? "",
-            Headers = headers,
+            Headers = new RequestHeaders(request.Headers),
             Body = await ReadBodyAsync(http, http.RequestAborted),
-            Origin = new Uri($"{request.Scheme}://{request.Host}"),
+            Origin = request.Scheme + "://" + request.Host.Value,
         }, http.RequestAborted);
         await WriteAsync(http, response);
     }

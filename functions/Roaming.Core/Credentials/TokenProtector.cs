@@ -27,6 +27,14 @@ public sealed class TokenProtector
     /// <summary>Lower-case hex HMAC of the token; safe as a table key.</summary>
     public string Hash(string token) => Convert.ToHexStringLower(HMACSHA256.HashData(_hashKey, Encoding.UTF8.GetBytes(token)));
 
+    /// <summary>The same keyed hash of any text, written to 32 bytes, for keys held only in memory; false when the text is too long to hash here.</summary>
+    public bool TryHash(ReadOnlySpan<char> text, Span<byte> destination)
+    {
+        Span<byte> utf8 = stackalloc byte[1024];
+        if (!Encoding.UTF8.TryGetBytes(text, utf8, out var length)) return false;
+        return HMACSHA256.TryHashData(_hashKey, utf8[..length], destination, out _);
+    }
+
     public string Protect(string token)
     {
         var plain = Encoding.UTF8.GetBytes(token);

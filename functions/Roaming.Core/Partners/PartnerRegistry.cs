@@ -7,7 +7,16 @@ using Roaming.Core.Transport;
 namespace Roaming.Core.Partners;
 
 /// <summary>A request's authenticated caller and how far its token reaches.</summary>
-public sealed record Authenticated(Partner Partner, string Token, bool WasBase64, bool FullAccess);
+/// <param name="Partner">as read from storage, or from the token cache: shared by concurrent requests, read-only</param>
+public sealed record Authenticated(Partner Partner, bool WasBase64, bool FullAccess)
+{
+    private readonly string? _header;
+
+    public Authenticated(Partner partner, string header, bool wasBase64, bool fullAccess) : this(partner, wasBase64, fullAccess) => _header = header;
+
+    /// <summary>The token as presented, decoded from the header when asked for (the credentials endpoint needs it), so it is not kept.</summary>
+    public string Token => AuthorizationHeader.Candidates(_header).First(c => c.WasBase64 == WasBase64).Token;
+}
 
 /// <summary>
 /// Partner connections and their tokens. Every token change is ordered so that a crash between two writes
@@ -15,12 +24,18 @@ public sealed record Authenticated(Partner Partner, string Token, bool WasBase64
 /// record (the truth, ETag-checked) second, the old index entry removed last; a stale index entry is
 /// harmless because authentication checks it against the partner record.
 /// </summary>
-public sealed class PartnerRegistry(IPartnerStore store, IPartyReservations reservations, TokenProtector protector, TimeProvider clock, ILogger<PartnerRegistry> logger)
+public sealed class PartnerRegistry(IPartnerStore store, IPartyReservations reservations, TokenProtector protector, PartnerTokenCache cache,
+    TimeProvider clock, ILogger<PartnerRegistry> logger)
 {
     public IPartnerStore Store => store;
 
-    public async Task<Authenticated?> AuthenticateAsync(string? authorizationHeader, CancellationToken ct)
+    /// <summary>The caller a credentials token names: from the token cache, or, for <paramref name="fresh"/> or when not cached, from storage.</summary>
+    /// <param name="fresh">read from storage (a request that will change the partner needs its current record and ETag)</param>
+    public async Task<Authenticated?> AuthenticateAsync(string? authorizationHeader, bool fresh, CancellationToken ct)
     {
+        if (authorizationHeader is null) return null;
+        if (!fresh && cache.TryGet(authorizationHeader, out var hit)) return new Authenticated(hit.Partner, authorizationHeader, hit.WasBase64, hit.FullAccess);
+        var epoch = cache.Epoch;
         foreach (var candidate in AuthorizationHeader.Candidates(authorizationHeader))
         {
             var hash = protector.Hash(candidate.Token);
@@ -31,7 +46,10 @@ public sealed class PartnerRegistry(IPartnerStore store, IPartyReservations rese
             var current = FixedTimeEquals(partner.InboundTokenHash, hash);
             var pending = FixedTimeEquals(partner.PendingTokenHash, hash);
             if (!current && !pending) continue;
-            return new Authenticated(partner, candidate.Token, candidate.WasBase64, current && partner.State == PartnerState.Registered);
+            var fullAccess = current && partner.State == PartnerState.Registered;
+            // A fresh read is the caller's to change; only what no request changes is shared through the cache.
+            if (!fresh) cache.Add(authorizationHeader, epoch, partner, candidate.WasBase64, fullAccess);
+            return new Authenticated(partner, authorizationHeader, candidate.WasBase64, fullAccess);
         }
         return null;
     }

@@ -18,7 +18,7 @@ namespace Roaming.Core.Platform;
 /// <see cref="HandleAsync"/>. Here, and only here: request ids, routing, authentication, the routing-header
 /// checks, and the turning of every error into an OCPI answer, so no host can answer differently.
 /// </summary>
-public sealed class RoamingEndpoint
+public sealed partial class RoamingEndpoint
 {
     private readonly RouteTable _routes = new();
     private readonly PartnerRegistry _registry;
@@ -31,6 +31,7 @@ public sealed class RoamingEndpoint
     private readonly PartnerAccess _access;
     private readonly PartnerRateLimiter _rateLimiter;
     private readonly IStorageFaults[] _storageFaults;
+    private readonly string? _publicBaseUrl;
 
     /// <summary>How long a caller is asked to wait when storage is down.</summary>
     public static readonly TimeSpan StorageRetryAfter = TimeSpan.FromSeconds(5);
@@ -49,6 +50,7 @@ public sealed class RoamingEndpoint
         _clock = clock;
         _logger = logger;
         _operatorKeyHash = SHA256.HashData(Encoding.UTF8.GetBytes(_options.OperatorKey ?? ""));
+        _publicBaseUrl = _options.PublicBaseUrl?.TrimEnd('/');
         // Only the interfaces of the roles hosted here are served: a CPO-only deployment has no eMSP receiver routes.
         foreach (var version in catalog.Versions)
             foreach (var face in catalog.Interfaces(version, _options.HostedRoles))
@@ -86,7 +88,10 @@ public sealed class RoamingEndpoint
             if (route!.Access == RouteAccess.Operator) AuthenticateOperator(request);
             else
             {
-                caller = await _registry.AuthenticateAsync(request.Header("Authorization"), ct)
+                // A credentials POST, PUT or DELETE changes the partner: it gets its own, current record. Every other
+                // request may be answered from the token cache.
+                var fresh = route.Access == RouteAccess.Handshake && request.Method is not ("GET" or "HEAD");
+                caller = await _registry.AuthenticateAsync(request.Header("Authorization"), fresh, ct)
                     ?? throw new UnauthorizedException("Missing or unknown credentials token.");
                 if (route.Access == RouteAccess.Registered && !caller.FullAccess)
                     throw new UnauthorizedException("This token may only be used on the versions and credentials modules until registration is complete.");
@@ -114,7 +119,8 @@ public sealed class RoamingEndpoint
                 RouteValues = values,
                 Caller = caller?.Partner,
                 Acting = acting,
-                PresentedToken = caller?.Token,
+                // Only the configuration modules answer with it; decoded for them alone.
+                PresentedToken = route.Access == RouteAccess.Handshake ? caller?.Token : null,
                 PresentedTokenWasBase64 = caller?.WasBase64 ?? false,
                 RequestId = requestId,
                 CorrelationId = correlationId,
@@ -150,8 +156,7 @@ public sealed class RoamingEndpoint
         if (partnerId is not null) await _inputNotes.RecordAsync(partnerId, notes, ct);
 
         // Paths may carry token uids (tokens module): log the route template, never the path itself.
-        _logger.LogInformation("{Method} {Route} partner={PartnerId} -> {Status} ({StatusCode}) in {Elapsed:F1} ms, request {RequestId}",
-            request.Method, route?.Template ?? "(unmatched)", partnerId ?? "-", (int)result.HttpStatus, result.StatusCode,
+        LogRequest(request.Method, route?.Template ?? "(unmatched)", partnerId ?? "-", (int)result.HttpStatus, result.StatusCode,
             Stopwatch.GetElapsedTime(started).TotalMilliseconds, requestId);
 
         var response = new TransportResponse { Status = result.HttpStatus, Body = result.WriteBody(_clock.GetUtcNow()) };
@@ -228,7 +233,7 @@ public sealed class RoamingEndpoint
             response.Headers.Add(new(OcpiHeaders.FromCountryCode, f.CountryCode));
             response.Headers.Add(new(OcpiHeaders.FromPartyId, f.PartyId));
         }
-        var to = request.From ?? (context?.Caller?.Roles.Select(r => r.Key).Distinct().ToList() is [var only] ? only : null);
+        var to = request.From ?? OnlyParty(context?.Caller);
         if (to is { } t)
         {
             response.Headers.Add(new(OcpiHeaders.ToCountryCode, t.CountryCode));
@@ -236,8 +241,22 @@ public sealed class RoamingEndpoint
         }
     }
 
-    private string BaseUrl(TransportRequest request) =>
-        (_options.PublicBaseUrl ?? request.Origin.GetLeftPart(UriPartial.Authority)).TrimEnd('/');
+    /// <summary>The one party a connection holds (in any roles), or null when it holds several or none.</summary>
+    private static Types.PartyKey? OnlyParty(Partners.Partner? caller)
+    {
+        Types.PartyKey? only = null;
+        foreach (var role in caller?.Roles ?? [])
+        {
+            if (only is null) only = role.Key;
+            else if (only != role.Key) return null;
+        }
+        return only;
+    }
+
+    private string BaseUrl(TransportRequest request) => _publicBaseUrl ?? request.Origin.TrimEnd('/');
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Route} partner={PartnerId} -> {Status} ({StatusCode}) in {Elapsed:F1} ms, request {RequestId}")]
+    private partial void LogRequest(string method, string route, string partnerId, int status, int statusCode, double elapsed, string requestId);
 
     private static OcpiResult OperatorError(HttpStatusCode http, string message, int? statusCode) =>
         OcpiResult.Json(new OperatorError(message, statusCode), OperatorJson.Default.OperatorError, http);

@@ -86,6 +86,12 @@ public sealed class RoamingOptions
     /// <summary>How long an outbound call to a partner may take.</summary>
     public TimeSpan PartnerTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long an authenticated credentials token is served from memory without reading storage. A change of a partner
+    /// or a token made on this instance takes effect on it at once; on other instances within this time. Zero: no cache.
+    /// </summary>
+    public TimeSpan TokenCacheTime { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Requests each partner connection may make (Roaming:RateLimit:*); over it: HTTP 429 with Retry-After.</summary>
     public RateLimitOptions RateLimit { get; set; } = new();
 
@@ -130,6 +136,7 @@ public sealed class RoamingOptions
         problems.AddRange(RateLimit.Problems());
         if (AuthorizationTimeout <= TimeSpan.Zero || AuthorizationOfflineAfter <= TimeSpan.Zero)
             problems.Add("Roaming:AuthorizationTimeout and Roaming:AuthorizationOfflineAfter must be positive.");
+        if (TokenCacheTime < TimeSpan.Zero || TokenCacheTime > TimeSpan.FromMinutes(5)) problems.Add("Roaming:TokenCacheTime must be between 0 and 5 minutes.");
         if (SyncMaxRemovalShare is < 0 or > 1 || double.IsNaN(SyncMaxRemovalShare)) problems.Add("Roaming:SyncMaxRemovalShare must be between 0 and 1.");
         if (SyncClockSkew < TimeSpan.Zero || SyncClockSkew > TimeSpan.FromDays(1)) problems.Add("Roaming:SyncClockSkew must be between 0 and one day.");
         if (OutboxSweepGrace <= TimeSpan.Zero || OutboxSweepInterval <= TimeSpan.Zero) problems.Add("Roaming:OutboxSweepGrace and Roaming:OutboxSweepInterval must be positive.");

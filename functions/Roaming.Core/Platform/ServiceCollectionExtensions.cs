@@ -27,6 +27,7 @@ public static class ServiceCollectionExtensions
         services.AddOptions<QueueRules>().Bind(configuration.GetSection(QueueRules.Section));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new TokenProtector(sp.GetRequiredService<IOptions<RoamingOptions>>().Value.TokenKey!));
+        services.AddSingleton<PartnerTokenCache>();
         services.AddSingleton<PartnerRegistry>();
         services.AddSingleton<PartnerAccess>();
         services.AddSingleton<PartnerRateLimiter>();

@@ -46,7 +46,7 @@ public sealed class OcpiResult
     }
 
     /// <summary>The envelope: data (when there is any), status_code, status_message, timestamp. Plain results: the data alone.</summary>
-    public byte[] WriteBody(DateTimeOffset now)
+    public ReadOnlyMemory<byte> WriteBody(DateTimeOffset now)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var w = new Utf8JsonWriter(buffer))
@@ -55,7 +55,7 @@ public sealed class OcpiResult
             {
                 if (_writeData is null) w.WriteNullValue(); else _writeData(w);
                 w.Flush();
-                return buffer.WrittenSpan.ToArray();
+                return buffer.WrittenMemory;
             }
             w.WriteStartObject();
             if (_writeData is not null)
@@ -68,6 +68,6 @@ public sealed class OcpiResult
             w.WriteString("timestamp"u8, OcpiDateTime.Format(now));
             w.WriteEndObject();
         }
-        return buffer.WrittenSpan.ToArray();
+        return buffer.WrittenMemory;
     }
 }

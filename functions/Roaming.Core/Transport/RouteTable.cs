@@ -20,6 +20,8 @@ public delegate Task<OcpiResult> OcpiHandler(OcpiContext context);
 public sealed class RouteTable
 {
     private readonly List<Route> _routes = [];
+    // Routes by their number of segments: a request is compared only with routes of its own length.
+    private readonly Dictionary<int, List<Compiled>> _bySegments = [];
 
     /// <param name="Interface">The module interface the route belongs to; null for the versions endpoints and the operator API.</param>
     public sealed record Route(string Method, string Template, string[] Segments, RouteAccess Access, OcpiHandler Handler, Platform.ServedInterface? Interface)
@@ -35,51 +37,87 @@ public sealed class RouteTable
         var segments = Split(template);
         if (_routes.Any(r => r.Method == method && SameShape(r.Segments, segments)))
             throw new InvalidOperationException($"Route {method} {template} is mapped twice.");
-        _routes.Add(new Route(method, template, segments, access, handler, face));
+        var route = new Route(method, template, segments, access, handler, face);
+        _routes.Add(route);
+        if (!_bySegments.TryGetValue(segments.Length, out var list)) _bySegments[segments.Length] = list = [];
+        list.Add(new Compiled(route, segments.Select(s => s.Length > 2 && s[0] == '{' && s[^1] == '}' ? s[1..^1] : null).ToArray()));
     }
 
     public enum Outcome { Found, NotFound, MethodNotAllowed }
 
-    public Outcome Match(string method, string path, out Route? route, out Dictionary<string, string> values)
+    /// <summary>
+    /// Matches every request, so it allocates only what it hands back: the segments are compared in place (a
+    /// segment is decoded, into a string, only when it holds an escape) and the values are bound for the route found.
+    /// </summary>
+    public Outcome Match(string method, string path, out Route? route, out IReadOnlyDictionary<string, string> values)
     {
-        var segments = Split(path);
-        var pathExists = false;
-        foreach (var candidate in _routes)
+        route = null;
+        values = NoValues;
+        var trimmed = path.AsSpan().Trim('/');
+        var count = trimmed.Count('/') + 1;
+        if (!_bySegments.TryGetValue(count, out var candidates)) return Outcome.NotFound;
+        Span<Range> ranges = count <= 32 ? stackalloc Range[count] : new Range[count];
+        trimmed.Split(ranges, '/');
+        string?[]? decoded = null;
+        for (var i = 0; i < count; i++)
         {
-            if (!TryBind(candidate.Segments, segments, out var bound)) continue;
+            if (trimmed[ranges[i]].Contains('%'))
+                (decoded ??= new string?[count])[i] = Uri.UnescapeDataString(trimmed[ranges[i]].ToString());
+        }
+
+        var pathExists = false;
+        foreach (var candidate in candidates)
+        {
+            if (!Fits(candidate, trimmed, ranges, decoded)) continue;
             pathExists = true;
-            if (!string.Equals(candidate.Method, method, StringComparison.OrdinalIgnoreCase)) continue;
-            route = candidate;
-            values = bound!;
+            if (!string.Equals(candidate.Route.Method, method, StringComparison.OrdinalIgnoreCase)) continue;
+            route = candidate.Route;
+            values = Bind(candidate, trimmed, ranges, decoded);
             return Outcome.Found;
         }
-        route = null;
-        values = [];
         return pathExists ? Outcome.MethodNotAllowed : Outcome.NotFound;
     }
 
     public IEnumerable<string> MethodsFor(string path)
     {
         var segments = Split(path);
-        return _routes.Where(r => TryBind(r.Segments, segments, out _)).Select(r => r.Method).Distinct();
+        return _routes.Where(r => TryBind(r.Segments, segments)).Select(r => r.Method).Distinct();
     }
 
-    private static bool TryBind(string[] template, string[] path, out Dictionary<string, string>? values)
+    private static bool Fits(Compiled candidate, ReadOnlySpan<char> path, ReadOnlySpan<Range> ranges, string?[]? decoded)
     {
-        values = null;
-        if (template.Length != path.Length) return false;
+        for (var i = 0; i < ranges.Length; i++)
+        {
+            var segment = decoded?[i] is { } text ? text.AsSpan() : path[ranges[i]];
+            if (candidate.Parameters[i] is not null)
+            {
+                if (segment.Length == 0) return false;
+            }
+            else if (!segment.SequenceEqual(candidate.Route.Segments[i])) return false;
+        }
+        return true;
+    }
+
+    private static IReadOnlyDictionary<string, string> Bind(Compiled candidate, ReadOnlySpan<char> path, ReadOnlySpan<Range> ranges, string?[]? decoded)
+    {
         Dictionary<string, string>? bound = null;
+        for (var i = 0; i < ranges.Length; i++)
+            if (candidate.Parameters[i] is { } name) (bound ??= new(StringComparer.Ordinal))[name] = decoded?[i] ?? path[ranges[i]].ToString();
+        return bound ?? NoValues;
+    }
+
+    private static bool TryBind(string[] template, string[] path)
+    {
+        if (template.Length != path.Length) return false;
         for (var i = 0; i < template.Length; i++)
         {
             var t = template[i];
             if (t.Length > 2 && t[0] == '{' && t[^1] == '}')
             {
                 if (path[i].Length == 0) return false;
-                (bound ??= new(StringComparer.Ordinal))[t[1..^1]] = path[i];
             }
             else if (!string.Equals(t, path[i], StringComparison.Ordinal)) return false;
         }
-        values = bound ?? [];
         return true;
     }
 
@@ -89,4 +127,9 @@ public sealed class RouteTable
     // A trailing slash is the same path (the spec's own examples use "/cdrs/?offset=...").
     private static string[] Split(string path) =>
         path.Trim('/').Split('/', StringSplitOptions.None).Select(Uri.UnescapeDataString).ToArray();
+
+    private static readonly IReadOnlyDictionary<string, string> NoValues = new Dictionary<string, string>();
+
+    /// <param name="Parameters">per segment, the parameter's name, or null for a literal</param>
+    private sealed record Compiled(Route Route, string?[] Parameters);
 }

@@ -16,7 +16,7 @@ public sealed class TransportRequest
     public required IReadOnlyDictionary<string, string> Headers { get; init; }
     public ReadOnlyMemory<byte> Body { get; init; }
     /// <summary>scheme://host[:port] the request arrived on; used only when Roaming:PublicBaseUrl is not set.</summary>
-    public required Uri Origin { get; init; }
+    public required string Origin { get; init; }
 
     public string? Header(string name) => Headers.TryGetValue(name, out var value) ? value : null;
 }

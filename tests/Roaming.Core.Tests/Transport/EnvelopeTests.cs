@@ -70,6 +70,6 @@ public class EnvelopeTests
     public void Plain_results_are_the_data_alone()
     {
         var result = OcpiResult.Json(new List<VersionInfo>(), VersionsJson.Default.ListVersionInfo);
-        Assert.Equal("[]", System.Text.Encoding.UTF8.GetString(result.WriteBody(Now)));
+        Assert.Equal("[]", System.Text.Encoding.UTF8.GetString(result.WriteBody(Now).Span));
     }
 }

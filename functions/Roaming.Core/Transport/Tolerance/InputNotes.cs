@@ -26,8 +26,14 @@ public sealed class InputNotes : IDisposable
 {
     private static readonly AsyncLocal<InputNotes?> CurrentScope = new();
     private readonly InputNotes? _outer;
-    private readonly Dictionary<(string Field, InputAction Action, string Kind), (long Count, string? Example)> _counts = [];
-    private readonly HashSet<(int Unit, string Field, InputAction Action, string Kind)> _seen = [];
+    // Made by the first note: most requests need none.
+    private Notes? _notes;
+
+    private sealed class Notes
+    {
+        public Dictionary<(string Field, InputAction Action, string Kind), (long Count, string? Example)> Counts { get; } = [];
+        public HashSet<(int Unit, string Field, InputAction Action, string Kind)> Seen { get; } = [];
+    }
 
     private InputNotes(bool lenient)
     {
@@ -53,26 +59,32 @@ public sealed class InputNotes : IDisposable
 
     public bool IsEmpty
     {
-        get { lock (_counts) return _counts.Count == 0; }
+        get
+        {
+            if (Volatile.Read(ref _notes) is not { } notes) return true;
+            lock (notes) return notes.Counts.Count == 0;
+        }
     }
 
     /// <summary>The notes of one object read, whose text (as read) hashes to <paramref name="unit"/>.</summary>
     public void Add(int unit, IEnumerable<InputNote> notes)
     {
-        lock (_counts)
+        var held = Volatile.Read(ref _notes) ?? Interlocked.CompareExchange(ref _notes, new Notes(), null) ?? _notes!;
+        lock (held)
         {
             foreach (var n in notes)
             {
-                if (!_seen.Add((unit, n.Field, n.Action, n.Kind))) continue;
+                if (!held.Seen.Add((unit, n.Field, n.Action, n.Kind))) continue;
                 var key = (n.Field, n.Action, n.Kind);
-                _counts[key] = (_counts.TryGetValue(key, out var c) ? c.Count + 1 : 1, n.Example);
+                held.Counts[key] = (held.Counts.TryGetValue(key, out var c) ? c.Count + 1 : 1, n.Example);
             }
         }
     }
 
     public IReadOnlyList<InputNoteCount> Counts(DateTimeOffset now)
     {
-        lock (_counts) return _counts.Select(c => new InputNoteCount(c.Key.Field, c.Key.Action, c.Key.Kind, c.Value.Count, c.Value.Example, now)).ToList();
+        if (Volatile.Read(ref _notes) is not { } notes) return [];
+        lock (notes) return notes.Counts.Select(c => new InputNoteCount(c.Key.Field, c.Key.Action, c.Key.Kind, c.Value.Count, c.Value.Example, now)).ToList();
     }
 
     public void Dispose()
