@@ -1,0 +1,123 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+
+namespace Roaming.Integration.Tests;
+
+/// <summary>
+/// X-Total-Count is read from counts kept beside the objects, and a date_from page reads an index of objects by
+/// last_updated: both stay exactly what the objects are while creates, replacements and deletions run concurrently,
+/// checked against a walk through every page.
+/// </summary>
+public class CountsAndChangeIndexTests
+{
+    [Fact]
+    public async Task A_partys_tariff_count_stays_exact_under_concurrent_creates_replacements_and_deletions()
+    {
+        await using var cpo = await TestEndpoint.StartCpoAsync();
+        var ids = Enumerable.Range(0, 120).Select(i => $"T{i:D3}").ToList();
+        // Every id PUT twice at once: each is created once, counted once.
+        await Parallel.ForEachAsync(ids.Concat(ids), new ParallelOptions { MaxDegreeOfParallelism = 24 }, async (id, _) =>
+            await cpo.OperatorAsync(HttpMethod.Put, $"/operator/tariffs/NL/CPO/{id}", Fixtures.Tariff(id), expect: EndpointClient.AnyOutcome));
+        Assert.Equal(120, await TotalAsync(cpo, "/operator/tariffs?scope=own&limit=1"));
+
+        // At once: 40 deleted (some twice), 15 of those created again, 40 others replaced, 25 new ones created.
+        var deleted = ids.Take(40).ToList();
+        var again = deleted.Take(15).ToList();
+        var work = deleted.Select(id => (HttpMethod.Delete, id)).Concat(deleted.Take(10).Select(id => (HttpMethod.Delete, id)))
+            .Concat(ids.Skip(40).Take(40).Select(id => (HttpMethod.Put, id)))
+            .Concat(Enumerable.Range(120, 25).Select(i => (HttpMethod.Put, $"T{i:D3}")))
+            .OrderBy(_ => Random.Shared.Next()).ToList();
+        await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = 24 }, async (w, _) =>
+            await cpo.OperatorAsync(w.Item1, $"/operator/tariffs/NL/CPO/{w.Item2}", w.Item1 == HttpMethod.Put ? Fixtures.Tariff(w.Item2) : null, expect: EndpointClient.AnyOutcome));
+        await Parallel.ForEachAsync(again, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (id, _) =>
+            await cpo.OperatorAsync(HttpMethod.Put, $"/operator/tariffs/NL/CPO/{id}", Fixtures.Tariff(id), expect: 201));
+
+        var (total, walked) = await WalkAsync(cpo, "/operator/tariffs?scope=own&limit=17");
+        Assert.Equal(120 - 40 + 15 + 25, walked.Count);
+        Assert.Equal(walked.Count, walked.Distinct().Count());
+        Assert.Equal(walked.Count, total);
+    }
+
+    [Fact]
+    public async Task A_date_from_page_of_tariffs_returns_exactly_those_changed_since_across_concurrent_updates()
+    {
+        await using var cpo = await TestEndpoint.StartCpoAsync();
+        var ids = Enumerable.Range(0, 80).Select(i => $"T{i:D3}").ToList();
+        await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (id, _) =>
+            await cpo.OperatorAsync(HttpMethod.Put, $"/operator/tariffs/NL/CPO/{id}", Tariff(id, 0.10m), expect: 201));
+        var since = await ServerTimeAfterAsync(cpo);
+
+        // Changed since: 25 replaced several times at once (the last price of each kept), 10 deleted, 12 created.
+        var changed = ids.Skip(10).Take(25).ToList();
+        var deleted = ids.Skip(50).Take(10).ToList();
+        var created = Enumerable.Range(80, 12).Select(i => $"T{i:D3}").ToList();
+        var prices = new ConcurrentDictionary<string, decimal>();
+        var work = changed.SelectMany(id => Enumerable.Range(1, 4).Select(n => (Id: id, Price: 0.20m + n / 100m)))
+            .Concat(created.Select(id => (Id: id, Price: 0.50m)))
+            .Concat(deleted.Select(id => (Id: id, Price: -1m)))
+            .OrderBy(_ => Random.Shared.Next()).ToList();
+        await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = 24 }, async (w, _) =>
+        {
+            if (w.Price < 0)
+            {
+                await cpo.OperatorAsync(HttpMethod.Delete, $"/operator/tariffs/NL/CPO/{w.Id}");
+                return;
+            }
+            await cpo.OperatorAsync(HttpMethod.Put, $"/operator/tariffs/NL/CPO/{w.Id}", Tariff(w.Id, w.Price), expect: EndpointClient.AnyOutcome);
+        });
+
+        var (total, walked) = await WalkAsync(cpo, $"/operator/tariffs?scope=own&date_from={since}&limit=6");
+        Assert.Equal(changed.Concat(created).Order(), walked.Order());
+        Assert.Equal(walked.Count, total);
+        // Each appears with what is stored now.
+        foreach (var id in changed.Concat(created))
+        {
+            var stored = await cpo.OperatorAsync(HttpMethod.Get, $"/operator/tariffs/NL/CPO/{id}");
+            var listed = (await cpo.OperatorAsync(HttpMethod.Get, $"/operator/tariffs?scope=own&date_from={since}&limit=100"))["items"]!.AsArray()
+                .Single(t => t!["id"]!.GetValue<string>() == id)!;
+            Assert.Equal(stored.ToJsonString(), listed.ToJsonString());
+        }
+        // Before it: exactly the ones untouched since.
+        var (before, untouched) = await WalkAsync(cpo, $"/operator/tariffs?scope=own&date_to={since}&limit=9");
+        Assert.Equal(ids.Except(changed).Except(deleted).Order(), untouched.Order());
+        Assert.Equal(untouched.Count, before);
+        // The OCPI sender's X-Total-Count and pages agree with the operator's.
+        Assert.Equal(ids.Count - deleted.Count + created.Count, await TotalAsync(cpo, "/operator/tariffs?scope=own&limit=1"));
+    }
+
+    private static JsonObject Tariff(string id, decimal price)
+    {
+        var tariff = Fixtures.Tariff(id, price: price);
+        // The endpoint stamps it: the time it applied the change.
+        tariff.Remove("last_updated");
+        return tariff;
+    }
+
+    /// <summary>A time after every change so far and before any later one (the endpoint stamps changes with its clock, this machine's).</summary>
+    private static async Task<string> ServerTimeAfterAsync(TestEndpoint endpoint)
+    {
+        await Task.Delay(20);
+        var now = DateTimeOffset.UtcNow;
+        await Task.Delay(20);
+        return Uri.EscapeDataString(now.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private static async Task<int> TotalAsync(TestEndpoint endpoint, string path) =>
+        (await endpoint.OperatorAsync(HttpMethod.Get, path))["total"]!.GetValue<int>();
+
+    /// <summary>Every page through the next links: the first page's total and the ids in the order listed.</summary>
+    public static async Task<(int Total, List<string> Ids)> WalkAsync(TestEndpoint endpoint, string path)
+    {
+        var ids = new List<string>();
+        int? total = null;
+        string? next = path;
+        while (next is not null)
+        {
+            var page = await endpoint.OperatorAsync(HttpMethod.Get, next[next.IndexOf("/operator", StringComparison.Ordinal)..]);
+            total ??= page["total"]!.GetValue<int>();
+            ids.AddRange(page["items"]!.AsArray().Select(i => i!["id"]!.GetValue<string>()));
+            next = page["next"]?.GetValue<string>();
+        }
+        return (total!.Value, ids);
+    }
+}
