@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Roaming.Azure.Tables;
 using Roaming.Core.Platform;
+using Roaming.Core.Storage;
 using Roaming.Core.Transport;
 
 namespace Roaming.Azure;
@@ -32,4 +34,24 @@ internal sealed class DiagnosticsApi(StorageOperations operations) : IRouteGroup
         w.WriteNumber("managed_heap_bytes", GC.GetTotalMemory(forceFullCollection: false));
         w.WriteEndObject();
     }
+}
+
+/// <summary>
+/// POST /operator/storage/reindex: brings every store's indexes and counts in line with its objects (once after an
+/// upgrade from a version without them, or to repair what a host that stopped mid-write left); safe to run again.
+/// </summary>
+internal sealed class ReindexApi(ILocationStore locations, IEnumerable<IPartyObjectStore> objectStores) : IRouteGroup
+{
+    public void Map(RouteTable routes) => routes.Map("POST", "/operator/storage/reindex", RouteAccess.Operator, async ctx =>
+    {
+        var done = new List<(string Collection, int Fixed)>();
+        foreach (var store in objectStores.Cast<object>().Prepend(locations).OfType<IReindexable>())
+            done.Add((store.Collection, await store.ReindexAsync(ctx.Cancellation)));
+        return OcpiResult.Json(w =>
+        {
+            w.WriteStartObject();
+            foreach (var (collection, count) in done) w.WriteNumber(collection, count);
+            w.WriteEndObject();
+        });
+    });
 }

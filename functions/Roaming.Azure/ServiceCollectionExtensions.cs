@@ -39,6 +39,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ISyncJobStore, TableSyncJobStore>();
         services.AddSingleton<IInputNoteStore, TableInputNoteStore>();
         services.AddSingleton<IRouteGroup, DiagnosticsApi>();
+        services.AddSingleton<IRouteGroup, ReindexApi>();
         services.AddHostedService<StorageInitializer>();
         return services;
     }

@@ -85,6 +85,77 @@ public class CountsAndChangeIndexTests
         Assert.Equal(ids.Count - deleted.Count + created.Count, await TotalAsync(cpo, "/operator/tariffs?scope=own&limit=1"));
     }
 
+    [Fact]
+    public async Task A_partys_location_count_stays_exact_when_two_instances_create_the_same_locations_at_once()
+    {
+        await using var one = await TestEndpoint.StartCpoAsync();
+        await using var two = await TestEndpoint.StartAsync([("NL", "CPO", "CPO")], settings: new Dictionary<string, string?>(one.HostSettings));
+        var ids = Enumerable.Range(0, 50).Select(i => $"L{i:D3}").ToList();
+        // Each location PUT at once by both instances, and by one of them twice: created once, counted once.
+        var work = ids.SelectMany(id => new[] { (one, id), (two, id), (one, id) }).OrderBy(_ => Random.Shared.Next()).ToList();
+        await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = 24 }, async (w, _) =>
+            await w.Item1.OperatorAsync(HttpMethod.Put, $"/operator/locations/NL/CPO/{w.id}", Fixtures.Location(w.id, evses: 1), expect: EndpointClient.AnyOutcome));
+        foreach (var host in new[] { one, two })
+        {
+            var (total, walked) = await WalkAsync(host, "/operator/locations?scope=own&limit=7");
+            Assert.Equal(ids, walked);
+            Assert.Equal(ids.Count, total);
+        }
+    }
+
+    [Fact]
+    public async Task A_date_from_page_of_locations_returns_exactly_those_changed_since_across_concurrent_changes()
+    {
+        await using var one = await TestEndpoint.StartCpoAsync();
+        await using var two = await TestEndpoint.StartAsync([("NL", "CPO", "CPO")], settings: new Dictionary<string, string?>(one.HostSettings));
+        var ids = Enumerable.Range(0, 60).Select(i => $"L{i:D3}").ToList();
+        await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (id, _) =>
+            await one.OperatorAsync(HttpMethod.Put, $"/operator/locations/NL/CPO/{id}", Fixtures.Location(id), expect: 201));
+        var since = await ServerTimeAfterAsync(one);
+
+        // Since then, from both instances at once: EVSE statuses (several per location, singly and in bulk calls),
+        // own fields, replacements, new locations.
+        var statuses = ids.Skip(5).Take(15).ToList();
+        var fields = ids.Skip(25).Take(5).ToList();
+        var replaced = ids.Skip(35).Take(5).ToList();
+        var created = Enumerable.Range(60, 5).Select(i => $"L{i:D3}").ToList();
+        var work = new List<Func<Task>>();
+        foreach (var (id, n) in statuses.SelectMany(id => new[] { (id, 1), (id, 2), (id, 1) }))
+            work.Add(() => (n % 2 == 0 ? one : two).OperatorAsync(HttpMethod.Patch, $"/operator/locations/NL/CPO/{id}/{id}-E{n}", new { status = n == 1 ? "CHARGING" : "BLOCKED" }));
+        work.Add(() => two.OperatorAsync(HttpMethod.Post, "/operator/locations/evse-statuses",
+            statuses.Take(8).Select(id => new { country_code = "NL", party_id = "CPO", location_id = id, evse_uid = id + "-E2", status = "OUTOFORDER" }).ToList()));
+        foreach (var id in fields) work.Add(() => one.OperatorAsync(HttpMethod.Patch, $"/operator/locations/NL/CPO/{id}", new { name = "Renamed " + id }));
+        foreach (var id in replaced) work.Add(() => two.OperatorAsync(HttpMethod.Put, $"/operator/locations/NL/CPO/{id}", Unstamped(id, 1)));
+        foreach (var id in created) work.Add(() => one.OperatorAsync(HttpMethod.Put, $"/operator/locations/NL/CPO/{id}", Unstamped(id, 2), expect: 201));
+        await Parallel.ForEachAsync(work.OrderBy(_ => Random.Shared.Next()), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (w, _) => await w());
+
+        var changed = statuses.Concat(fields).Concat(replaced).Concat(created).Order().ToList();
+        foreach (var host in new[] { one, two })
+        {
+            var (total, walked) = await WalkAsync(host, $"/operator/locations?scope=own&date_from={since}&limit=4");
+            Assert.Equal(changed, walked.Order());
+            Assert.Equal(walked.Count, total);
+            var (before, untouched) = await WalkAsync(host, $"/operator/locations?scope=own&date_to={since}&limit=9");
+            Assert.Equal(ids.Except(changed), untouched.Order());
+            Assert.Equal(untouched.Count, before);
+        }
+        // Each listed as it is stored, with the last_updated of its latest change.
+        var listed = (await one.OperatorAsync(HttpMethod.Get, $"/operator/locations?scope=own&date_from={since}&limit=100"))["items"]!.AsArray();
+        foreach (var item in listed)
+        {
+            var stored = await one.OperatorAsync(HttpMethod.Get, $"/operator/locations/NL/CPO/{item!["id"]}");
+            Assert.Equal(stored.ToJsonString(), item.ToJsonString());
+        }
+    }
+
+    private static JsonObject Unstamped(string id, int evses)
+    {
+        var location = Fixtures.Location(id, evses);
+        location.Remove("last_updated");
+        foreach (var evse in location["evses"]!.AsArray()) ((JsonObject)evse!).Remove("last_updated");
+        return location;
+    }
+
     private static JsonObject Tariff(string id, decimal price)
     {
         var tariff = Fixtures.Tariff(id, price: price);

@@ -29,9 +29,11 @@ public sealed class StorageTables(StorageConnection connection, IOptions<Roaming
     public const string PartyReservations = "partyreservations";
     public const string InputNotes = "inputnotes";
     public const string PushMarkers = "pushmarkers";
+    /// <summary>locationindex: the count and the last_updated index of each party's locations; see LocationIndex.</summary>
+    public const string LocationIndex = "locationindex";
 
     /// <summary>The tables of the platform itself; each flat object module adds its own (its PartyObjectKind's collection).</summary>
-    public static readonly string[] All = ["partners", "credentialtokens", Locations, SyncJobs, PartyReservations, InputNotes, PushMarkers];
+    public static readonly string[] All = ["partners", "credentialtokens", Locations, SyncJobs, PartyReservations, InputNotes, PushMarkers, LocationIndex];
 
     public async Task CreateAllAsync(IEnumerable<string> names, CancellationToken ct)
     {

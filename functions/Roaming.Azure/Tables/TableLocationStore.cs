@@ -25,7 +25,7 @@ namespace Roaming.Azure.Tables;
 /// with backoff (<see cref="StorageRetry"/>). Lists walk partitions in key order; the next page's cursor is the
 /// partition key it starts at.
 /// </summary>
-public sealed class TableLocationStore : ILocationStore
+public sealed class TableLocationStore : ILocationStore, IReindexable
 {
     private const string HeaderRow = "A";
     private const string SlotSuffix = "|~push";
@@ -37,10 +37,18 @@ public sealed class TableLocationStore : ILocationStore
     // Entities in one page of a query: the service's limit.
     private const int PageSize = 1000;
 
+    // Columns naming a location's index entries (see LocationIndex): the header's "*" entry (ticks), whether its own
+    // fields and an EVSE have an entry of their own (at their LastUpdated).
+    private const string PutIndexedColumn = "PutIndexed";
+    private const string FieldsIndexedColumn = "FieldsIndexed";
+    private const string IndexedColumn = "Indexed";
+
     private readonly StorageTables _tables;
     private readonly TableOutbox _outbox;
     private readonly TimeProvider _clock;
     private readonly PartitionWork<Work> _work;
+    private readonly LocationIndex _index;
+    private readonly CreateHints _creates = new();
 
     public TableLocationStore(StorageTables tables, TableOutbox outbox, TimeProvider clock)
     {
@@ -48,9 +56,12 @@ public sealed class TableLocationStore : ILocationStore
         _outbox = outbox;
         _clock = clock;
         _work = new PartitionWork<Work>(RunAsync);
+        _index = new LocationIndex(tables);
     }
 
     private TableClient Table => _tables.Get(StorageTables.Locations);
+
+    public string Collection => StorageTables.Locations;
 
     public async Task<Location?> GetAsync(DataScope scope, PartyKey party, string locationId, CancellationToken ct) =>
         Assemble(await ReadAsync(Partition(scope, party, locationId), null, ct));
@@ -113,6 +124,11 @@ public sealed class TableLocationStore : ILocationStore
     private async Task PutAsync(string pk, PutWork work)
     {
         var location = work.Location;
+        var latest = LatestOf(location);
+        var entry = LocationIndex.Upsert(pk, latest, LocationIndex.Whole);
+        // Before the location: its latest time has an entry whatever happens next.
+        await _index.WriteAsync([entry]);
+        if (_creates.Worth(pk) && await CreateAsync(pk, work, latest)) return;
         for (var attempt = 1; ; attempt++)
         {
             var rows = await ReadAsync(pk, null, CancellationToken.None);
@@ -123,12 +139,13 @@ public sealed class TableLocationStore : ILocationStore
                     // Kept, and marked as seen: a full pull that met an older copy must not remove the location afterwards.
                     await Table.UpdateEntityAsync(new TableEntity(pk, HeaderRow) { ["Stored"] = _clock.GetUtcNow() }, rows.Header.ETag, TableUpdateMode.Merge);
                     work.Done.TrySetResult(PutOutcome.KeptNewer);
+                    if (!OldEntries(pk, rows).Contains(entry.Entry!)) await _index.WriteAsync([LocationIndex.Delete(pk, entry.Entry!)]);
                     return;
                 }
                 // A generation no row has had yet: rows a failed attempt left behind can never show.
                 var generation = rows.MaxGeneration + 1;
                 var evses = location.Evses ?? [];
-                var header = Header(pk, location with { Evses = null }, generation, location.Evses is not null);
+                var header = Header(pk, location with { Evses = null }, generation, location.Evses is not null, PutTicks(latest), fieldsIndexed: false);
                 var last = new List<TableTransactionAction>
                 {
                     rows.Header is null
@@ -143,7 +160,7 @@ public sealed class TableLocationStore : ILocationStore
                     await _outbox.MarkAsync(StorageTables.Locations, pk, CancellationToken.None);
                 }
                 var evseRows = evses.Select((evse, i) => new TableTransactionAction(TableTransactionActionType.Add,
-                    EvseEntity(pk, TableKey.Encode(evse.Uid!), generation, i, evse))).ToList();
+                    EvseEntity(pk, TableKey.Encode(evse.Uid!), generation, i, evse, indexed: false))).ToList();
                 // The new generation's rows first (invisible until the header points at them), then the header with its push.
                 if (evseRows.Count + last.Count <= MaxTransaction) await Table.SubmitTransactionAsync([.. evseRows, .. last]);
                 else
@@ -152,6 +169,15 @@ public sealed class TableLocationStore : ILocationStore
                     await Table.SubmitTransactionAsync(last);
                 }
                 if (slot is { Opened: true }) await _outbox.RelayAsync(StorageTables.Locations, [slot.Row]);
+                _creates.Saw(pk, created: rows.Header is null);
+                // After it: the entries of what it replaced go, a new location is counted.
+                var after = OldEntries(pk, rows).Where(e => e != entry.Entry).Select(e => LocationIndex.Delete(pk, e)).ToList();
+                if (rows.Header is null)
+                {
+                    await _index.ListAsync(pk);
+                    after.Add(LocationIndex.Counted(pk, 1));
+                }
+                await _index.WriteAsync(after);
                 work.Done.TrySetResult(rows.Header is null ? PutOutcome.Created : PutOutcome.Replaced);
                 await DeleteAsync(rows.Stale(generation));
                 return;
@@ -169,12 +195,95 @@ public sealed class TableLocationStore : ILocationStore
     }
 
     /// <summary>
+    /// A location that is new, written without reading first: its rows (generation 1) and its slot are added in one
+    /// transaction, which fails whole when any of them is there already. Then it is counted.
+    /// </summary>
+    /// <returns>false when the location (or a row of it) exists: it must be read and replaced</returns>
+    private async Task<bool> CreateAsync(string pk, PutWork work, DateTimeOffset? latest)
+    {
+        var location = work.Location;
+        var evses = location.Evses ?? [];
+        if (evses.Count + 2 > MaxTransaction) return false;
+        var actions = evses.Select((evse, i) => new TableTransactionAction(TableTransactionActionType.Add,
+            EvseEntity(pk, TableKey.Encode(evse.Uid!), 1, i, evse, indexed: false))).ToList();
+        actions.Add(new TableTransactionAction(TableTransactionActionType.Add,
+            Header(pk, location with { Evses = null }, 1, location.Evses is not null, PutTicks(latest), fieldsIndexed: false)));
+        SlotWrite? slot = null;
+        if (work.Push is not null)
+        {
+            slot = _outbox.Join(pk, HeaderSlot, null, [work.Push]);
+            actions.Add(slot.Action);
+            await _outbox.MarkAsync(StorageTables.Locations, pk, CancellationToken.None);
+        }
+        try
+        {
+            await Table.SubmitTransactionAsync(actions);
+        }
+        catch (TableTransactionFailedException e) when (e.Status == 409)
+        {
+            _creates.Saw(pk, created: false);
+            return false;
+        }
+        if (slot is not null) await _outbox.RelayAsync(StorageTables.Locations, [slot.Row]);
+        _creates.Saw(pk, created: true);
+        await _index.ListAsync(pk);
+        await _index.WriteAsync([LocationIndex.Counted(pk, 1)]);
+        work.Done.TrySetResult(PutOutcome.Created);
+        return true;
+    }
+
+    /// <summary>The index entries a location's rows as read say it has.</summary>
+    private static List<string> OldEntries(string pk, Rows rows)
+    {
+        var entries = new List<string>();
+        if (rows.Header is null) return entries;
+        var location = LocationIndex.Split(pk).Location;
+        if (rows.Header[PutIndexedColumn] is long ticks) entries.Add(LocationIndex.Entry(location, new DateTimeOffset(ticks, TimeSpan.Zero), LocationIndex.Whole));
+        if (rows.Header.GetBoolean(FieldsIndexedColumn) == true) entries.Add(LocationIndex.Entry(location, rows.Header.GetDateTimeOffset("LastUpdated"), LocationIndex.Fields));
+        foreach (var (key, row) in rows.Evses)
+            if (row.GetBoolean(IndexedColumn) == true) entries.Add(LocationIndex.Entry(location, row.GetDateTimeOffset("LastUpdated"), LocationIndex.EvsePart(key)));
+        return entries;
+    }
+
+    /// <summary>A location's last_updated as read: the latest of its own and its EVSEs' (an EVSE change updates its location).</summary>
+    private static DateTimeOffset? LatestOf(Location location) =>
+        (location.Evses ?? []).Select(e => e.LastUpdated).Append(location.LastUpdated).Max();
+
+    /// <summary>
+    /// Whether a PUT should try to create the location before reading it: yes while the party's recent PUTs in this
+    /// instance mostly created (a first full pull), no while they mostly replaced (the attempt would cost a refused
+    /// transaction each). Reads that find no location count as creates, so it learns back.
+    /// </summary>
+    private sealed class CreateHints
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _score = new(StringComparer.Ordinal);
+
+        public bool Worth(string pk) => _score.GetValueOrDefault(LocationIndex.Split(pk).Party) >= 0;
+
+        public void Saw(string pk, bool created) =>
+            _score.AddOrUpdate(LocationIndex.Split(pk).Party, created ? 1 : -1, (_, score) => Math.Clamp(score + (created ? 1 : -1), -8, 8));
+    }
+
+    /// <summary>
     /// Updates of one location that arrived together: applied in order to one read of the rows they touch, written in
     /// as few transactions as fit (each EVSE with its slot in one, the location's own fields with theirs last). What a
     /// conflict stopped is applied again to a fresh read; what was written stays written.
     /// </summary>
     private async Task UpdateAllAsync(string pk, List<UpdateWork> works)
     {
+        // Index entries written ahead of a transaction that did not go through (a conflict): removed at the end unless
+        // a later attempt wrote them again.
+        var ahead = new HashSet<string>(StringComparer.Ordinal);
+        try { await UpdateAllAsync(pk, works, ahead); }
+        finally
+        {
+            if (ahead.Count > 0) await _index.WriteAsync(ahead.Select(e => LocationIndex.Delete(pk, e)));
+        }
+    }
+
+    private async Task UpdateAllAsync(string pk, List<UpdateWork> works, HashSet<string> ahead)
+    {
+        var location = LocationIndex.Split(pk).Location;
         for (var attempt = 1; ; attempt++)
         {
             var open = works.Where(w => !w.Finished).ToList();
@@ -233,7 +342,7 @@ public sealed class TableLocationStore : ILocationStore
                     continue;
                 }
                 TableEntity row;
-                try { row = EvseEntity(pk, key, rows.Generation, draft.Seq ?? NewSeq(), draft.Value!); }
+                try { row = EvseEntity(pk, key, rows.Generation, draft.Seq ?? NewSeq(), draft.Value!, indexed: true); }
                 catch (OcpiException e)
                 {
                     // Too large to store: this EVSE's changes fail, the others go on.
@@ -248,12 +357,14 @@ public sealed class TableLocationStore : ILocationStore
                 };
                 var slot = draft.Pushes.Count > 0 ? _outbox.Join(pk, EvseSlot(key), draft.Slot, draft.Pushes) : null;
                 if (slot is not null) actions.Add(slot.Action);
-                groups.Add(new WriteGroup(actions, slot, draft.Finish, null));
+                var oldEntry = draft.Row?.GetBoolean(IndexedColumn) == true
+                    ? LocationIndex.Entry(location, draft.Row.GetDateTimeOffset("LastUpdated"), LocationIndex.EvsePart(key)) : null;
+                groups.Add(new WriteGroup(actions, slot, draft.Finish, null, LocationIndex.Entry(location, draft.Value!.LastUpdated, LocationIndex.EvsePart(key)), oldEntry));
             }
             if (fieldsChanged)
             {
                 TableEntity header;
-                try { header = Header(pk, fields, rows.Generation, rows.Header.GetBoolean("HasEvseList") == true); }
+                try { header = Header(pk, fields, rows.Generation, rows.Header.GetBoolean("HasEvseList") == true, rows.Header[PutIndexedColumn] as long?, fieldsIndexed: true); }
                 catch (OcpiException e)
                 {
                     // Fields too large to store: those updates fail, and the others start over without them.
@@ -263,17 +374,24 @@ public sealed class TableLocationStore : ILocationStore
                 var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, header, rows.Header.ETag) };
                 var slot = fieldsPushes.Count > 0 ? _outbox.Join(pk, HeaderSlot, rows.HeaderSlot, fieldsPushes) : null;
                 if (slot is not null) actions.Add(slot.Action);
-                groups.Add(new WriteGroup(actions, slot, null, fields));
+                var oldEntry = rows.Header.GetBoolean(FieldsIndexedColumn) == true
+                    ? LocationIndex.Entry(location, rows.Header.GetDateTimeOffset("LastUpdated"), LocationIndex.Fields) : null;
+                groups.Add(new WriteGroup(actions, slot, null, fields, LocationIndex.Entry(location, fields.LastUpdated, LocationIndex.Fields), oldEntry));
             }
             if (groups.Any(g => g.Slot is not null)) await _outbox.MarkAsync(StorageTables.Locations, pk, CancellationToken.None);
+            // The new times' entries before the rows that have those times (see LocationIndex).
+            var entries = groups.Select(g => g.Entry).Where(e => !ahead.Contains(e)).ToList();
+            await _index.WriteAsync(entries.Select(e => new LocationIndex.Change(pk, e)));
+            ahead.UnionWith(entries);
 
             var conflict = false;
             var opened = new List<TableEntity>();
+            var replaced = new List<string>();
             foreach (var chunk in Chunks(groups))
             {
                 try
                 {
-                    await Table.SubmitTransactionAsync(chunk.SelectMany(g => g.Actions));
+                    await SubmitAsync(chunk.SelectMany(g => g.Actions).ToList());
                 }
                 catch (RequestFailedException e) when (StorageRetry.IsConflict(e))
                 {
@@ -282,6 +400,8 @@ public sealed class TableLocationStore : ILocationStore
                 }
                 foreach (var group in chunk)
                 {
+                    ahead.Remove(group.Entry);
+                    if (group.OldEntry is { } old && old != group.Entry) replaced.Add(old);
                     group.Written?.Invoke();
                     if (group.Slot is { Opened: true } slot) opened.Add(slot.Row);
                     if (group.Fields is not null) foreach (var work in open) work.FieldsWritten(group.Fields);
@@ -289,6 +409,8 @@ public sealed class TableLocationStore : ILocationStore
             }
             if (!fieldsChanged && !conflict) foreach (var work in open) work.FieldsWritten(fields);
             await _outbox.RelayAsync(StorageTables.Locations, opened);
+            // What the written rows had before is no longer any row's time.
+            await _index.WriteAsync(replaced.Where(e => !ahead.Contains(e)).Select(e => LocationIndex.Delete(pk, e)));
             foreach (var work in open) work.CompleteIfFinished(fields);
             if (!conflict) return;
 
@@ -325,7 +447,8 @@ public sealed class TableLocationStore : ILocationStore
     {
         var (start, end) = TableKey.Range(scope, query.Party);
         var cursor = PageCursor.Parse(query.Continuation, start, end);
-        var total = cursor?.Total ?? await CountAsync(start, end, query, ct);
+        if (query.Status is null && (query.DateFrom is not null || query.DateTo is not null)) return await ChangedAsync(scope, query, cursor, ct);
+        var total = cursor?.Total ?? (query.Status is null ? (int)await _index.CountAsync(scope, query.Party, ct) : await CountAsync(start, end, query, ct));
         var from = cursor?.PartitionKey ?? start;
         var skip = cursor is null ? query.Offset : 0;
         var items = new List<Location>(Math.Min(query.Limit, 1000));
@@ -383,6 +506,65 @@ public sealed class TableLocationStore : ILocationStore
         return new LocationPage(items, total, next is null ? null : new PageCursor(total, next, HeaderRow).ToString());
     }
 
+    /// <summary>
+    /// A date-filtered list through the index: the entries of the window, party by party, in time order; each names a
+    /// location, read whole, and kept where the entry's time is its last_updated (its latest entry), once. The next
+    /// page starts past the last location kept. The total counts the locations whose latest entry is in the window.
+    /// </summary>
+    private async Task<LocationPage> ChangedAsync(DataScope scope, LocationQuery query, PageCursor? cursor, CancellationToken ct)
+    {
+        var parties = await _index.PartiesAsync(scope, query.Party, ct);
+        var total = 0;
+        if (cursor is null)
+            foreach (var party in parties) total += await _index.CountChangedAsync(TableKey.Range(scope, party).Start, query.DateFrom, query.DateTo, ct);
+        else total = cursor.Total;
+        var page = new FilteredPage(query, new List<Location>(Math.Min(query.Limit, 1000)), cursor is null ? query.Offset : 0);
+        if (page.Skip >= total) return new LocationPage(page.Items, total, null);
+        var to = query.DateTo is { } t ? LocationIndex.Bound(t) : "~lu}";
+        string? next = null;
+        foreach (var party in parties.Select(p => TableKey.Range(scope, p).Start))
+        {
+            if (cursor is not null && string.CompareOrdinal(party, cursor.PartitionKey) < 0) continue;
+            var from = cursor is not null && party == cursor.PartitionKey ? cursor.RowKey : LocationIndex.Bound(query.DateFrom);
+            var candidates = new List<string>(page.Window);
+            await foreach (var entry in _index.EntriesAsync(party, from, to, ct))
+            {
+                candidates.Add(entry.RowKey);
+                if (candidates.Count < page.Window) continue;
+                if ((next = await TakeChangedAsync(party, page, candidates, ct)) is not null) break;
+                candidates.Clear();
+            }
+            if (next is null && candidates.Count > 0) next = await TakeChangedAsync(party, page, candidates, ct);
+            if (next is not null) return new LocationPage(page.Items, total, new PageCursor(total, party, next).ToString());
+        }
+        return new LocationPage(page.Items, total, null);
+    }
+
+    /// <summary>Reads the locations the entries name (in parallel, each once) and keeps those at their latest entry; returns where the next page starts once this one is full.</summary>
+    private async Task<string?> TakeChangedAsync(string party, FilteredPage page, List<string> entries, CancellationToken ct)
+    {
+        var parsed = entries.Select(LocationIndex.Parse).ToList();
+        var names = parsed.Select(p => p.Location).Distinct().ToList();
+        var read = new Location?[names.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, names.Count), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
+            async (i, token) => read[i] = Assemble(await ReadAsync(party + names[i], null, token)));
+        var locations = names.Select((name, i) => (name, read[i])).ToDictionary(x => x.name, x => x.Item2, StringComparer.Ordinal);
+        for (var i = 0; i < parsed.Count; i++)
+        {
+            var (ticks, name, _) = parsed[i];
+            // One location at one time may have several entries side by side: the first decides.
+            var group = (ticks, name);
+            if (page.LastGroup == group) continue;
+            page.LastGroup = group;
+            if (locations[name] is not { } location || (location.LastUpdated ?? DateTimeOffset.MinValue).UtcTicks != ticks || !Matches(location, page.Query)) continue;
+            if (page.Items.Count == page.Query.Limit) return LocationIndex.After(page.LastKept!);
+            if (page.Skip > 0) page.Skip--;
+            else page.Items.Add(location);
+            page.LastKept = entries[i];
+        }
+        return null;
+    }
+
     public Task<NotSeenCount> CountNotSeenAsync(NotSeenQuery query, CancellationToken ct) => Table.CountNotSeenAsync(ReceivedHeaders(query.Parties), query, ct);
 
     public async Task<int> DeleteNotSeenAsync(NotSeenQuery query, CancellationToken ct)
@@ -393,13 +575,66 @@ public sealed class TableLocationStore : ILocationStore
             await foreach (var header in Table.QueryAsync<TableEntity>(headers + TableKey.NotSeen(query), select: ["PartitionKey"], cancellationToken: ct))
             {
                 var all = new List<TableEntity>();
-                await foreach (var row in Table.QueryAsync<TableEntity>($"PartitionKey eq {TableKey.Quote(header.PartitionKey)}", select: ["PartitionKey", "RowKey"], cancellationToken: ct))
+                await foreach (var row in Table.QueryAsync<TableEntity>($"PartitionKey eq {TableKey.Quote(header.PartitionKey)}",
+                                   select: ["PartitionKey", "RowKey", "Generation", "LastUpdated", IndexedColumn, PutIndexedColumn, FieldsIndexedColumn], cancellationToken: ct))
                     all.Add(row);
                 await DeleteAsync(all);
+                // Its index entries and its count go with it.
+                await _index.WriteAsync(OldEntries(header.PartitionKey, new Rows(all)).Select(e => LocationIndex.Delete(header.PartitionKey, e))
+                    .Append(LocationIndex.Counted(header.PartitionKey, -1)));
                 deleted++;
             }
         }
         return deleted;
+    }
+
+    /// <summary>
+    /// Brings the index and the counts in line with the locations: every location counted (a writer that stopped after
+    /// storing a new location left it uncounted), one stored before the index existed given its entry, and a count
+    /// of a location that is gone (a writer that stopped before removing it) removed. Safe to run again, and beside writers.
+    /// </summary>
+    public async Task<int> ReindexAsync(CancellationToken ct)
+    {
+        var fixes = 0;
+        var locations = new HashSet<string>(StringComparer.Ordinal);
+        var unindexed = new List<string>();
+        await foreach (var header in Table.QueryAsync<TableEntity>($"RowKey eq '{HeaderRow}'", select: ["PartitionKey", PutIndexedColumn], cancellationToken: ct))
+        {
+            locations.Add(header.PartitionKey);
+            if (header[PutIndexedColumn] is not long) unindexed.Add(header.PartitionKey);
+        }
+        foreach (var pk in locations) await _index.ListAsync(pk);
+        await _index.WriteAsync(locations.Select(pk => LocationIndex.Counted(pk, 1)));
+        foreach (var pk in unindexed)
+        {
+            var rows = await ReadAsync(pk, null, ct);
+            if (Assemble(rows) is not { } location || rows.Header![PutIndexedColumn] is long) continue;
+            await _index.WriteAsync([LocationIndex.Upsert(pk, location.LastUpdated, LocationIndex.Whole)]);
+            try
+            {
+                await Table.UpdateEntityAsync(new TableEntity(pk, HeaderRow) { [PutIndexedColumn] = PutTicks(location.LastUpdated) }, rows.Header.ETag, TableUpdateMode.Merge, ct);
+                fixes++;
+            }
+            catch (RequestFailedException e) when (StorageRetry.IsConflict(e))
+            {
+                // Replaced meanwhile: the replacement wrote its own entry.
+            }
+        }
+        foreach (var scope in new[] { DataScope.Own, DataScope.Received })
+        {
+            foreach (var party in await _index.PartiesAsync(scope, null, ct))
+            {
+                var partition = TableKey.Range(scope, party).Start;
+                await foreach (var member in _index.MembersAsync(partition, ct))
+                {
+                    var pk = partition + member;
+                    if (locations.Contains(pk) || (await Table.GetEntityIfExistsAsync<TableEntity>(pk, HeaderRow, select: ["PartitionKey"], cancellationToken: ct)).HasValue) continue;
+                    await _index.WriteAsync([LocationIndex.Counted(pk, -1)]);
+                    fixes++;
+                }
+            }
+        }
+        return fixes;
     }
 
     private static IEnumerable<string> ReceivedHeaders(IEnumerable<PartyKey> parties) =>
@@ -411,6 +646,9 @@ public sealed class TableLocationStore : ILocationStore
         public List<Location> Items { get; } = items;
         public int Skip { get; set; } = skip;
         public int Window => Math.Max(Query.Limit, 16);
+        /// <summary>Index walks: the last (time, location) looked at, and the entry of the last location kept or skipped.</summary>
+        public (long, string)? LastGroup { get; set; }
+        public string? LastKept { get; set; }
     }
 
     /// <summary>Reads the candidates (in parallel, kept in order) and adds those that pass every filter; returns where the next page starts once this one is full.</summary>
@@ -600,7 +838,25 @@ public sealed class TableLocationStore : ILocationStore
 
     /// <param name="Written">what holds once the group is written</param>
     /// <param name="Fields">the location's own fields the group writes</param>
-    private sealed record WriteGroup(List<TableTransactionAction> Actions, SlotWrite? Slot, Action? Written, Location? Fields);
+    /// <param name="Entry">the index entry of the time the group writes</param>
+    /// <param name="OldEntry">the index entry of the row it replaces, if that row had one</param>
+    private sealed record WriteGroup(List<TableTransactionAction> Actions, SlotWrite? Slot, Action? Written, Location? Fields, string Entry, string? OldEntry);
+
+    /// <summary>One transaction; a single row is written on its own (the same guard, and a lighter call than a batch).</summary>
+    private async Task SubmitAsync(List<TableTransactionAction> actions)
+    {
+        if (actions is not [var only])
+        {
+            await Table.SubmitTransactionAsync(actions);
+            return;
+        }
+        switch (only.ActionType)
+        {
+            case TableTransactionActionType.Add: await Table.AddEntityAsync(only.Entity); break;
+            case TableTransactionActionType.UpdateReplace: await Table.UpdateEntityAsync(only.Entity, only.ETag, TableUpdateMode.Replace); break;
+            default: await Table.SubmitTransactionAsync(actions); break;
+        }
+    }
 
     private abstract class Work : PartitionWork<Work>.IWork
     {
@@ -699,7 +955,9 @@ public sealed class TableLocationStore : ILocationStore
 
     private static Location FieldsOf(TableEntity header) => JsonChunks.Read(header, LocationsJson.Default.Location);
 
-    private TableEntity Header(string pk, Location fields, int generation, bool hasEvseList)
+    /// <param name="putIndexed">the ticks of the location's "*" index entry</param>
+    /// <param name="fieldsIndexed">its own fields have an index entry at their LastUpdated</param>
+    private TableEntity Header(string pk, Location fields, int generation, bool hasEvseList, long? putIndexed, bool fieldsIndexed)
     {
         var header = new TableEntity(pk, HeaderRow)
         {
@@ -707,22 +965,28 @@ public sealed class TableLocationStore : ILocationStore
             ["HasEvseList"] = hasEvseList,
             ["LastUpdated"] = fields.LastUpdated,
             ["Stored"] = _clock.GetUtcNow(),
+            [PutIndexedColumn] = putIndexed,
+            [FieldsIndexedColumn] = fieldsIndexed,
         };
         JsonChunks.Write(header, fields, LocationsJson.Default.Location);
         return header;
     }
 
-    private static TableEntity EvseEntity(string pk, string key, int generation, long seq, Evse evse)
+    /// <param name="indexed">the EVSE has an index entry of its own at its LastUpdated (written by a change of it, not by a PUT)</param>
+    private static TableEntity EvseEntity(string pk, string key, int generation, long seq, Evse evse, bool indexed)
     {
         var row = new TableEntity(pk, EvseRow(key, generation))
         {
             ["Seq"] = seq,
             ["Status"] = evse.Status?.ToString(),
             ["LastUpdated"] = evse.LastUpdated,
+            [IndexedColumn] = indexed,
         };
         JsonChunks.Write(row, evse, LocationsJson.Default.Evse);
         return row;
     }
+
+    private static long PutTicks(DateTimeOffset? latest) => (latest ?? DateTimeOffset.MinValue).UtcTicks;
 
     /// <summary>An EVSE's place in its location: its index in the PUT that stored it, or, added later, after those in order of adding.</summary>
     private long NewSeq() => _clock.GetUtcNow().UtcTicks;
