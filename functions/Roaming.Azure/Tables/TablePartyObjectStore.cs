@@ -55,6 +55,19 @@ public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClien
         }
     }
 
+    public async Task<bool> AddAsync(DataScope scope, T value, PushChange? push, CancellationToken ct)
+    {
+        try
+        {
+            await CommitAsync(new TableTransactionAction(TableTransactionActionType.Add, Entity(scope, value)), push, ct);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            return false; // there already: the transaction wrote nothing, its push row neither
+        }
+    }
+
     public async Task<T?> UpdateAsync(DataScope scope, PartyKey party, string id, Func<T, T?> change, Func<T, PushChange?>? push, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
@@ -97,6 +110,12 @@ public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClien
         var filter = $"{TableKey.RangeFilter(start, end)} and RowKey lt '{TableOutbox.SystemRows}'";
         if (query.DateFrom is { } f) filter += $" and LastUpdated ge {TableKey.DateTime(f)}";
         if (query.DateTo is { } t) filter += $" and LastUpdated lt {TableKey.DateTime(t)}";
+        foreach (var (column, values) in query.Where ?? new Dictionary<string, IReadOnlyCollection<string>>())
+        {
+            // No value allowed means nothing matches: an empty page, not an unfiltered one.
+            if (values.Count == 0) return new ObjectPage<T>([], 0, null);
+            filter += " and (" + string.Join(" or ", values.Select(v => $"{column} eq {TableKey.Quote(v)}")) + ")";
+        }
 
         var cursor = PageCursor.Parse(query.Continuation, start, end);
         var total = cursor?.Total ?? await table.CountAsync(filter, ct);
@@ -164,6 +183,8 @@ public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClien
             ["LastUpdated"] = kind.LastUpdated(value),
             ["Stored"] = clock.GetUtcNow(),
         };
+        if (kind.Columns is { } columns)
+            foreach (var (name, column) in columns(value)) entity[name] = column;
         JsonChunks.Write(entity, value, kind.Stored);
         return entity;
     }

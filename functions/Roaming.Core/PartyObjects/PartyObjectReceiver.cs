@@ -21,12 +21,16 @@ public sealed class PartyObjectReceiver<T>(IPartyObjectStore<T> store) where T :
     public const string Path = "/{country_code}/{party_id}/{id}";
 
     /// <param name="identify">the stored id of the object the request addresses (e.g. a token's uid and its type from the query)</param>
-    public void Map(InterfaceRoutes routes, IWire<T> wire, ReceiverMethods methods, Func<OcpiContext, string>? identify = null, int maxIdLength = 36)
+    /// <param name="merge">how a PATCH applies to the stored object, when it is not field by field (a session's charging_periods are appended)</param>
+    public void Map(InterfaceRoutes routes, IWire<T> wire, ReceiverMethods methods, Func<OcpiContext, string>? identify = null,
+        Func<T, JsonElement, IWire<T>, T>? merge = null)
     {
         identify ??= ctx => ctx.Value("id");
+        merge ??= (current, patch, w) => JsonMerge.Apply(current, patch, w);
+        var maxIdLength = Kind.MaxIdLength;
         if (methods.HasFlag(ReceiverMethods.Get)) routes.Get(Path, ctx => GetAsync(ctx, wire, identify, maxIdLength));
         if (methods.HasFlag(ReceiverMethods.Put)) routes.Put(Path, ctx => PutAsync(ctx, wire, identify, maxIdLength));
-        if (methods.HasFlag(ReceiverMethods.Patch)) routes.Patch(Path, ctx => PatchAsync(ctx, wire, identify, maxIdLength));
+        if (methods.HasFlag(ReceiverMethods.Patch)) routes.Patch(Path, ctx => PatchAsync(ctx, wire, identify, maxIdLength, merge));
         if (methods.HasFlag(ReceiverMethods.Delete)) routes.Delete(Path, ctx => DeleteAsync(ctx, identify, maxIdLength));
     }
 
@@ -48,7 +52,8 @@ public sealed class PartyObjectReceiver<T>(IPartyObjectStore<T> store) where T :
         return OcpiResult.Ok(outcome == PutOutcome.Created ? HttpStatusCode.Created : HttpStatusCode.OK);
     }
 
-    private async Task<OcpiResult> PatchAsync(OcpiContext ctx, IWire<T> wire, Func<OcpiContext, string> identify, int maxIdLength)
+    private async Task<OcpiResult> PatchAsync(OcpiContext ctx, IWire<T> wire, Func<OcpiContext, string> identify, int maxIdLength,
+        Func<T, JsonElement, IWire<T>, T> merge)
     {
         var (party, id) = Target(ctx, identify, maxIdLength);
         var patch = OcpiJson.ReadObject(ctx.Request.Body);
@@ -60,7 +65,7 @@ public sealed class PartyObjectReceiver<T>(IPartyObjectStore<T> store) where T :
         {
             // Arrived out of order: the stored object is newer, so this PATCH is already overtaken.
             if (Kind.LastUpdated(current) is { } stored && stored > lastUpdated) return null;
-            var merged = JsonMerge.Apply(current, patch, wire);
+            var merged = merge(current, patch, wire);
             ClientOwnedObjects.SameIdentity(Kind.Id(merged), id, "id");
             return merged;
         }, null, ctx.Cancellation);

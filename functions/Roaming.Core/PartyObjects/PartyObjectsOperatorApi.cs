@@ -20,29 +20,36 @@ public sealed class PartyObjectsOperatorApi<T>(IPartyObjectStore<T> store, Modul
     private PartyObjectKind<T> Kind => store.Kind;
 
     /// <param name="complete">fills in the URL's identity and, when the back office left it out, last_updated</param>
-    public void Map(RouteTable routes, string basePath, Func<T, PartyKey, string, DateTimeOffset, T>? complete, bool delete = true)
+    /// <param name="list">map the list here; false when the module maps its own list (and may call <see cref="ListAsync"/>)</param>
+    /// <param name="filters">query parameters that filter the list on a column of the kind</param>
+    /// <param name="scope">the scope read without a scope parameter</param>
+    public void Map(RouteTable routes, string basePath, Func<T, PartyKey, string, DateTimeOffset, T>? complete, bool delete = true,
+        bool list = true, IReadOnlyList<ColumnFilter>? filters = null, DataScope scope = DataScope.Own)
     {
         var one = basePath + "/{country_code}/{party_id}/{id}";
-        routes.Map("GET", basePath, RouteAccess.Operator, ListAsync(basePath));
-        routes.Map("GET", one, RouteAccess.Operator, GetAsync);
+        if (list) routes.Map("GET", basePath, RouteAccess.Operator, ListAsync(basePath, filters, scope));
+        routes.Map("GET", one, RouteAccess.Operator, ctx => GetAsync(ctx, scope));
         if (complete is not null) routes.Map("PUT", one, RouteAccess.Operator, ctx => PutAsync(ctx, complete));
         if (delete) routes.Map("DELETE", one, RouteAccess.Operator, DeleteAsync);
     }
 
-    private OcpiHandler ListAsync(string basePath) => async ctx =>
+    public OcpiHandler ListAsync(string basePath, IReadOnlyList<ColumnFilter>? filters = null, DataScope scope = DataScope.Own) => async ctx =>
     {
         var q = HttpUtility.ParseQueryString(ctx.Request.QueryString);
         var page = ctx.Page();
-        var result = await store.ListAsync(OperatorQuery.Scope(q["scope"]),
-            new ObjectQuery(OperatorQuery.Party(q), page.DateFrom, page.DateTo, page.Offset, page.Limit, page.Continuation), ctx.Cancellation);
+        Dictionary<string, IReadOnlyCollection<string>>? where = null;
+        foreach (var filter in filters ?? [])
+            if (q[filter.Parameter] is { } value) (where ??= [])[filter.Column] = [filter.Value(value)];
+        var result = await store.ListAsync(OperatorQuery.Scope(q["scope"], scope),
+            new ObjectQuery(OperatorQuery.Party(q), page.DateFrom, page.DateTo, page.Offset, page.Limit, page.Continuation, where), ctx.Cancellation);
         var next = OperatorQuery.NextLink(ctx, page, basePath, result.Items.Count, result.Continuation, q);
         return OcpiResult.Json(w => OperatorList.Write(w, result.TotalCount, result.Items, Kind.Stored, next));
     };
 
-    private async Task<OcpiResult> GetAsync(OcpiContext ctx)
+    private async Task<OcpiResult> GetAsync(OcpiContext ctx, DataScope fallback)
     {
-        var scope = OperatorQuery.Scope(HttpUtility.ParseQueryString(ctx.Request.QueryString)["scope"]);
-        var (party, id) = OperatorQuery.Target(ctx, "id", mustBeOwn: null);
+        var scope = OperatorQuery.Scope(HttpUtility.ParseQueryString(ctx.Request.QueryString)["scope"], fallback);
+        var (party, id) = OperatorQuery.Target(ctx, "id", Kind.MaxIdLength, mustBeOwn: null);
         var value = await store.GetAsync(scope, party, id, ctx.Cancellation) ?? throw Unknown(party, id);
         return OcpiResult.Json(value, Kind.Stored);
     }
@@ -71,6 +78,10 @@ public sealed class PartyObjectsOperatorApi<T>(IPartyObjectStore<T> store, Modul
 
     private NotFoundException Unknown(PartyKey party, string id) => new($"Unknown {Kind.Module} object {party}/{id}.");
 }
+
+/// <summary>A list filter of the operator API: query parameter <paramref name="Parameter"/> to column <paramref name="Column"/>.</summary>
+/// <param name="Value">checks the parameter (2001 naming it when it is wrong) and gives the column's value</param>
+public sealed record ColumnFilter(string Parameter, string Column, Func<string, string> Value);
 
 /// <summary>An operator list: {"total": n, "items": [...], "next": url-or-absent}.</summary>
 public static class OperatorList

@@ -19,8 +19,9 @@ public sealed class PartnerCallException(string message, HttpStatusCode? httpSta
     public int? OcpiStatus { get; } = ocpiStatus;
 }
 
-/// <summary>The answer of a partner: the envelope's data and the pagination headers, when any.</summary>
-public sealed record PartnerResponse<T>(T? Data, HttpStatusCode HttpStatus, int StatusCode, string? NextLink, int? TotalCount);
+/// <summary>The answer of a partner: the envelope's data, the pagination headers and the Location header, when any.</summary>
+/// <param name="Location">where the partner keeps what was just created (a CDR POST answers it), made absolute against the request URL</param>
+public sealed record PartnerResponse<T>(T? Data, HttpStatusCode HttpStatus, int StatusCode, string? NextLink, int? TotalCount, string? Location = null);
 
 /// <summary>
 /// Outbound OCPI calls: Authorization, X-Request-ID/X-Correlation-ID and routing headers on every request,
@@ -75,7 +76,7 @@ public sealed class OcpiClient(IHttpClientFactory httpClients, IOptions<RoamingO
                     $"{method} {uri.GetLeftPart(UriPartial.Path)} answered HTTP {(int)response.StatusCode}, status_code {statusCode}{(message is null ? "" : ": " + message)}",
                     response.StatusCode, statusCode);
             }
-            return new PartnerResponse<T>(data, response.StatusCode, statusCode, NextLink(response), TotalCount(response));
+            return new PartnerResponse<T>(data, response.StatusCode, statusCode, NextLink(response), TotalCount(response), Location(response, uri));
         }
     }
 
@@ -140,6 +141,12 @@ public sealed class OcpiClient(IHttpClientFactory httpClients, IOptions<RoamingO
         }
         return null;
     }
+
+    // On Unix a path such as "/cdrs/1" parses as an absolute file: URI, so only http(s) counts as absolute here.
+    private static string? Location(HttpResponseMessage response, Uri request) =>
+        response.Headers.Location is not { } location ? null
+            : location.IsAbsoluteUri && (location.Scheme == Uri.UriSchemeHttps || location.Scheme == Uri.UriSchemeHttp) ? location.ToString()
+            : new Uri(request, location.OriginalString).ToString();
 
     private static int? TotalCount(HttpResponseMessage response) =>
         response.Headers.TryGetValues(OcpiHeaders.TotalCount, out var v) && int.TryParse(v.FirstOrDefault(), out var n) ? n : null;
