@@ -1,0 +1,48 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Roaming.Core.Platform;
+using Roaming.Core.Transport;
+
+namespace Roaming.Core.Sessions;
+
+/// <summary>
+/// A PATCH of a Session (mod_sessions): charging_periods in it are added to the stored ones (an omitted or empty list
+/// changes nothing); every other field present replaces the stored one. A period starting when a stored one starts is
+/// that period again and replaces it, so a PATCH that arrives twice adds nothing twice. The result is read back through
+/// the version's mapper and validated whole.
+/// </summary>
+public static class SessionPatch
+{
+    public const string Periods = "charging_periods";
+
+    public static Session Apply(Session current, JsonElement patch, IWire<Session> wire)
+    {
+        var node = wire.ToNode(current);
+        foreach (var property in patch.EnumerateObject())
+        {
+            if (property.Name == Periods && property.Value.ValueKind is JsonValueKind.Array or JsonValueKind.Null)
+            {
+                if (property.Value.ValueKind == JsonValueKind.Array) node[Periods] = Add(node[Periods] as JsonArray, property.Value);
+                continue;
+            }
+            node[property.Name] = JsonNode.Parse(property.Value.GetRawText());
+        }
+        return wire.Read(JsonSerializer.SerializeToElement(node), "merged object");
+    }
+
+    private static JsonArray Add(JsonArray? stored, JsonElement added)
+    {
+        var periods = new JsonArray(stored?.Select(p => p?.DeepClone()).ToArray() ?? []);
+        foreach (var period in added.EnumerateArray())
+        {
+            var node = JsonNode.Parse(period.GetRawText());
+            var at = Start(node) is { } start ? periods.ToList().FindIndex(p => Start(p) == start) : -1;
+            if (at >= 0) periods[at] = node;
+            else periods.Add(node);
+        }
+        return periods;
+    }
+
+    private static DateTimeOffset? Start(JsonNode? period) =>
+        period is JsonObject o && o["start_date_time"] is JsonValue v && v.TryGetValue<string>(out var text) && OcpiDateTime.TryParse(text, out var at) ? at : null;
+}
