@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Roaming.Core.Cdrs;
 using Roaming.Core.Credentials;
 using Roaming.Core.Locations;
 using Roaming.Core.Push;
+using Roaming.Core.Sessions;
 using Roaming.Core.Sync;
 using Roaming.Core.Tariffs;
 using Roaming.Core.Operator;
@@ -40,6 +42,8 @@ public static class ServiceCollectionExtensions
         // The functional modules, each declared in its folder.
         LocationsModule.Register(services);
         TariffsModule.Register(services);
+        SessionsModule.Register(services);
+        CdrsModule.Register(services);
 
         // The push and pull channels every module shares.
         services.AddSingleton<PushQueue>();
@@ -47,6 +51,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<SyncService>();
         services.AddSingleton<IQueueProcessor, SyncProcessor>();
         services.AddSingleton<IRouteGroup, SyncApi>();
+        services.AddSingleton<IRouteGroup, QueuesOperatorApi>();
         services.AddSingleton<IRegistrationListener, SyncOnRegistration>();
         services.AddSingleton<RoamingEndpoint>();
         return services;

@@ -1,0 +1,111 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Roaming.Core.Queues;
+using Roaming.Core.Storage;
+using Roaming.Core.Tariffs.Pricing;
+using Roaming.Core.Types;
+
+namespace Roaming.Core.Cdrs;
+
+/// <summary>Reprices a CDR with the tariff it names and compares every cost it states (<see cref="CdrComparison.Disputed"/>).</summary>
+public sealed class CdrVerifier(TariffLookup lookup, TimeProvider clock)
+{
+    /// <param name="scope">where the CDR's tariffs and location are looked up when it does not carry them</param>
+    public async Task<CdrVerification> VerifyAsync(DataScope scope, Cdr cdr, CancellationToken ct)
+    {
+        var verification = new CdrVerification
+        {
+            CountryCode = cdr.CountryCode, PartyId = cdr.PartyId, Id = cdr.Id, Currency = cdr.Currency, TotalCost = cdr.TotalCost,
+            LastUpdated = cdr.LastUpdated, VerifiedAt = Transport.OcpiDateTime.Normalize(clock.GetUtcNow()),
+        };
+        try
+        {
+            var applied = await lookup.ForCdrAsync(scope, cdr, ct);
+            var priced = CdrPricing.Price(applied.Pricer, cdr, applied.TimeZone);
+            var computed = priced.ToCdr(cdr, applied.Tariff.Id!);
+            var disputed = CdrComparison.Disputed(cdr, computed);
+            return verification with
+            {
+                Verdict = disputed.Count == 0 ? Verdict.Matches : Verdict.Differs,
+                TariffId = applied.Tariff.Id,
+                TimeZone = applied.TimeZone.Id,
+                ComputedTotalCost = computed.TotalCost,
+                Differences = disputed,
+                Breakdown = CdrComparison.Breakdown(priced),
+                MinPriceApplied = priced.MinPriceApplied,
+                MaxPriceApplied = priced.MaxPriceApplied,
+            };
+        }
+        catch (TariffPricingException e)
+        {
+            return verification with { Verdict = Verdict.Unverifiable, Reason = e.Message };
+        }
+    }
+}
+
+/// <summary>
+/// The eMSP side's verification of received CDRs, queued ("cdrs-verify") so a POST or a pull never waits for it. Each
+/// CDR is verified once (again only when the operator asks), its verdict stored; a matching CDR goes on to billing on
+/// "cdrs-verified", once: a message seen twice finds the verdict and the forwarding done. Forwarding is at least once
+/// (a host stopping between the send and its record sends it again), so billing keys on country_code, party_id and id.
+/// </summary>
+public sealed class CdrVerifications(IPartyObjectStore<Cdr> cdrs, IPartyObjectStore<CdrVerification> verdicts, CdrVerifier verifier, IWorkQueue queue,
+    TimeProvider clock, ILogger<CdrVerifications> logger)
+{
+    public const string VerifyQueue = "cdrs-verify";
+    public const string VerifiedQueue = "cdrs-verified";
+
+    public Task EnqueueAsync(PartyKey party, string id, CancellationToken ct) =>
+        queue.SendAsync(VerifyQueue, JsonSerializer.SerializeToUtf8Bytes(new CdrKey(party.CountryCode, party.PartyId, id), CdrRecordsJson.Default.CdrKey), ct: ct);
+
+    /// <summary>Queues the verification of a CDR stored earlier that has none yet (its first queueing may have been lost).</summary>
+    public async Task EnsureQueuedAsync(PartyKey party, string id, CancellationToken ct)
+    {
+        if (await verdicts.GetAsync(DataScope.Received, party, id, ct) is null) await EnqueueAsync(party, id, ct);
+    }
+
+    /// <returns>the verdict, or null when no such CDR was received</returns>
+    public async Task<CdrVerification?> VerifyAsync(PartyKey party, string id, bool again, CancellationToken ct)
+    {
+        var cdr = await cdrs.GetAsync(DataScope.Received, party, id, ct);
+        if (cdr is null) return null;
+        var verdict = await verdicts.GetAsync(DataScope.Received, party, id, ct);
+        if (verdict is null || again)
+        {
+            var fresh = await verifier.VerifyAsync(DataScope.Received, cdr, ct);
+            if (verdict is null)
+                verdict = await verdicts.AddAsync(DataScope.Received, fresh, null, ct) ? fresh : (await verdicts.GetAsync(DataScope.Received, party, id, ct))!;
+            else
+            {
+                verdict = fresh with { ForwardedAt = verdict.ForwardedAt };
+                await verdicts.PutAsync(DataScope.Received, verdict, null, onlyIfNewer: false, ct);
+            }
+            if (verdict.Verdict != Verdict.Matches)
+                logger.LogWarning("CDR {Party}/{CdrId}: {Verdict}{Reason}", party, id, verdict.Verdict, verdict.Reason is { } r ? ": " + r : "");
+        }
+        if (verdict.Verdict == Verdict.Matches && verdict.ForwardedAt is null)
+        {
+            var message = new VerifiedCdrMessage(party.CountryCode, party.PartyId, cdr.Id!, Verdict.Matches, verdict.TariffId, verdict.VerifiedAt!.Value, cdr);
+            await queue.SendAsync(VerifiedQueue, JsonSerializer.SerializeToUtf8Bytes(message, CdrRecordsJson.Default.VerifiedCdrMessage), ct: ct);
+            var forwardedAt = Transport.OcpiDateTime.Normalize(clock.GetUtcNow());
+            verdict = await verdicts.UpdateAsync(DataScope.Received, party, id, v => v.ForwardedAt is null ? v with { ForwardedAt = forwardedAt } : null, null, ct) ?? verdict;
+        }
+        return verdict;
+    }
+}
+
+/// <summary>Queue "cdrs-verify": one received CDR to verify (<see cref="CdrKey"/>), named, not carried.</summary>
+public sealed class CdrVerificationProcessor(CdrVerifications verifications) : IQueueProcessor
+{
+    public string QueueName => CdrVerifications.VerifyQueue;
+
+    public async Task ProcessAsync(QueueWork work, CancellationToken ct)
+    {
+        CdrKey? key;
+        try { key = JsonSerializer.Deserialize(work.Body.Span, CdrRecordsJson.Default.CdrKey); }
+        catch (JsonException e) { throw new UnprocessableMessageException($"not a CDR key (country_code, party_id, id): {e.Message}"); }
+        if (key is not { CountryCode: not null, PartyId: not null, Id: not null }) throw new UnprocessableMessageException("not a CDR key (country_code, party_id, id)");
+        if (await verifications.VerifyAsync(key.Party, key.Id, again: false, ct) is null)
+            throw new UnprocessableMessageException($"no CDR {key.Party}/{key.Id} was received");
+    }
+}
