@@ -53,6 +53,9 @@ public sealed record CdrVerification
     public DateTimeOffset? VerifiedAt { get; init; }
     /// <summary>When a matching CDR was put on "cdrs-verified" for billing.</summary>
     public DateTimeOffset? ForwardedAt { get; init; }
+    /// <summary>The worker passing it on to billing now, and since when: two never both send it.</summary>
+    public string? ForwardClaim { get; init; }
+    public DateTimeOffset? ForwardClaimedAt { get; init; }
     /// <summary>The CDR's last_updated, so verdicts list by the same dates as CDRs.</summary>
     public DateTimeOffset? LastUpdated { get; init; }
 }

@@ -46,14 +46,15 @@ public sealed class CdrVerifier(TariffLookup lookup, TimeProvider clock)
 /// <summary>
 /// The eMSP side's verification of received CDRs, queued ("cdrs-verify") so a POST or a pull never waits for it. Each
 /// CDR is verified once (again only when the operator asks), its verdict stored; a matching CDR goes on to billing on
-/// "cdrs-verified", once: a message seen twice finds the verdict and the forwarding done. Forwarding is at least once
-/// (a host stopping between the send and its record sends it again), so billing keys on country_code, party_id and id.
+/// "cdrs-verified", once: a message seen twice finds the verdict and the forwarding done, two at once meet the claim of the
+/// first. Only a host stopping between the send and its record sends it again, so billing keys on country_code, party_id and id.
 /// </summary>
 public sealed class CdrVerifications(IPartyObjectStore<Cdr> cdrs, IPartyObjectStore<CdrVerification> verdicts, CdrVerifier verifier, IWorkQueue queue,
     TimeProvider clock, ILogger<CdrVerifications> logger)
 {
     public const string VerifyQueue = "cdrs-verify";
     public const string VerifiedQueue = "cdrs-verified";
+    private static readonly TimeSpan ForwardLease = TimeSpan.FromMinutes(1);
 
     public Task EnqueueAsync(PartyKey party, string id, CancellationToken ct) =>
         queue.SendAsync(VerifyQueue, JsonSerializer.SerializeToUtf8Bytes(new CdrKey(party.CountryCode, party.PartyId, id), CdrRecordsJson.Default.CdrKey), ct: ct);
@@ -83,14 +84,27 @@ public sealed class CdrVerifications(IPartyObjectStore<Cdr> cdrs, IPartyObjectSt
             if (verdict.Verdict != Verdict.Matches)
                 logger.LogWarning("CDR {Party}/{CdrId}: {Verdict}{Reason}", party, id, verdict.Verdict, verdict.Reason is { } r ? ": " + r : "");
         }
-        if (verdict.Verdict == Verdict.Matches && verdict.ForwardedAt is null)
-        {
-            var message = new VerifiedCdrMessage(party.CountryCode, party.PartyId, cdr.Id!, Verdict.Matches, verdict.TariffId, verdict.VerifiedAt!.Value, cdr);
-            await queue.SendAsync(VerifiedQueue, JsonSerializer.SerializeToUtf8Bytes(message, CdrRecordsJson.Default.VerifiedCdrMessage), ct: ct);
-            var forwardedAt = Transport.OcpiDateTime.Normalize(clock.GetUtcNow());
-            verdict = await verdicts.UpdateAsync(DataScope.Received, party, id, v => v.ForwardedAt is null ? v with { ForwardedAt = forwardedAt } : null, null, ct) ?? verdict;
-        }
+        if (verdict.Verdict == Verdict.Matches && verdict.ForwardedAt is null) verdict = await ForwardAsync(party, id, cdr, ct);
         return verdict;
+    }
+
+    /// <summary>
+    /// Passes a matching CDR on to billing, claiming it first (the claim is ETag-checked), so two workers verifying the same
+    /// CDR at once never both send it. A claim left by a worker that stopped lapses after <see cref="ForwardLease"/>.
+    /// </summary>
+    private async Task<CdrVerification> ForwardAsync(PartyKey party, string id, Cdr cdr, CancellationToken ct)
+    {
+        var claim = Guid.NewGuid().ToString("N");
+        var now = clock.GetUtcNow();
+        var claimed = await verdicts.UpdateAsync(DataScope.Received, party, id,
+            v => v.ForwardedAt is null && (v.ForwardClaimedAt is not { } at || at < now - ForwardLease) ? v with { ForwardClaim = claim, ForwardClaimedAt = now } : null,
+            null, ct) ?? throw new InvalidOperationException($"the verdict on CDR {party}/{id} is gone");
+        if (claimed.ForwardedAt is not null) return claimed;
+        if (claimed.ForwardClaim != claim) throw new InvalidOperationException($"CDR {party}/{id} is being passed on to billing by another worker; looked at again later");
+        var message = new VerifiedCdrMessage(party.CountryCode, party.PartyId, cdr.Id!, Verdict.Matches, claimed.TariffId, claimed.VerifiedAt!.Value, cdr);
+        await queue.SendAsync(VerifiedQueue, JsonSerializer.SerializeToUtf8Bytes(message, CdrRecordsJson.Default.VerifiedCdrMessage), ct: ct);
+        var forwardedAt = Transport.OcpiDateTime.Normalize(clock.GetUtcNow());
+        return await verdicts.UpdateAsync(DataScope.Received, party, id, v => v with { ForwardedAt = forwardedAt }, null, ct) ?? claimed;
     }
 }
 

@@ -80,7 +80,10 @@ public sealed class TariffLookup(IPartyObjectStore<Tariff> tariffs, ILocationSto
         var found = new List<Tariff>();
         foreach (var id in connector.TariffIds ?? [])
             if (await tariffs.GetAsync(DataScope.Own, cpo, id, ct) is { } t) found.Add(t);
-        if (found.Count == 0) throw new TariffPricingException($"no tariff is named and {where} has none we publish");
+        if (found.Count == 0)
+            throw new TariffPricingException(connector.TariffIds is { Count: > 0 } ids
+                ? $"no tariff is named and {where} names {string.Join(", ", ids)}, none of which we publish"
+                : $"no tariff is named and {where} has none");
         // A connector lists a tariff per type (mod_tariffs); a session without charging preferences is REGULAR.
         return found.FirstOrDefault(t => t.Type is null or TariffType.Regular) ?? found[0];
     }

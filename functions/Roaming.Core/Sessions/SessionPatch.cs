@@ -7,8 +7,8 @@ namespace Roaming.Core.Sessions;
 
 /// <summary>
 /// A PATCH of a Session (mod_sessions): charging_periods in it are added to the stored ones (an omitted or empty list
-/// changes nothing); every other field present replaces the stored one. A period starting when a stored one starts is
-/// that period again and replaces it, so a PATCH that arrives twice adds nothing twice. The result is read back through
+/// changes nothing), kept in time order; every other field present replaces the stored one. A period starting when a
+/// stored one starts is that period again and replaces it, so a PATCH that arrives twice adds nothing twice. The result is read back through
 /// the version's mapper and validated whole.
 /// </summary>
 public static class SessionPatch
@@ -32,15 +32,16 @@ public static class SessionPatch
 
     private static JsonArray Add(JsonArray? stored, JsonElement added)
     {
-        var periods = new JsonArray(stored?.Select(p => p?.DeepClone()).ToArray() ?? []);
+        var periods = stored?.Select(p => p?.DeepClone()).ToList() ?? [];
         foreach (var period in added.EnumerateArray())
         {
             var node = JsonNode.Parse(period.GetRawText());
-            var at = Start(node) is { } start ? periods.ToList().FindIndex(p => Start(p) == start) : -1;
+            var at = Start(node) is { } start ? periods.FindIndex(p => Start(p) == start) : -1;
             if (at >= 0) periods[at] = node;
             else periods.Add(node);
         }
-        return periods;
+        // In time order, as a period runs until the next starts: a PATCH that arrives late still lands in its place.
+        return new JsonArray([.. periods.OrderBy(p => Start(p) ?? DateTimeOffset.MaxValue)]);
     }
 
     private static DateTimeOffset? Start(JsonNode? period) =>
