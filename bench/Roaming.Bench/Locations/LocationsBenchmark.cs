@@ -1,9 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Net.Sockets;
-using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 
 namespace Roaming.Bench.Locations;
@@ -17,22 +12,15 @@ namespace Roaming.Bench.Locations;
 /// </summary>
 public static class LocationsBenchmark
 {
-    private const string OperatorKey = "bench-operator-key-0123456789";
-
     public static async Task<int> RunAsync(string[] args)
     {
-        var locations = Option(args, "--locations", 10_000);
-        var evses = Option(args, "--evses", 5);
-        var updates = Option(args, "--updates", 5_000);
-        var root = RepositoryRoot();
-        if (!Listening(10002)) Run("bash", $"-c \"AZURITE_IN_MEMORY=1 {root}/scripts/azurite.sh start\"");
+        var locations = BenchHost.Option(args, "--locations", 10_000);
+        var evses = BenchHost.Option(args, "--evses", 5);
+        var updates = BenchHost.Option(args, "--updates", 5_000);
+        var hostDir = BenchHost.Prepare();
 
-        var hostDir = Path.Combine(Path.GetTempPath(), "roaming-bench-host");
-        Console.WriteLine("building the host (Release) ...");
-        Run("dotnet", $"build {root}/functions/Roaming.Host -c Release -o {hostDir} -v q -nologo");
-
-        await using var cpo = await Host.StartAsync(hostDir, "CPO", "CPO");
-        await using var emsp = await Host.StartAsync(hostDir, "MSP", "EMSP");
+        await using var cpo = await BenchHost.StartAsync(hostDir, "CPO", "CPO");
+        await using var emsp = await BenchHost.StartAsync(hostDir, "MSP", "EMSP");
         Console.WriteLine($"hosts: CPO {cpo.Url} (pid {cpo.Pid}), eMSP {emsp.Url} (pid {emsp.Pid}); {locations:N0} locations x {evses} EVSEs");
 
         var seed = Stopwatch.StartNew();
@@ -41,11 +29,8 @@ public static class LocationsBenchmark
         Console.WriteLine($"seeded the CPO in {seed.Elapsed.TotalSeconds:F1} s ({locations / seed.Elapsed.TotalSeconds:N0} locations/s through the operator API)");
 
         // Registration starts the eMSP's full pull.
-        var invitation = await emsp.SendAsync(HttpMethod.Post, "/operator/invitations", new JsonObject());
         var pull = Stopwatch.StartNew();
-        var registered = await cpo.SendAsync(HttpMethod.Post, "/operator/registrations",
-            new JsonObject { ["versions_url"] = invitation!["versions_url"]!.GetValue<string>(), ["token"] = invitation["token"]!.GetValue<string>() });
-        var cpoAtEmsp = invitation["partner_id"]!.GetValue<string>();
+        var cpoAtEmsp = await BenchHost.ConnectAsync(cpo, emsp);
         JsonNode? job = null;
         while (pull.Elapsed < TimeSpan.FromMinutes(30))
         {
@@ -103,7 +88,7 @@ public static class LocationsBenchmark
         return 0;
     }
 
-    private static JsonObject Location(string id, int evses) => new()
+    internal static JsonObject Location(string id, int evses) => new()
     {
         ["publish"] = true,
         ["name"] = "Bench " + id,
@@ -123,124 +108,4 @@ public static class LocationsBenchmark
             }),
         }).ToArray()),
     };
-
-    private sealed class Host : IAsyncDisposable
-    {
-        private readonly Process _process;
-        private readonly HttpClient _http;
-        private readonly string _prefix;
-        public string Url { get; }
-        public int Pid => _process.Id;
-
-        private Host(Process process, string url, string prefix)
-        {
-            _process = process;
-            Url = url;
-            _prefix = prefix;
-            _http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(2) };
-            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", OperatorKey);
-        }
-
-        public static async Task<Host> StartAsync(string dir, string party, string role)
-        {
-            var port = FreePort();
-            var prefix = "b" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
-            var start = new ProcessStartInfo("dotnet", Path.Combine(dir, "Roaming.Host.dll")) { RedirectStandardOutput = true, RedirectStandardError = true };
-            var env = new Dictionary<string, string>
-            {
-                ["Urls"] = $"http://127.0.0.1:{port}",
-                ["Storage"] = "UseDevelopmentStorage=true",
-                ["Roaming__StoragePrefix"] = prefix,
-                ["Roaming__TokenKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-                ["Roaming__OperatorKey"] = OperatorKey,
-                ["Roaming__AllowHttpPartners"] = "true",
-                ["Roaming__Parties__0__CountryCode"] = "NL",
-                ["Roaming__Parties__0__PartyId"] = party,
-                ["Roaming__Parties__0__Role"] = role,
-                ["Roaming__Parties__0__Name"] = "Bench " + role,
-                ["Logging__LogLevel__Default"] = "Warning",
-            };
-            foreach (var (k, v) in env) start.Environment[k] = v;
-            var process = Process.Start(start)!;
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[{role}] {e.Data}"); };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            var host = new Host(process, $"http://127.0.0.1:{port}", prefix);
-            for (var i = 0; i < 300 && !Listening(port); i++) await Task.Delay(100);
-            if (!Listening(port)) throw new InvalidOperationException($"the {role} host did not start");
-            return host;
-        }
-
-        public async Task<JsonNode?> SendAsync(HttpMethod method, string path, JsonNode? body = null)
-        {
-            using var request = new HttpRequestMessage(method, path);
-            if (body is not null) request.Content = JsonContent.Create(body);
-            using var response = await _http.SendAsync(request);
-            var text = await response.Content.ReadAsStringAsync();
-            if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"{method} {path}: {(int)response.StatusCode} {text}");
-            return text.Length == 0 ? null : JsonNode.Parse(text);
-        }
-
-        public double PeakMiB()
-        {
-            var line = File.ReadLines($"/proc/{_process.Id}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-            return line is null ? double.NaN : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            _http.Dispose();
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-            await DeleteStorageAsync(_prefix);
-        }
-    }
-
-    private static async Task DeleteStorageAsync(string prefix)
-    {
-        var tables = new global::Azure.Data.Tables.TableServiceClient("UseDevelopmentStorage=true");
-        await foreach (var t in tables.QueryAsync(t => t.Name.CompareTo(prefix) >= 0 && t.Name.CompareTo(prefix + "{") < 0)) await tables.DeleteTableAsync(t.Name);
-        var queues = new global::Azure.Storage.Queues.QueueServiceClient("UseDevelopmentStorage=true");
-        await foreach (var q in queues.GetQueuesAsync(prefix: prefix)) await queues.DeleteQueueAsync(q.Name);
-    }
-
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
-
-    private static bool Listening(int port)
-    {
-        using var client = new TcpClient();
-        try { client.Connect("127.0.0.1", port); return true; }
-        catch (SocketException) { return false; }
-    }
-
-    private static void Run(string file, string arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, arguments))!;
-        process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{file} {arguments} failed ({process.ExitCode})");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "RoamingFunctions.sln"))) return dir.FullName;
-        throw new InvalidOperationException("run from inside the repository");
-    }
 }

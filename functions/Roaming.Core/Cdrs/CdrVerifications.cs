@@ -70,41 +70,54 @@ public sealed class CdrVerifications(IPartyObjectStore<Cdr> cdrs, IPartyObjectSt
     {
         var cdr = await cdrs.GetAsync(DataScope.Received, party, id, ct);
         if (cdr is null) return null;
-        var verdict = await verdicts.GetAsync(DataScope.Received, party, id, ct);
-        if (verdict is null || again)
+        var fresh = await verifier.VerifyAsync(DataScope.Received, cdr, ct);
+        CdrVerification verdict;
+        string? claim = null;
+        var recorded = true;
+        if (again)
         {
-            var fresh = await verifier.VerifyAsync(DataScope.Received, cdr, ct);
-            if (verdict is null)
-                verdict = await verdicts.AddAsync(DataScope.Received, fresh, null, ct) ? fresh : (await verdicts.GetAsync(DataScope.Received, party, id, ct))!;
-            else
-            {
-                verdict = fresh with { ForwardedAt = verdict.ForwardedAt };
-                await verdicts.PutAsync(DataScope.Received, verdict, null, onlyIfNewer: false, ct);
-            }
-            if (verdict.Verdict != Verdict.Matches)
-                logger.LogWarning("CDR {Party}/{CdrId}: {Verdict}{Reason}", party, id, verdict.Verdict, verdict.Reason is { } r ? ": " + r : "");
+            var earlier = await verdicts.GetAsync(DataScope.Received, party, id, ct);
+            verdict = fresh with { ForwardedAt = earlier?.ForwardedAt, ForwardClaim = earlier?.ForwardClaim, ForwardClaimedAt = earlier?.ForwardClaimedAt };
+            await verdicts.PutAsync(DataScope.Received, verdict, null, onlyIfNewer: false, ct);
         }
-        if (verdict.Verdict == Verdict.Matches && verdict.ForwardedAt is null) verdict = await ForwardAsync(party, id, cdr, ct);
+        else
+        {
+            // Whoever records the verdict first passes a matching CDR on to billing: it claims that in the same write.
+            claim = fresh.Verdict == Verdict.Matches ? Guid.NewGuid().ToString("N") : null;
+            verdict = fresh with { ForwardClaim = claim, ForwardClaimedAt = claim is null ? null : clock.GetUtcNow() };
+            if (!await verdicts.AddAsync(DataScope.Received, verdict, null, ct))
+            {
+                // Verified before (a message seen twice, or two at once): that verdict stands.
+                claim = null;
+                recorded = false;
+                verdict = await verdicts.GetAsync(DataScope.Received, party, id, ct) ?? throw new InvalidOperationException($"the verdict on CDR {party}/{id} is gone");
+            }
+        }
+        if (recorded && verdict.Verdict != Verdict.Matches)
+            logger.LogWarning("CDR {Party}/{CdrId}: {Verdict}{Reason}", party, id, verdict.Verdict, verdict.Reason is { } r ? ": " + r : "");
+        if (verdict.Verdict == Verdict.Matches && verdict.ForwardedAt is null) verdict = await ForwardAsync(party, id, cdr, verdict, claim, ct);
         return verdict;
     }
 
     /// <summary>
-    /// Passes a matching CDR on to billing, claiming it first (the claim is ETag-checked), so two workers verifying the same
-    /// CDR at once never both send it. A claim left by a worker that stopped lapses after <see cref="ForwardLease"/>.
+    /// Passes a matching CDR on to billing under a claim (taken with the verdict, or here, ETag-checked), so two workers
+    /// verifying the same CDR at once never both send it. A claim left by a worker that stopped lapses after <see cref="ForwardLease"/>.
     /// </summary>
-    private async Task<CdrVerification> ForwardAsync(PartyKey party, string id, Cdr cdr, CancellationToken ct)
+    private async Task<CdrVerification> ForwardAsync(PartyKey party, string id, Cdr cdr, CdrVerification verdict, string? held, CancellationToken ct)
     {
-        var claim = Guid.NewGuid().ToString("N");
+        var claim = held ?? Guid.NewGuid().ToString("N");
         var now = clock.GetUtcNow();
-        var claimed = await verdicts.UpdateAsync(DataScope.Received, party, id,
+        var claimed = held is not null ? null : await verdicts.UpdateAsync(DataScope.Received, party, id,
             v => v.ForwardedAt is null && (v.ForwardClaimedAt is not { } at || at < now - ForwardLease) ? v with { ForwardClaim = claim, ForwardClaimedAt = now } : null,
-            null, ct) ?? throw new InvalidOperationException($"the verdict on CDR {party}/{id} is gone");
-        if (claimed.ForwardedAt is not null) return claimed;
-        if (claimed.ForwardClaim != claim) throw new InvalidOperationException($"CDR {party}/{id} is being passed on to billing by another worker; looked at again later");
-        var message = new VerifiedCdrMessage(party.CountryCode, party.PartyId, cdr.Id!, Verdict.Matches, claimed.TariffId, claimed.VerifiedAt!.Value, cdr);
+            null, ct);
+        if (claimed is { ForwardedAt: not null }) return claimed;
+        if (claimed is not null && claimed.ForwardClaim != claim)
+            throw new InvalidOperationException($"CDR {party}/{id} is being passed on to billing by another worker; looked at again later");
+        verdict = claimed ?? verdict;
+        var message = new VerifiedCdrMessage(party.CountryCode, party.PartyId, cdr.Id!, Verdict.Matches, verdict.TariffId, verdict.VerifiedAt!.Value, cdr);
         await queue.SendAsync(VerifiedQueue, JsonSerializer.SerializeToUtf8Bytes(message, CdrRecordsJson.Default.VerifiedCdrMessage), ct: ct);
         var forwardedAt = Transport.OcpiDateTime.Normalize(clock.GetUtcNow());
-        return await verdicts.UpdateAsync(DataScope.Received, party, id, v => v with { ForwardedAt = forwardedAt }, null, ct) ?? claimed;
+        return await verdicts.UpdateAsync(DataScope.Received, party, id, v => v with { ForwardedAt = forwardedAt }, null, ct) ?? verdict;
     }
 }
 

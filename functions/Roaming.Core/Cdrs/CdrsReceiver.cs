@@ -68,11 +68,12 @@ public sealed class CdrsPushSource(IPartyObjectStore<Cdr> cdrs, IPartyObjectStor
         var cdr = await cdrs.GetAsync(DataScope.Own, change.Party, change.ObjectId, ct) ?? throw new PushObjectGoneException($"CDR {change.Party}/{change.ObjectId} is gone");
         var wire = client.Wire<IWire<Cdr>>(Module);
         var response = await client.SendAsync<JsonElement>(HttpMethod.Post, [], null, w => wire.Write(w, cdr), ct: ct);
-        await deliveries.PutAsync(DataScope.Own, new CdrDelivery
+        // The first delivery is the one on record; a repeat (a retried message) found the CDR there already.
+        await deliveries.AddAsync(DataScope.Own, new CdrDelivery
         {
             CountryCode = cdr.CountryCode, PartyId = cdr.PartyId, Id = cdr.Id, PartnerId = client.Partner.Id, Location = response.Location,
             DeliveredAt = OcpiDateTime.Normalize(clock.GetUtcNow()), LastUpdated = cdr.LastUpdated,
-        }, null, onlyIfNewer: false, ct);
+        }, null, ct);
     }
 }
 

@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+
+namespace Roaming.Bench;
+
+/// <summary>
+/// One endpoint of a benchmark: the ASP.NET Core host (Release build) as a separate process on 127.0.0.1 with one own
+/// party, on Azurite under a table and queue prefix of its own, removed again when it is disposed.
+/// </summary>
+internal sealed class BenchHost : IAsyncDisposable
+{
+    public const string OperatorKey = "bench-operator-key-0123456789";
+
+    private readonly Process _process;
+    private readonly HttpClient _http;
+    public string Url { get; }
+    public string Prefix { get; }
+    public int Pid => _process.Id;
+
+    private BenchHost(Process process, string url, string prefix)
+    {
+        _process = process;
+        Url = url;
+        Prefix = prefix;
+        _http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromMinutes(2) };
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", OperatorKey);
+    }
+
+    /// <summary>Starts Azurite when nothing listens and builds the host; returns the folder of the build.</summary>
+    public static string Prepare()
+    {
+        var root = RepositoryRoot();
+        if (!Listening(10002)) Run("bash", $"-c \"AZURITE_IN_MEMORY=1 {root}/scripts/azurite.sh start\"");
+        var hostDir = Path.Combine(Path.GetTempPath(), "roaming-bench-host");
+        Console.WriteLine("building the host (Release) ...");
+        Run("dotnet", $"build {root}/functions/Roaming.Host -c Release -o {hostDir} -v q -nologo");
+        return hostDir;
+    }
+
+    public static async Task<BenchHost> StartAsync(string dir, string party, string role)
+    {
+        var port = FreePort();
+        var prefix = "b" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+        var start = new ProcessStartInfo("dotnet", Path.Combine(dir, "Roaming.Host.dll")) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var env = new Dictionary<string, string>
+        {
+            ["Urls"] = $"http://127.0.0.1:{port}",
+            ["Storage"] = "UseDevelopmentStorage=true",
+            ["Roaming__StoragePrefix"] = prefix,
+            ["Roaming__TokenKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Roaming__OperatorKey"] = OperatorKey,
+            ["Roaming__AllowHttpPartners"] = "true",
+            ["Roaming__Parties__0__CountryCode"] = "NL",
+            ["Roaming__Parties__0__PartyId"] = party,
+            ["Roaming__Parties__0__Role"] = role,
+            ["Roaming__Parties__0__Name"] = "Bench " + role,
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        foreach (var (k, v) in env) start.Environment[k] = v;
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[{role}] {e.Data}"); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var host = new BenchHost(process, $"http://127.0.0.1:{port}", prefix);
+        for (var i = 0; i < 300 && !Listening(port); i++) await Task.Delay(100);
+        if (!Listening(port)) throw new InvalidOperationException($"the {role} host did not start");
+        return host;
+    }
+
+    public async Task<JsonNode?> SendAsync(HttpMethod method, string path, JsonNode? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null) request.Content = JsonContent.Create(body);
+        using var response = await _http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"{method} {path}: {(int)response.StatusCode} {text}");
+        return text.Length == 0 ? null : JsonNode.Parse(text);
+    }
+
+    /// <summary>The first endpoint registers with the second (the credentials handshake through both operator APIs); returns the first's partner id at the second.</summary>
+    public static async Task<string> ConnectAsync(BenchHost cpo, BenchHost emsp)
+    {
+        var invitation = await emsp.SendAsync(HttpMethod.Post, "/operator/invitations", new JsonObject());
+        await cpo.SendAsync(HttpMethod.Post, "/operator/registrations",
+            new JsonObject { ["versions_url"] = invitation!["versions_url"]!.GetValue<string>(), ["token"] = invitation["token"]!.GetValue<string>() });
+        return invitation["partner_id"]!.GetValue<string>();
+    }
+
+    public double PeakMiB()
+    {
+        var line = File.ReadLines($"/proc/{_process.Id}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return line is null ? double.NaN : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        await DeleteStorageAsync(Prefix);
+    }
+
+    public static async Task DeleteStorageAsync(string prefix)
+    {
+        var tables = new global::Azure.Data.Tables.TableServiceClient("UseDevelopmentStorage=true");
+        await foreach (var t in tables.QueryAsync(t => t.Name.CompareTo(prefix) >= 0 && t.Name.CompareTo(prefix + "{") < 0)) await tables.DeleteTableAsync(t.Name);
+        var queues = new global::Azure.Storage.Queues.QueueServiceClient("UseDevelopmentStorage=true");
+        await foreach (var q in queues.GetQueuesAsync(prefix: prefix)) await queues.DeleteQueueAsync(q.Name);
+    }
+
+    public static int Option(string[] args, string name, int fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    private static int FreePort()
+    {
+        var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    private static bool Listening(int port)
+    {
+        using var client = new TcpClient();
+        try { client.Connect("127.0.0.1", port); return true; }
+        catch (SocketException) { return false; }
+    }
+
+    private static void Run(string file, string arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo(file, arguments))!;
+        process.WaitForExit();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"{file} {arguments} failed ({process.ExitCode})");
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "RoamingFunctions.sln"))) return dir.FullName;
+        throw new InvalidOperationException("run from inside the repository");
+    }
+}
