@@ -82,6 +82,15 @@ public sealed record Cdr : IOcpiValidatable
 /// <summary>OCPI CdrToken: the token that started the session.</summary>
 public sealed record CdrToken : IOcpiValidatable
 {
+    /// <summary>
+    /// The stored column naming the eMSP that owns the token ("CC/PID"): the one party a session or CDR is for, so a
+    /// sender list gives each eMSP only its own (see <see cref="PartyObjects.PartyObjectSender{T}.MapList"/>).
+    /// </summary>
+    public const string RecipientColumn = "Recipient";
+
+    public static IReadOnlyDictionary<string, string> RecipientOf(CdrToken? token) =>
+        new Dictionary<string, string> { [RecipientColumn] = token is { CountryCode: { } cc, PartyId: { } pid } ? new PartyKey(cc, pid).ToString() : "" };
+
     public string? CountryCode { get; init; }
     public string? PartyId { get; init; }
     public string? Uid { get; init; }

@@ -20,13 +20,10 @@ namespace Roaming.Core.Cdrs;
 /// </summary>
 public sealed class CdrsModule : IOcpiModule
 {
-    /// <summary>The column naming the party a CDR is for (its token's eMSP), so each lists only its own.</summary>
-    public const string RecipientColumn = "Recipient";
-
     public static readonly PartyObjectKind<Cdr> Kind =
         new(ModuleIds.Cdrs, "cdrs", CdrsJson.Default.Cdr, c => new PartyKey(c.CountryCode!, c.PartyId!), c => c.Id!, c => c.LastUpdated)
         {
-            Columns = c => new Dictionary<string, string> { [RecipientColumn] = c.CdrToken is { CountryCode: { } cc, PartyId: { } pid } ? new PartyKey(cc, pid).ToString() : "" },
+            Columns = c => CdrToken.RecipientOf(c.CdrToken),
             MaxIdLength = 39,
         };
 
@@ -58,7 +55,7 @@ public sealed class CdrsModule : IOcpiModule
         Pulls = true,
         Interfaces =
         [
-            InterfaceDeclaration.Of<PartyObjectSender<Cdr>, IWire<Cdr>>(InterfaceRole.Sender, Role.Cpo, (sender, routes, wire) => sender.MapList(routes, wire, RecipientColumn)),
+            InterfaceDeclaration.Of<PartyObjectSender<Cdr>, IWire<Cdr>>(InterfaceRole.Sender, Role.Cpo, (sender, routes, wire) => sender.MapList(routes, wire, CdrToken.RecipientColumn)),
             InterfaceDeclaration.Of<CdrsReceiver, IWire<Cdr>>(InterfaceRole.Receiver, Role.Emsp, (receiver, routes, wire) => receiver.Map(routes, wire)),
         ],
         Versions = [CdrsV221.Version],

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Roaming.Core.Cdrs;
 using Roaming.Core.PartyObjects;
 using Roaming.Core.Platform;
 using Roaming.Core.Queues;
@@ -17,13 +18,10 @@ namespace Roaming.Core.Sessions;
 /// </summary>
 public sealed class SessionsModule : IOcpiModule
 {
-    /// <summary>The column naming the party a session is for (its token's eMSP), so each lists only its own.</summary>
-    public const string RecipientColumn = "Recipient";
-
     public static readonly PartyObjectKind<Session> Kind =
         new(ModuleIds.Sessions, "sessions", SessionsJson.Default.Session, s => s.Party, s => s.Id!, s => s.LastUpdated)
         {
-            Columns = s => new Dictionary<string, string> { [RecipientColumn] = s.TokenParty?.ToString() ?? "" },
+            Columns = s => CdrToken.RecipientOf(s.CdrToken),
         };
 
     /// <summary>The stored shape (2.2.1's) as a mapper.</summary>

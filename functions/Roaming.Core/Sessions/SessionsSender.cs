@@ -25,7 +25,7 @@ public sealed class SessionsSender(PartyObjectSender<Session> list, IPartyObject
 
     public void Map(InterfaceRoutes routes, IWire<Session> wire)
     {
-        list.MapList(routes, wire, SessionsModule.RecipientColumn);
+        list.MapList(routes, wire, Cdrs.CdrToken.RecipientColumn);
         routes.Put("/{session_id}/charging_preferences", SetPreferencesAsync);
     }
 
