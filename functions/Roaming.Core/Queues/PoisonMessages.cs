@@ -82,7 +82,7 @@ public sealed class ParkWithReason(IQueueProcessor inner, IWorkQueue queue, IOpt
         {
             await ParkAsync(work, e.Message, ct);
         }
-        catch (Exception e) when (e is not OperationCanceledException && work.DequeueCount >= rules.Value.MaxDequeueCount)
+        catch (Exception e) when (!ct.IsCancellationRequested && work.DequeueCount >= rules.Value.MaxDequeueCount)
         {
             await ParkAsync(work, $"failed {work.DequeueCount} tries; the last: {e.Message}", ct);
         }

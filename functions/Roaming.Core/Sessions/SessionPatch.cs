@@ -8,18 +8,23 @@ namespace Roaming.Core.Sessions;
 /// <summary>
 /// A PATCH of a Session (mod_sessions): charging_periods in it are added to the stored ones (an omitted or empty list
 /// changes nothing), kept in time order; every other field present replaces the stored one. A period starting when a
-/// stored one starts is that period again and replaces it, so a PATCH that arrives twice adds nothing twice. The result is read back through
-/// the version's mapper and validated whole.
+/// stored one starts is that period again and replaces it, so a PATCH that arrives twice adds nothing twice. A PATCH older
+/// than the stored session (overtaken by a later one on the way) still adds its periods, and changes nothing else: periods
+/// only ever add up, so none is lost to two PATCHes crossing. The result is read back through the version's mapper and
+/// validated whole.
 /// </summary>
 public static class SessionPatch
 {
     public const string Periods = "charging_periods";
 
-    public static Session Apply(Session current, JsonElement patch, IWire<Session> wire)
+    /// <returns>the session patched, or null when an overtaken PATCH brings no periods</returns>
+    public static Session? Apply(Session current, JsonElement patch, IWire<Session> wire, bool overtaken)
     {
+        if (overtaken && !(patch.TryGetProperty(Periods, out var added) && added.ValueKind == JsonValueKind.Array && added.GetArrayLength() > 0)) return null;
         var node = wire.ToNode(current);
         foreach (var property in patch.EnumerateObject())
         {
+            if (overtaken && property.Name != Periods) continue;
             if (property.Name == Periods && property.Value.ValueKind is JsonValueKind.Array or JsonValueKind.Null)
             {
                 if (property.Value.ValueKind == JsonValueKind.Array) node[Periods] = Add(node[Periods] as JsonArray, property.Value);

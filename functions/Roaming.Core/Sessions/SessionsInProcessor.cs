@@ -85,19 +85,14 @@ public sealed class SessionsInProcessor(IPartyObjectStore<Session> store, Sessio
         }, ct);
     }
 
-    /// <summary>The update applied as a PATCH; one older than the stored session only adds its charging periods.</summary>
+    /// <summary>The update applied as a PATCH dated <paramref name="at"/>; one older than the stored session only adds its charging periods.</summary>
     private static Session Apply(Session stored, JsonElement update, DateTimeOffset at)
     {
         var patch = new JsonObject();
-        var stale = stored.LastUpdated is { } last && at < last;
         foreach (var property in update.EnumerateObject())
-        {
-            if (property.Name is "country_code" or "party_id" or "id" or "last_updated") continue;
-            if (stale && property.Name != SessionPatch.Periods) continue;
-            patch[property.Name] = JsonNode.Parse(property.Value.GetRawText());
-        }
-        if (!stale) patch["last_updated"] = OcpiDateTime.Format(at);
-        return SessionPatch.Apply(stored, JsonSerializer.SerializeToElement(patch), Wire);
+            if (property.Name is not ("country_code" or "party_id" or "id")) patch[property.Name] = JsonNode.Parse(property.Value.GetRawText());
+        patch["last_updated"] = OcpiDateTime.Format(at);
+        return SessionPatch.Apply(stored, JsonSerializer.SerializeToElement(patch), Wire, overtaken: stored.LastUpdated is { } last && at < last) ?? stored;
     }
 
     /// <summary>
