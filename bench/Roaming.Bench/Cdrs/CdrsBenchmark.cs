@@ -43,12 +43,26 @@ public static class CdrsBenchmark
         await Parallel.ForEachAsync(records, new ParallelOptions { MaxDegreeOfParallelism = inFlight }, async (record, ct) =>
             await sdrsIn.SendMessageAsync(BinaryData.FromBytes(record), cancellationToken: ct));
         var queued = clock.Elapsed;
+        // Where the CDRs wait, every 10 s: the stage that holds them is the one that bounds the rate.
+        var stages = new (string Name, QueueClient Queue)[]
+        {
+            ("sdrs-in", sdrsIn), ("ocpi-push", new QueueClient("UseDevelopmentStorage=true", cpo.Prefix + "ocpi-push", options)),
+            ("cdrs-verify", new QueueClient("UseDevelopmentStorage=true", emsp.Prefix + "cdrs-verify", options)), ("cdrs-verified", verified),
+        };
         int done = 0, failed = 0;
+        var report = TimeSpan.FromSeconds(10);
         while (clock.Elapsed < TimeSpan.FromMinutes(30))
         {
             done = (await verified.GetPropertiesAsync()).Value.ApproximateMessagesCount;
             failed = (await parked.GetPropertiesAsync()).Value.ApproximateMessagesCount;
             if (done + failed >= n) break;
+            if (clock.Elapsed >= report)
+            {
+                report += TimeSpan.FromSeconds(10);
+                var counts = new List<string>();
+                foreach (var (name, queue) in stages) counts.Add($"{name} {(await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount}");
+                Console.WriteLine($"  {clock.Elapsed.TotalSeconds,5:F0} s: messages waiting: {string.Join(", ", counts)}");
+            }
             await Task.Delay(200);
         }
         clock.Stop();

@@ -60,8 +60,11 @@ public sealed record CdrVerification
     public DateTimeOffset? LastUpdated { get; init; }
 }
 
-/// <summary>A CDR named by its party and id: the "cdrs-verify" queue message.</summary>
-public sealed record CdrKey(string CountryCode, string PartyId, string Id)
+/// <summary>
+/// A CDR named by its party and id: the "cdrs-verify" queue message. It may carry the CDR as it was stored (saving the
+/// verifier a read); a CDR is never changed, so the copy is the stored one.
+/// </summary>
+public sealed record CdrKey(string CountryCode, string PartyId, string Id, Cdr? Cdr = null)
 {
     [JsonIgnore]
     public PartyKey Party => new(CountryCode, PartyId);

@@ -56,19 +56,28 @@ public sealed class CdrVerifications(IPartyObjectStore<Cdr> cdrs, IPartyObjectSt
     public const string VerifiedQueue = "cdrs-verified";
     private static readonly TimeSpan ForwardLease = TimeSpan.FromMinutes(1);
 
-    public Task EnqueueAsync(PartyKey party, string id, CancellationToken ct) =>
-        queue.SendAsync(VerifyQueue, JsonSerializer.SerializeToUtf8Bytes(new CdrKey(party.CountryCode, party.PartyId, id), CdrRecordsJson.Default.CdrKey), ct: ct);
+    /// <summary>A queue message holds 64 KiB of Base64: a CDR up to this much JSON travels with its key.</summary>
+    private const int CarriedCdrBytes = 40 * 1024;
+
+    /// <param name="cdr">the CDR as stored, carried in the message when it is small enough</param>
+    public Task EnqueueAsync(PartyKey party, string id, Cdr? cdr, CancellationToken ct)
+    {
+        var message = JsonSerializer.SerializeToUtf8Bytes(new CdrKey(party.CountryCode, party.PartyId, id, cdr), CdrRecordsJson.Default.CdrKey);
+        if (message.Length > CarriedCdrBytes) message = JsonSerializer.SerializeToUtf8Bytes(new CdrKey(party.CountryCode, party.PartyId, id), CdrRecordsJson.Default.CdrKey);
+        return queue.SendAsync(VerifyQueue, message, ct: ct);
+    }
 
     /// <summary>Queues the verification of a CDR stored earlier that has none yet (its first queueing may have been lost).</summary>
     public async Task EnsureQueuedAsync(PartyKey party, string id, CancellationToken ct)
     {
-        if (await verdicts.GetAsync(DataScope.Received, party, id, ct) is null) await EnqueueAsync(party, id, ct);
+        if (await verdicts.GetAsync(DataScope.Received, party, id, ct) is null) await EnqueueAsync(party, id, null, ct);
     }
 
+    /// <param name="stored">the CDR as stored, when the caller has it</param>
     /// <returns>the verdict, or null when no such CDR was received</returns>
-    public async Task<CdrVerification?> VerifyAsync(PartyKey party, string id, bool again, CancellationToken ct)
+    public async Task<CdrVerification?> VerifyAsync(PartyKey party, string id, bool again, Cdr? stored, CancellationToken ct)
     {
-        var cdr = await cdrs.GetAsync(DataScope.Received, party, id, ct);
+        var cdr = stored ?? await cdrs.GetAsync(DataScope.Received, party, id, ct);
         if (cdr is null) return null;
         var fresh = await verifier.VerifyAsync(DataScope.Received, cdr, ct);
         CdrVerification verdict;
@@ -132,7 +141,9 @@ public sealed class CdrVerificationProcessor(CdrVerifications verifications) : I
         try { key = JsonSerializer.Deserialize(work.Body.Span, CdrRecordsJson.Default.CdrKey); }
         catch (JsonException e) { throw new UnprocessableMessageException($"not a CDR key (country_code, party_id, id): {e.Message}"); }
         if (key is not { CountryCode: not null, PartyId: not null, Id: not null }) throw new UnprocessableMessageException("not a CDR key (country_code, party_id, id)");
-        if (await verifications.VerifyAsync(key.Party, key.Id, again: false, ct) is null)
+        if (key.Cdr is { } carried && !(new PartyKey(carried.CountryCode ?? "", carried.PartyId ?? "") == key.Party && string.Equals(carried.Id, key.Id, StringComparison.OrdinalIgnoreCase)))
+            throw new UnprocessableMessageException($"the CDR carried is not {key.Party}/{key.Id}");
+        if (await verifications.VerifyAsync(key.Party, key.Id, again: false, key.Cdr, ct) is null)
             throw new UnprocessableMessageException($"no CDR {key.Party}/{key.Id} was received");
     }
 }

@@ -74,7 +74,7 @@ public sealed class CdrsOperatorApi(PartyObjectsOperatorApi<Cdr> api, PartyObjec
         var (party, id) = OperatorQuery.Target(ctx, "id", CdrsModule.Kind.MaxIdLength, mustBeOwn: null);
         var scope = OperatorQuery.Scope(HttpUtility.ParseQueryString(ctx.Request.QueryString)["scope"]);
         CdrVerification? result;
-        if (scope == DataScope.Received) result = await verifications.VerifyAsync(party, id, again: true, ctx.Cancellation);
+        if (scope == DataScope.Received) result = await verifications.VerifyAsync(party, id, again: true, null, ctx.Cancellation);
         else result = await cdrs.GetAsync(DataScope.Own, party, id, ctx.Cancellation) is { } cdr ? await verifier.VerifyAsync(DataScope.Own, cdr, ctx.Cancellation) : null;
         return OcpiResult.Json(result ?? throw new NotFoundException($"Unknown CDR {party}/{id}."), CdrRecordsJson.Default.CdrVerification);
     }

@@ -35,7 +35,7 @@ public sealed class CdrsReceiver(IPartyObjectStore<Cdr> store, CdrVerifications 
         var location = ctx.Url($"{path}/{Uri.EscapeDataString(party.CountryCode)}/{Uri.EscapeDataString(party.PartyId)}/{Uri.EscapeDataString(cdr.Id!)}");
         if (await store.AddAsync(DataScope.Received, cdr, null, ctx.Cancellation))
         {
-            await verifications.EnqueueAsync(party, cdr.Id!, ctx.Cancellation);
+            await verifications.EnqueueAsync(party, cdr.Id!, cdr, ctx.Cancellation);
             return OcpiResult.Ok(HttpStatusCode.Created).WithHeader("Location", location);
         }
         var stored = await store.GetAsync(DataScope.Received, party, cdr.Id!, ctx.Cancellation);
@@ -91,7 +91,7 @@ public sealed class CdrsPullHandler(IPartyObjectStore<Cdr> store, CdrVerificatio
         var (valid, errors) = PulledObjects.Read(partner, Role.Cpo, objects, wire, "cdr", c => new PartyKey(c.CountryCode!, c.PartyId!), c => c.Id);
         await Parallel.ForEachAsync(valid, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct }, async (cdr, token) =>
         {
-            if (await store.AddAsync(DataScope.Received, cdr, null, token)) await verifications.EnqueueAsync(new PartyKey(cdr.CountryCode!, cdr.PartyId!), cdr.Id!, token);
+            if (await store.AddAsync(DataScope.Received, cdr, null, token)) await verifications.EnqueueAsync(new PartyKey(cdr.CountryCode!, cdr.PartyId!), cdr.Id!, cdr, token);
         });
         return (valid.Count, errors);
     }
