@@ -64,7 +64,8 @@ internal sealed class BenchHost : IAsyncDisposable
         };
         foreach (var (k, v) in env) start.Environment[k] = v;
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
+        // BENCH_HOST_LOG=1 shows the hosts' log lines (warnings and up), to see why a run stalled.
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null && Environment.GetEnvironmentVariable("BENCH_HOST_LOG") is not null) Console.Error.WriteLine($"[{role}] {e.Data}"); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[{role}] {e.Data}"); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

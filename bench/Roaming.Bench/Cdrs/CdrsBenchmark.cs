@@ -58,7 +58,7 @@ public static class CdrsBenchmark
             if (done + failed >= n) break;
             if (clock.Elapsed >= report)
             {
-                report += TimeSpan.FromSeconds(10);
+                report = clock.Elapsed + TimeSpan.FromSeconds(10);
                 var counts = new List<string>();
                 foreach (var (name, queue) in stages) counts.Add($"{name} {(await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount}");
                 Console.WriteLine($"  {clock.Elapsed.TotalSeconds,5:F0} s: messages waiting: {string.Join(", ", counts)}");
