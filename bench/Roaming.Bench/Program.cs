@@ -1,3 +1,4 @@
+using Roaming.Bench.Cdrs;
 using Roaming.Bench.Locations;
 using Roaming.Bench.Tariffs;
 using Roaming.Bench.Tokens;
@@ -8,6 +9,7 @@ return args.FirstOrDefault() switch
     "tariffs" => TariffBenchmark.Run(args[1..]),
     "locations" => await LocationsBenchmark.RunAsync(args[1..]),
     "tokens" => await TokensBenchmark.RunAsync(args[1..]),
+    "cdrs" => await CdrsBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -16,5 +18,6 @@ static int Usage()
     Console.Error.WriteLine("usage: dotnet run -c Release --project bench/Roaming.Bench -- tariffs [--seconds N]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench/Roaming.Bench -- locations [--locations N] [--evses N] [--updates N]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench/Roaming.Bench -- tokens [--tokens N] [--authorizations N] [--realtime N]");
+    Console.Error.WriteLine("       dotnet run -c Release --project bench/Roaming.Bench -- cdrs [--cdrs N] [--concurrency N]");
     return 2;
 }

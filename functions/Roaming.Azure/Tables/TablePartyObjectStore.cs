@@ -65,6 +65,31 @@ public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClien
         }
     }
 
+    public async Task<bool> AddAsync(DataScope scope, T value, PushChange? push, CancellationToken ct)
+    {
+        var party = kind.Party(value);
+        var id = kind.Id(value);
+        using var turn = await TurnAsync(scope, party, id, ct);
+        if (kind.IndexedById) await IndexAsync(scope, party, id, ct);
+        // A new object is the usual case: written without reading first, its outbox slot taken to be closed. A conflict
+        // says otherwise; the read then tells an object already there (nothing written) from a slot to join.
+        TableEntity? slot = null;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await CommitAsync(new TableTransactionAction(TableTransactionActionType.Add, Entity(scope, value)), push, slot, ct);
+                return true;
+            }
+            catch (RequestFailedException e) when (StorageRetry.IsConflict(e))
+            {
+                (var existing, slot) = await ReadAsync(scope, party, id, push is not null, ct);
+                if (existing is not null) return false;
+                if (attempt > 1) await RetryAsync(attempt - 1, party, id, ct);
+            }
+        }
+    }
+
     public async Task<T?> UpdateAsync(DataScope scope, PartyKey party, string id, Func<T, T?> change, Func<T, PushChange?>? push, CancellationToken ct)
     {
         using var turn = await TurnAsync(scope, party, id, ct);
@@ -125,6 +150,12 @@ public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClien
         var filter = $"{TableKey.RangeFilter(start, end)} and RowKey lt '{SystemRows}'";
         if (query.DateFrom is { } f) filter += $" and LastUpdated ge {TableKey.DateTime(f)}";
         if (query.DateTo is { } t) filter += $" and LastUpdated lt {TableKey.DateTime(t)}";
+        foreach (var (column, values) in query.Where ?? new Dictionary<string, IReadOnlyCollection<string>>())
+        {
+            // No value allowed means nothing matches: an empty page, not an unfiltered one.
+            if (values.Count == 0) return new ObjectPage<T>([], 0, null);
+            filter += " and (" + string.Join(" or ", values.Select(v => $"{column} eq {TableKey.Quote(v)}")) + ")";
+        }
 
         var cursor = PageCursor.Parse(query.Continuation, start, end);
         var total = cursor?.Total ?? await table.CountAsync(filter, ct);
@@ -222,6 +253,8 @@ public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClien
             ["LastUpdated"] = kind.LastUpdated(value),
             ["Stored"] = clock.GetUtcNow(),
         };
+        if (kind.Columns is { } columns)
+            foreach (var (name, column) in columns(value)) entity[name] = column;
         JsonChunks.Write(entity, value, kind.Stored);
         return entity;
     }

@@ -12,14 +12,23 @@ namespace Roaming.Core.PartyObjects;
 /// </summary>
 public sealed class PartyObjectSender<T>(IPartyObjectStore<T> store) where T : class
 {
-    public void MapList(InterfaceRoutes routes, IWire<T> wire) => routes.Get("", ctx => ListAsync(ctx, wire, routes.Interface.Path));
+    /// <param name="recipientColumn">
+    /// the column (see <see cref="PartyObjectKind{T}.Columns"/>) naming the party an object is for ("CC/PID"): a caller
+    /// then lists only the objects of its own parties (a session or CDR goes only to its token's eMSP); a hub, which
+    /// speaks for many, lists all.
+    /// </param>
+    public void MapList(InterfaceRoutes routes, IWire<T> wire, string? recipientColumn = null) =>
+        routes.Get("", ctx => ListAsync(ctx, wire, routes.Interface.Path, recipientColumn));
 
-    private async Task<OcpiResult> ListAsync(OcpiContext ctx, IWire<T> wire, string path)
+    private async Task<OcpiResult> ListAsync(OcpiContext ctx, IWire<T> wire, string path, string? recipientColumn)
     {
         SenderAccess.RequireCounterpart(ctx);
         var page = ctx.Page();
         PartyKey? party = ctx.Routing.To is not null ? ctx.OwnParty().Key : null;
-        var result = await store.ListAsync(DataScope.Own, new ObjectQuery(party, page.DateFrom, page.DateTo, page.Offset, page.Limit, page.Continuation), ctx.Cancellation);
+        var where = recipientColumn is null || ctx.Partner.HasRole(Role.Hub) ? null
+            : new Dictionary<string, IReadOnlyCollection<string>> { [recipientColumn] = ctx.Partner.Roles.Select(r => r.Key.ToString()).ToHashSet() };
+        var query = new ObjectQuery(party, page.DateFrom, page.DateTo, page.Offset, page.Limit, page.Continuation, where);
+        var result = await store.ListAsync(DataScope.Own, query, ctx.Cancellation);
         return page.AddHeaders(OcpiResult.Ok(w => wire.WriteList(w, result.Items)), ctx.Url(path), result.Items.Count, result.TotalCount, result.Continuation);
     }
 }

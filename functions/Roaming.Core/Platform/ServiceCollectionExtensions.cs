@@ -1,10 +1,12 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Roaming.Core.Cdrs;
 using Roaming.Core.Credentials;
 using Roaming.Core.HubClientInfo;
 using Roaming.Core.Locations;
 using Roaming.Core.Push;
+using Roaming.Core.Sessions;
 using Roaming.Core.Sync;
 using Roaming.Core.Tariffs;
 using Roaming.Core.Tokens;
@@ -48,6 +50,8 @@ public static class ServiceCollectionExtensions
         LocationsModule.Register(services);
         TariffsModule.Register(services);
         TokensModule.Register(services);
+        SessionsModule.Register(services);
+        CdrsModule.Register(services);
 
         // The push and pull channels every module shares.
         services.AddSingleton<PushQueue>();
@@ -55,6 +59,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<SyncService>();
         services.AddSingleton<IQueueProcessor, SyncProcessor>();
         services.AddSingleton<IRouteGroup, SyncApi>();
+        services.AddSingleton<IRouteGroup, QueuesOperatorApi>();
         services.AddSingleton<IRegistrationListener, SyncOnRegistration>();
         services.AddSingleton<InputNoteRecorder>();
         services.AddSingleton<RoamingEndpoint>();
