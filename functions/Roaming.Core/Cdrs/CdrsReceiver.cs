@@ -17,7 +17,7 @@ namespace Roaming.Core.Cdrs;
 /// replaced: the same CDR posted again (a retry) is answered as the first time and stored once; another CDR under an id
 /// already received is refused with 2001. Every new CDR is queued for verification.
 /// </summary>
-public sealed class CdrsReceiver(IPartyObjectStore<Cdr> store, CdrVerifications verifications)
+public sealed class CdrsReceiver(IPartyObjectStore<Cdr> store, CdrVerifications verifications, PartnerAccess access)
 {
     public void Map(InterfaceRoutes routes, IWire<Cdr> wire)
     {
@@ -30,7 +30,8 @@ public sealed class CdrsReceiver(IPartyObjectStore<Cdr> store, CdrVerifications 
         var cdr = wire.Read(ctx.Request.Body);
         var party = new PartyKey(cdr.CountryCode!, cdr.PartyId!);
         var owner = ctx.Interface!.Module.Owner!.Value;
-        if (!ctx.Partner.Holds(party, owner) && !ctx.Partner.HasRole(Role.Hub))
+        // The party is in the body, not the URL: held by the connection, or (a hub) known behind it, as the operator granted.
+        if (!await access.MayActForAsync(ctx.Partner, party, owner, ctx.Cancellation))
             throw new InvalidParametersException([new FieldError("country_code", $"{party} is not a {owner.ToString().ToUpperInvariant()} party of this connection; it cannot post CDRs for it")]);
         var location = ctx.Url($"{path}/{Uri.EscapeDataString(party.CountryCode)}/{Uri.EscapeDataString(party.PartyId)}/{Uri.EscapeDataString(cdr.Id!)}");
         if (await store.AddAsync(DataScope.Received, cdr, null, ctx.Cancellation))

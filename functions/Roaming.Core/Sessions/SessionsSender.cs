@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Roaming.Core.Partners;
 using Roaming.Core.PartyObjects;
 using Roaming.Core.Platform;
 using Roaming.Core.Queues;
@@ -11,14 +12,15 @@ using Roaming.Core.Types;
 namespace Roaming.Core.Sessions;
 
 /// <summary>
-/// The sessions sender interface: the paged list (each eMSP sees the sessions of its own tokens only; a hub all), and
-/// <c>PUT {session_id}/charging_preferences</c> from the eMSP of the session's token. Preferences for an EVSE without the
+/// The sessions sender interface: the paged list (each eMSP sees the sessions of its own tokens only; a hub those of the
+/// parties known behind it), and <c>PUT {session_id}/charging_preferences</c> from the eMSP of the session's token.
+/// Preferences for an EVSE without the
 /// CHARGING_PREFERENCES_CAPABLE capability get 404 with 2001 (mod_sessions); a profile the connector has no tariff for,
 /// PROFILE_TYPE_NOT_SUPPORTED; a session that is over, NOT_POSSIBLE; accepted ones go to the CSMS on the outbound queue
 /// "charging-preferences-out".
 /// </summary>
 public sealed class SessionsSender(PartyObjectSender<Session> list, IPartyObjectStore<Session> sessions, ILocationStore locations,
-    IPartyObjectStore<Tariff> tariffs, IWorkQueue queue, TimeProvider clock)
+    IPartyObjectStore<Tariff> tariffs, PartnerAccess access, IWorkQueue queue, TimeProvider clock)
 {
     public const string PreferencesQueue = "charging-preferences-out";
     private const string Capability = "CHARGING_PREFERENCES_CAPABLE";
@@ -38,8 +40,8 @@ public sealed class SessionsSender(PartyObjectSender<Session> list, IPartyObject
         var preferences = ctx.Body(SessionsJson.Default.ChargingPreferences);
         var cpo = ctx.OwnParty().Key;
         var session = await sessions.GetAsync(DataScope.Own, cpo, id, ctx.Cancellation);
-        // Only the eMSP whose token started the session may steer it; to anyone else it does not exist.
-        if (session?.TokenParty is not { } token || !(ctx.Partner.Holds(token, Role.Emsp) || ctx.Partner.HasRole(Role.Hub)))
+        // Only the eMSP whose token started the session may steer it (its connection, or a hub it is known behind); to anyone else it does not exist.
+        if (session?.TokenParty is not { } token || !await access.MayActForAsync(ctx.Partner, token, Role.Emsp, ctx.Cancellation))
             throw new NotFoundException($"Unknown session {id}.");
         var evse = await locations.GetEvseAsync(DataScope.Own, cpo, session.LocationId!, session.EvseUid!, ctx.Cancellation);
         if (evse?.Capabilities?.Contains(Capability, StringComparer.OrdinalIgnoreCase) != true)
