@@ -6,6 +6,7 @@ using Roaming.Core.Sessions;
 using Roaming.Core.Storage;
 using Roaming.Core.Tariffs.Pricing;
 using Roaming.Core.Transport;
+using Roaming.Core.Transport.Tolerance;
 using Roaming.Core.Types;
 using Roaming.Core.Versions;
 
@@ -106,6 +107,8 @@ public sealed class SdrsInProcessor(CdrBuilder builder, IPartyObjectStore<Cdr> s
 
     public async Task ProcessAsync(QueueWork work, CancellationToken ct)
     {
+        // The back office's input, read as strictly as the operator API reads it: refused, not repaired.
+        using var strict = InputNotes.Begin(lenient: false);
         Cdr cdr;
         try
         {

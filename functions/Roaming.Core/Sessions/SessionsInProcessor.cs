@@ -7,6 +7,7 @@ using Roaming.Core.Push;
 using Roaming.Core.Queues;
 using Roaming.Core.Storage;
 using Roaming.Core.Transport;
+using Roaming.Core.Transport.Tolerance;
 using Roaming.Core.Types;
 using Roaming.Core.Versions;
 
@@ -34,6 +35,8 @@ public sealed class SessionsInProcessor(IPartyObjectStore<Session> store, Sessio
     public async Task ProcessAsync(QueueWork work, CancellationToken ct)
     {
         var received = OcpiDateTime.Normalize(work.InsertedOn ?? clock.GetUtcNow());
+        // The back office's input, read as strictly as the operator API reads it: refused, not repaired.
+        using var strict = InputNotes.Begin(lenient: false);
         try
         {
             var (session, update) = Read(work.Body);
