@@ -219,6 +219,51 @@ public sealed class VerbatimSignedDataConverter : JsonConverter<SignedData>
     }
 }
 
+/// <summary>
+/// signed_data as it arrived, after a tolerant read. The reader works on a JSON tree when a CDR needs more than a plain
+/// binding (and a record of the back office always does), and a tree writes every object anew; so the bytes are taken
+/// again from the text the CDR was read from, when they still say what was read (a value the reader normalised inside
+/// signed_data keeps its normalised form: what is kept is what was understood).
+/// </summary>
+public static class VerbatimSignedData
+{
+    public static Cdr Restore(Cdr cdr, ReadOnlyMemory<byte> json)
+    {
+        if (cdr.SignedData is not { } read) return cdr;
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("signed_data", out var element)
+                || element.ValueKind != JsonValueKind.Object) return cdr;
+            var raw = JsonMarshal.GetRawUtf8Value(element);
+            if (read.Verbatim is { } kept && raw.SequenceEqual(kept)) return cdr;
+            var original = element.Deserialize(CdrsJson.Default.SignedData);
+            return original is not null && JsonSerializer.SerializeToUtf8Bytes(original, CdrsJson.Default.SignedData).AsSpan()
+                .SequenceEqual(JsonSerializer.SerializeToUtf8Bytes(read, CdrsJson.Default.SignedData))
+                ? cdr with { SignedData = read with { Verbatim = raw.ToArray() } }
+                : cdr;
+        }
+        catch (JsonException)
+        {
+            return cdr; // the reader took it, so it is JSON; a form only the reader understands keeps what it made of it
+        }
+    }
+
+    /// <summary>The CDR's own contract (2.2.1's) with signed_data kept as it arrived, for every read of a partner's or the back office's CDR.</summary>
+    public sealed class Wire(Platform.JsonWire<Cdr> inner) : Platform.IWire<Cdr>
+    {
+        public Cdr Read(ReadOnlyMemory<byte> body, string what = "request body") => Restore(inner.Read(body, what), body);
+
+        public Cdr Read(JsonElement element, string what) => Restore(inner.Read(element, what), Raw(element));
+
+        public Cdr Bind(JsonElement element) => Restore(inner.Bind(element), Raw(element));
+
+        public void Write(Utf8JsonWriter writer, Cdr value) => inner.Write(writer, value);
+
+        private static ReadOnlyMemory<byte> Raw(JsonElement element) => JsonMarshal.GetRawUtf8Value(element).ToArray();
+    }
+}
+
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = [typeof(OcpiDateTimeConverter)])]
 [JsonSerializable(typeof(SignedData))]

@@ -27,7 +27,8 @@ public sealed class CdrBuilder(IPartyObjectStore<Cdr> cdrs, IPartyObjectStore<Se
     /// <summary>Reads and checks a record as the back office sent it: 2001 naming the field for anything that can never be priced.</summary>
     public Cdr ReadRecord(ReadOnlyMemory<byte> body, DateTimeOffset received)
     {
-        var record = Wire.Bind(OcpiJson.ReadObject(body));
+        // ReadObject hands over a tree written anew: signed_data is taken again from the record as the CSMS wrote it.
+        var record = VerbatimSignedData.Restore(Wire.Bind(OcpiJson.ReadObject(body)), body);
         record = record with { LastUpdated = record.LastUpdated ?? received };
         var v = new OcpiValidator();
         if (record.Credit == true)
