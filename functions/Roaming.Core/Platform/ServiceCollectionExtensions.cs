@@ -55,9 +55,9 @@ public static class ServiceCollectionExtensions
 
         // The push and pull channels every module shares.
         services.AddSingleton<PushQueue>();
-        services.AddSingleton<IQueueProcessor, PushProcessor>();
+        services.AddParkingQueueProcessor<PushProcessor>();
         services.AddSingleton<SyncService>();
-        services.AddSingleton<IQueueProcessor, SyncProcessor>();
+        services.AddParkingQueueProcessor<SyncProcessor>();
         services.AddSingleton<IRouteGroup, SyncApi>();
         services.AddSingleton<IRouteGroup, QueuesOperatorApi>();
         services.AddSingleton<IRegistrationListener, SyncOnRegistration>();

@@ -85,8 +85,7 @@ public static class PushChanges
 /// <param name="Changes">changes to send (a retry carries the ones a partner did not take)</param>
 /// <param name="PartnerId">null: every partner that takes the module; set: a retry for that partner.</param>
 /// <param name="Slots">pending pushes in the outbox, read when the message is processed</param>
-/// <param name="Reason">in the poison queue: why the changes were parked there</param>
-public sealed record PushMessage(List<PushChange>? Changes = null, string? PartnerId = null, int Attempt = 0, List<PushSlotRef>? Slots = null, string? Reason = null);
+public sealed record PushMessage(List<PushChange>? Changes = null, string? PartnerId = null, int Attempt = 0, List<PushSlotRef>? Slots = null);
 
 /// <summary>Where an outbox keeps the pending pushes of one target (a table row beside the object).</summary>
 public sealed record PushSlotRef(string Table, string Partition, string Row);

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Roaming.Core.Transport;
@@ -16,9 +17,9 @@ namespace Roaming.Core.Queues;
 public sealed class UnprocessableMessageException(string reason, Exception? inner = null) : Exception(reason, inner);
 
 /// <summary>
-/// What a poison queue holds for a message parked by <see cref="ParkWithReason"/>: the message as it arrived (text, or
-/// Base64 when it was not UTF-8) and why, when and after how many tries it failed. Messages moved there by anything else
-/// (the Functions runtime, the push channel) are kept as they were; <see cref="Read"/> takes either.
+/// What a poison queue holds for a message parked by <see cref="PoisonQueue"/>: the message (text, or Base64 when it
+/// was not UTF-8) and why, when and after how many tries it failed. A message moved there by anything else (the Functions
+/// runtime, when parking itself failed) is kept as it was; <see cref="Read"/> takes either.
 /// </summary>
 public sealed record PoisonedMessage
 {
@@ -26,14 +27,14 @@ public sealed record PoisonedMessage
     public string? Body { get; init; }
     public string? BodyBase64 { get; init; }
 
-    public static byte[] Wrap(string queue, QueueWork work, string reason, DateTimeOffset at)
+    public static byte[] Wrap(ReadOnlyMemory<byte> body, PoisonReason reason)
     {
-        var text = TryUtf8(work.Body.Span);
+        var text = TryUtf8(body.Span);
         var message = new PoisonedMessage
         {
-            Poisoned = new PoisonReason(queue, reason, at, work.DequeueCount, work.MessageId),
+            Poisoned = reason,
             Body = text,
-            BodyBase64 = text is null ? Convert.ToBase64String(work.Body.Span) : null,
+            BodyBase64 = text is null ? Convert.ToBase64String(body.Span) : null,
         };
         return JsonSerializer.SerializeToUtf8Bytes(message, QueueJson.Default.PoisonedMessage);
     }
@@ -62,13 +63,34 @@ public sealed record PoisonedMessage
 public sealed record PoisonReason(string Queue, string Reason, DateTimeOffset FailedAt, long Attempts, string? MessageId);
 
 /// <summary>
+/// Parks messages in "&lt;queue&gt;-poison" with their reason, in the one format the operator's poison API reads
+/// (<see cref="PoisonedMessage"/>): whatever parks a message, for whichever queue, parks it here.
+/// </summary>
+public sealed class PoisonQueue(IWorkQueue queue, TimeProvider clock, ILogger<PoisonQueue> logger)
+{
+    /// <summary>Parks the message a processor was handed.</summary>
+    public Task ParkAsync(string queueName, QueueWork work, string reason, CancellationToken ct) =>
+        ParkAsync(queueName, work.Body, reason, work.DequeueCount, work.MessageId, ct);
+
+    /// <summary>Parks a message of a queue's format that the processor made (a push channel's changes one partner refused).</summary>
+    /// <param name="attempts">how many times the work was tried</param>
+    /// <param name="messageId">the message it came from, when one did</param>
+    public async Task ParkAsync(string queueName, ReadOnlyMemory<byte> body, string reason, long attempts, string? messageId, CancellationToken ct)
+    {
+        logger.LogWarning("Message {MessageId} on {Queue} parked in the poison queue: {Reason}", messageId ?? "(new)", queueName, reason);
+        var parked = PoisonedMessage.Wrap(body, new PoisonReason(queueName, reason, clock.GetUtcNow(), attempts, messageId));
+        await queue.SendAsync(QueueRules.PoisonQueueName(queueName), parked, ct: ct);
+    }
+}
+
+/// <summary>
 /// Wraps a queue processor so that nothing it cannot do is lost or silent: an <see cref="UnprocessableMessageException"/>
 /// parks the message in "&lt;queue&gt;-poison" at once, any other failure is retried by the queue and parked at its last
 /// try (the same maxDequeueCount both hosts apply), each time with the reason, so an operator can read why, fix it and
-/// replay it (<see cref="QueuesOperatorApi"/>). Both hosts run the wrapper, so the poison message is the same in both.
+/// replay it (<see cref="QueuesOperatorApi"/>). Every processor runs inside it, in both hosts, so a poison message looks
+/// the same whatever the queue and the host.
 /// </summary>
-public sealed class ParkWithReason(IQueueProcessor inner, IWorkQueue queue, IOptions<QueueRules> rules, TimeProvider clock, ILogger<ParkWithReason> logger)
-    : IQueueProcessor
+public sealed class ParkWithReason(IQueueProcessor inner, PoisonQueue poison, IOptions<QueueRules> rules) : IQueueProcessor
 {
     public string QueueName => inner.QueueName;
 
@@ -80,18 +102,12 @@ public sealed class ParkWithReason(IQueueProcessor inner, IWorkQueue queue, IOpt
         }
         catch (UnprocessableMessageException e)
         {
-            await ParkAsync(work, e.Message, ct);
+            await poison.ParkAsync(QueueName, work, e.Message, ct);
         }
         catch (Exception e) when (!ct.IsCancellationRequested && work.DequeueCount >= rules.Value.MaxDequeueCount)
         {
-            await ParkAsync(work, $"failed {work.DequeueCount} tries; the last: {e.Message}", ct);
+            await poison.ParkAsync(QueueName, work, $"failed {work.DequeueCount} tries; the last: {e.Message}", ct);
         }
-    }
-
-    private async Task ParkAsync(QueueWork work, string reason, CancellationToken ct)
-    {
-        logger.LogWarning("Message {MessageId} on {Queue} parked in the poison queue: {Reason}", work.MessageId, QueueName, reason);
-        await queue.SendAsync(QueueRules.PoisonQueueName(QueueName), PoisonedMessage.Wrap(QueueName, work, reason, clock.GetUtcNow()), ct: ct);
     }
 }
 
@@ -119,9 +135,10 @@ public sealed record OutboundQueue(string Name);
 
 public static class QueueRegistration
 {
-    /// <summary>A queue processor whose failures are parked with their reason (<see cref="ParkWithReason"/>).</summary>
+    /// <summary>A queue processor whose failures are parked with their reason (<see cref="ParkWithReason"/>): every processor is added so.</summary>
     public static IServiceCollection AddParkingQueueProcessor<TProcessor>(this IServiceCollection services) where TProcessor : class, IQueueProcessor
     {
+        services.TryAddSingleton<PoisonQueue>();
         services.AddSingleton<TProcessor>();
         services.AddSingleton<IQueueProcessor>(sp => ActivatorUtilities.CreateInstance<ParkWithReason>(sp, sp.GetRequiredService<TProcessor>()));
         return services;
