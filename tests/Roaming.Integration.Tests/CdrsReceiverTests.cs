@@ -19,26 +19,13 @@ public class CdrsReceiverTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _emsp = await TestEndpoint.StartEmspAsync();
-        _cpo = await SpecPartner.StartAsync();
-        _token = await RegisterAsync(_emsp, _cpo, "CPO", "BEC");
+        (_cpo, _token) = await TokensTests.RegisteredAsync(_emsp, "CPO", "BEC");
     }
 
     public async Task DisposeAsync()
     {
         await _emsp.DisposeAsync();
         await _cpo.DisposeAsync();
-    }
-
-    /// <summary>The spec partner registers with <paramref name="endpoint"/> in a role and party of the test's choosing; returns its token.</summary>
-    private static async Task<string> RegisterAsync(TestEndpoint endpoint, SpecPartner partner, string role, string party)
-    {
-        var invitation = await endpoint.OperatorAsync(HttpMethod.Post, "/operator/invitations", expect: 201);
-        var credentials = JsonNode.Parse(CredentialsHandshakeTests.Credentials(partner.Issue("B"), partner))!;
-        credentials["roles"]![0]!["role"] = role;
-        credentials["roles"]![0]!["party_id"] = party;
-        var (status, posted, _) = await endpoint.OcpiAsync(HttpMethod.Post, "/ocpi/2.2.1/credentials", invitation.Str("token"), credentials.ToJsonString());
-        Assert.True(status == 200, posted.ToJsonString());
-        return posted.Str("data.token");
     }
 
     /// <summary>A CDR of BE/BEC as a CPO prices it with tariff T1 (figures by hand in <see cref="SessionsAndCdrsTests"/>): 4.30 excl., 5.20 incl.</summary>
@@ -196,8 +183,8 @@ public class CdrsReceiverTests : IAsyncLifetime
 
         // And the route a CPO's sessions sender takes from an eMSP: charging preferences.
         await using var cpoEndpoint = await TestEndpoint.StartCpoAsync();
-        await using var emspPartner = await SpecPartner.StartAsync();
-        var emspToken = await RegisterAsync(cpoEndpoint, emspPartner, "EMSP", "SPC");
+        var (emspPartner, emspToken) = await TokensTests.RegisteredAsync(cpoEndpoint, "EMSP", "SPC");
+        await using var _ = emspPartner;
         foreach (var (path, body) in new[]
         {
             ("/ocpi/cpo/2.2.1/sessions/S1/charging_preferences", "{\"profile_type\": \"TURBO\"}"),
