@@ -29,7 +29,7 @@ public class CdrsReceiverTests : IAsyncLifetime
     }
 
     /// <summary>A CDR of BE/BEC as a CPO prices it with tariff T1 (figures by hand in <see cref="SessionsAndCdrsTests"/>): 4.30 excl., 5.20 incl.</summary>
-    private static JsonObject PricedCdr(string id)
+    internal static JsonObject PricedCdr(string id)
     {
         var cdr = Record(id);
         cdr["party_id"] = "BEC";
