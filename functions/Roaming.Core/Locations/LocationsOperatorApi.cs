@@ -123,9 +123,7 @@ public sealed class LocationsOperatorApi(ILocationStore store, TimeProvider cloc
             try
             {
                 if (!own.Contains(party)) throw new InvalidParametersException($"{party} is not a CPO party of this platform.");
-                await store.UpdateEvseAsync(DataScope.Own, party, item.LocationId!, item.EvseUid!,
-                    before => (before ?? throw new NotFoundException($"Unknown EVSE {item.EvseUid}.", OcpiStatus.UnknownLocation)) with { Status = item.Status, LastUpdated = now },
-                    now, Change(PushKind.Patch, party, item.LocationId!, item.EvseUid, ["status"]), ct);
+                await EvseStatusChanges.SetAsync(store, party, item.LocationId!, item.EvseUid!, item.Status!.Value, now, ct);
                 Interlocked.Increment(ref updated);
             }
             catch (OcpiException e)
