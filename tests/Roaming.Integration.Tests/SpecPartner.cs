@@ -35,6 +35,9 @@ public sealed class SpecPartner : IAsyncDisposable
     public string? Website { get; set; }
     /// <summary>Modules it offers as a sender, by identifier: their objects, served at /2.2.1/{module} in pages of offset/limit.</summary>
     public ConcurrentDictionary<string, List<JsonNode>> SenderLists { get; } = new();
+    /// <summary>As a CPO: offers a commands receiver that takes every command (ACCEPTED, timeout 30 s) and keeps what it was sent.</summary>
+    public bool ReceivesCommands { get; set; }
+    public ConcurrentQueue<(string Command, JsonNode Body)> Commands { get; } = new();
 
     public string VersionsUrl => BaseUrl + "/versions";
 
@@ -75,11 +78,14 @@ public sealed class SpecPartner : IAsyncDisposable
             var endpoints = new JsonArray(new JsonObject { ["identifier"] = "credentials", ["role"] = "SENDER", ["url"] = BaseUrl + "/2.2.1/credentials" });
             if (!SenderLists.ContainsKey("locations"))
                 endpoints.Add(new JsonObject { ["identifier"] = "locations", ["role"] = "RECEIVER", ["url"] = BaseUrl + "/2.2.1/locations" });
+            if (ReceivesCommands)
+                endpoints.Add(new JsonObject { ["identifier"] = "commands", ["role"] = "RECEIVER", ["url"] = BaseUrl + "/2.2.1/commands" });
             foreach (var module in SenderLists.Keys)
                 endpoints.Add(new JsonObject { ["identifier"] = module, ["role"] = "SENDER", ["url"] = BaseUrl + "/2.2.1/" + module });
             return Envelope(new JsonObject { ["version"] = "2.2.1", ["endpoints"] = endpoints });
         }));
         _app.MapGet("/2.2.1/{module}", (HttpContext ctx, string module) => Authorized(ctx, () => Page(ctx, module)));
+        _app.MapPost("/2.2.1/commands/{command}", (Delegate)((HttpContext ctx) => Authorized(ctx, () => TakeCommandAsync(ctx))));
         _app.MapPost("/2.2.1/credentials", (Delegate)((HttpContext ctx) => Authorized(ctx, () => ExchangeAsync(ctx))));
         _app.MapPut("/2.2.1/credentials", (Delegate)((HttpContext ctx) => Authorized(ctx, () => ExchangeAsync(ctx))));
         _app.MapDelete("/2.2.1/credentials", (HttpContext ctx) => Authorized(ctx, () =>
@@ -105,6 +111,12 @@ public sealed class SpecPartner : IAsyncDisposable
                 ["business_details"] = Website is null ? new JsonObject { ["name"] = "Spec Partner" } : new JsonObject { ["name"] = "Spec Partner", ["website"] = Website },
             }),
         });
+    }
+
+    private async Task<IResult> TakeCommandAsync(HttpContext ctx)
+    {
+        Commands.Enqueue(((string)ctx.Request.RouteValues["command"]!, JsonNode.Parse(await new StreamReader(ctx.Request.Body).ReadToEndAsync())!));
+        return Envelope(new JsonObject { ["result"] = "ACCEPTED", ["timeout"] = 30 });
     }
 
     /// <summary>A page of a sender list (transport_and_format, pagination): offset and limit, Link to the next page, X-Total-Count.</summary>

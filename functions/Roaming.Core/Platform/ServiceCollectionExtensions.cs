@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Roaming.Core.Commands;
 using Roaming.Core.Credentials;
 using Roaming.Core.HubClientInfo;
 using Roaming.Core.Locations;
@@ -48,6 +49,8 @@ public static class ServiceCollectionExtensions
         LocationsModule.Register(services);
         TariffsModule.Register(services);
         TokensModule.Register(services);
+        CommandsModule.RegisterRequests(services);
+        CommandsModule.Register(services);
 
         // The push and pull channels every module shares.
         services.AddSingleton<PushQueue>();
