@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Roaming.Core.ChargingProfiles;
 using Roaming.Core.Commands;
 using Roaming.Core.Credentials;
 using Roaming.Core.HubClientInfo;
@@ -51,6 +52,7 @@ public static class ServiceCollectionExtensions
         TokensModule.Register(services);
         CommandsModule.RegisterRequests(services);
         CommandsModule.Register(services);
+        ChargingProfilesModule.Register(services);
 
         // The push and pull channels every module shares.
         services.AddSingleton<PushQueue>();

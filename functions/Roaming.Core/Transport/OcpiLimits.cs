@@ -34,6 +34,9 @@ public static class OcpiLimits
     public const int TariffPriceComponents = 16;
     public const int TariffDaysOfWeek = 7;
 
+    // Charging profiles: OCPP charge points take a few dozen periods; a day in minutes is far above it.
+    public const int ChargingProfilePeriods = 1440;
+
     // Operator API.
     /// <summary>PEM of the issuing certificates a partner's client certificate is checked against (a chain of a few certificates).</summary>
     public const int IssuerCertificatesPem = 16_384;
