@@ -61,10 +61,7 @@ public sealed class ChargingProfilesOperatorApi(RequestSender sender, RequestRec
                         query: $"duration={order.Duration}&{url}", ct: ct),
                     _ => await client.SendAsync(HttpMethod.Delete, [order.SessionId!], ChargingProfilesJson.Default.JsonElement, query: url, ct: ct),
                 };
-                if (answer.Data.ValueKind != JsonValueKind.Object) throw new PartnerCallException($"{type} at {client.Url} answered without a ChargingProfileResponse.");
-                ChargingProfileResponse response;
-                try { response = wire.Response.Read(answer.Data, "ChargingProfileResponse"); }
-                catch (InvalidParametersException e) { throw new PartnerCallException($"{type} at {client.Url} answered an invalid ChargingProfileResponse: {e.Message}"); }
+                var response = ReceiverAnswer.Read(answer, wire.Response, "ChargingProfileResponse", $"{type} at {client.Url}/{order.SessionId}");
                 return new ReceiverAnswer(ProfileRequests.Name(response.Result!.Value), response.Timeout!.Value,
                     JsonSerializer.SerializeToElement(response, ChargingProfilesJson.Default.ChargingProfileResponse));
             },
@@ -141,13 +138,7 @@ public sealed class ChargingProfilesOperatorApi(RequestSender sender, RequestRec
     }
 
     /// <summary>Our party that sends: the one named, else our only eMSP or SCSP party.</summary>
-    private static PartyKey Sender(OcpiContext ctx, ProfileOrder order)
-    {
-        var ours = ctx.Options.Parties.Where(p => p.Role is Role.Emsp or Role.Scsp).Select(p => p.Key).Distinct().ToList();
-        if (order.From is { } named)
-            return ours.Contains(named) ? named : throw new InvalidParametersException([new FieldError("from_country_code", $"{named} is not an EMSP or SCSP party of this platform")]);
-        return ours.Count == 1 ? ours[0] : throw new InvalidParametersException([new FieldError("from_country_code", $"name our party: this platform hosts {ours.Count} that may send")]);
-    }
+    private static PartyKey Sender(OcpiContext ctx, ProfileOrder order) => RequestParties.Ours(ctx, order.From, ChargingProfilesReceiver.Senders, "from_country_code");
 
     private DateTimeOffset Now() => OcpiDateTime.Normalize(clock.GetUtcNow());
 }
@@ -157,34 +148,17 @@ public sealed class ChargingProfilesOperatorApi(RequestSender sender, RequestRec
 /// (<c>country_code</c>, <c>party_id</c>), for one of its sessions, from our party (<c>from_country_code</c>,
 /// <c>from_party_id</c>; by default our only eMSP or SCSP party).
 /// </summary>
-public sealed record ProfileOrder : IOcpiValidatable
+public sealed record ProfileOrder : RequestOrder
 {
-    public string? PartnerId { get; init; }
-    public string? CountryCode { get; init; }
-    public string? PartyId { get; init; }
-    public string? FromCountryCode { get; init; }
-    public string? FromPartyId { get; init; }
     public string? SessionId { get; init; }
     /// <summary>SET_CHARGING_PROFILE, GET_ACTIVE_CHARGING_PROFILE or CLEAR_PROFILE.</summary>
     public string? Request { get; init; }
     public ChargingProfile? ChargingProfile { get; init; }
     public int? Duration { get; init; }
 
-    [JsonIgnore]
-    public PartyKey? Party => CountryCode is not null && PartyId is not null ? new PartyKey(CountryCode, PartyId) : null;
-
-    [JsonIgnore]
-    public PartyKey? From => FromCountryCode is not null && FromPartyId is not null ? new PartyKey(FromCountryCode, FromPartyId) : null;
-
-    public void Validate(OcpiValidator v)
+    public override void Validate(OcpiValidator v)
     {
-        v.String("partner_id", PartnerId, 64, required: false);
-        var named = CountryCode is not null || PartyId is not null;
-        v.CiString("country_code", CountryCode, 2, required: named);
-        v.CiString("party_id", PartyId, 3, required: named);
-        var from = FromCountryCode is not null || FromPartyId is not null;
-        v.CiString("from_country_code", FromCountryCode, 2, required: from);
-        v.CiString("from_party_id", FromPartyId, 3, required: from);
+        base.Validate(v);
         v.CiString("session_id", SessionId, 36);
         if (Request is null) v.Fail("request", "required");
         else if (!ProfileRequests.All.Contains(Request)) v.Fail("request", $"must be one of {string.Join(", ", ProfileRequests.All)}");

@@ -54,10 +54,7 @@ public sealed class CommandsOperatorApi(RequestSender sender, RequestReceiver re
                 var wire = client.Wire<CommandsWire>(ModuleIds.Commands);
                 var command = Build(order, type, token, responseUrl);
                 var answer = await client.SendAsync(HttpMethod.Post, [name], CommandsJson.Default.JsonElement, w => wire.Write(w, command), ct: ct);
-                if (answer.Data.ValueKind != JsonValueKind.Object) throw new PartnerCallException($"POST {client.Url}/{name} answered without a CommandResponse.");
-                CommandResponse response;
-                try { response = wire.Response.Read(answer.Data, "CommandResponse"); }
-                catch (InvalidParametersException e) { throw new PartnerCallException($"POST {client.Url}/{name} answered an invalid CommandResponse: {e.Message}"); }
+                var response = ReceiverAnswer.Read(answer, wire.Response, "CommandResponse", $"POST {client.Url}/{name}");
                 return new ReceiverAnswer(CommandTypes.Name(response.Result!.Value), response.Timeout!.Value,
                     JsonSerializer.SerializeToElement(response, CommandsJson.Default.CommandResponse));
             },
@@ -128,15 +125,10 @@ public sealed class CommandsOperatorApi(RequestSender sender, RequestReceiver re
     }
 
     /// <summary>Our eMSP party that sends: the one named, else the token's, else our only one.</summary>
-    private static PartyKey Sender(OcpiContext ctx, CommandOrder order, Token? token)
-    {
-        var emsps = ctx.Options.Parties.Where(p => p.Role == Role.Emsp).Select(p => p.Key).ToList();
-        PartyKey? named = order.From ?? (token is not null ? token.Party : null);
-        if (named is { } party)
-            return emsps.Contains(party) ? party : throw new InvalidParametersException([new FieldError(order.From is null ? "token.country_code" : "from_country_code", $"{party} is not an EMSP party of this platform")]);
-        return emsps.Count == 1 ? emsps[0]
-            : throw new InvalidParametersException([new FieldError("from_country_code", $"name our EMSP party: this platform hosts {emsps.Count}")]);
-    }
+    private static PartyKey Sender(OcpiContext ctx, CommandOrder order, Token? token) =>
+        RequestParties.Ours(ctx, order.From ?? token?.Party, Senders, order.From is null && token is not null ? "token.country_code" : "from_country_code");
+
+    private static readonly IReadOnlyList<Role> Senders = [Role.Emsp];
 
     private static ICommand Build(CommandOrder o, CommandType type, Token? token, string responseUrl) => type switch
     {
@@ -162,13 +154,8 @@ public sealed class CommandsOperatorApi(RequestSender sender, RequestReceiver re
 /// <c>party_id</c>), from our EMSP party (<c>from_country_code</c>, <c>from_party_id</c>; by default the token's, or our
 /// only one), with the fields of the command's object (mod_commands) except the response_url, which is ours to make.
 /// </summary>
-public sealed record CommandOrder : IOcpiValidatable
+public sealed record CommandOrder : RequestOrder
 {
-    public string? PartnerId { get; init; }
-    public string? CountryCode { get; init; }
-    public string? PartyId { get; init; }
-    public string? FromCountryCode { get; init; }
-    public string? FromPartyId { get; init; }
     public CommandType? Command { get; init; }
     public Token? Token { get; init; }
     public string? LocationId { get; init; }
@@ -179,22 +166,10 @@ public sealed record CommandOrder : IOcpiValidatable
     public string? ReservationId { get; init; }
     public DateTimeOffset? ExpiryDate { get; init; }
 
-    [JsonIgnore]
-    public PartyKey? Party => CountryCode is not null && PartyId is not null ? new PartyKey(CountryCode, PartyId) : null;
-
-    [JsonIgnore]
-    public PartyKey? From => FromCountryCode is not null && FromPartyId is not null ? new PartyKey(FromCountryCode, FromPartyId) : null;
-
-    public void Validate(OcpiValidator v)
+    public override void Validate(OcpiValidator v)
     {
+        base.Validate(v);
         v.Required("command", Command);
-        v.String("partner_id", PartnerId, 64, required: false);
-        var named = CountryCode is not null || PartyId is not null;
-        v.CiString("country_code", CountryCode, 2, required: named);
-        v.CiString("party_id", PartyId, 3, required: named);
-        var from = FromCountryCode is not null || FromPartyId is not null;
-        v.CiString("from_country_code", FromCountryCode, 2, required: from);
-        v.CiString("from_party_id", FromPartyId, 3, required: from);
     }
 }
 

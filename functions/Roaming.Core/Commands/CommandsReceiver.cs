@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Roaming.Core.Locations;
 using Roaming.Core.Platform;
 using Roaming.Core.Storage;
 using Roaming.Core.Tokens;

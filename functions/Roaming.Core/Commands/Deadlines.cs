@@ -2,7 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
 using Roaming.Core.Queues;
-using Roaming.Core.Transport;
+using Roaming.Core.Push;
+using Roaming.Core.Storage;
 using Roaming.Core.Types;
 
 namespace Roaming.Core.Commands;
@@ -68,6 +69,35 @@ public sealed class DeadlineProcessor(IEnumerable<IDeadlineHandler> handlers, De
             return;
         }
         if (await handler.DueAsync(message, ct) is { } later) await deadlines.ScheduleAsync(message, later, ct);
+    }
+}
+
+public static class DeadlineRecords
+{
+    /// <summary>
+    /// A stored record's deadline, as its message comes: a record still open whose deadline lies ahead says when to look
+    /// again; one whose deadline has passed is expired (with its push, in one write), once however often the message comes.
+    /// </summary>
+    /// <param name="due">the record's deadline while it is open, null once it is closed</param>
+    /// <returns>when to look again, and the record as expired now (null when it was not)</returns>
+    public static async Task<(DateTimeOffset? Later, T? Expired)> ExpireAsync<T>(IPartyObjectStore<T> store, DeadlineMessage message, DateTimeOffset now,
+        Func<T, DateTimeOffset?> due, Func<T, T> expire, Func<T, PushChange?>? push, CancellationToken ct) where T : class
+    {
+        DateTimeOffset? later = null;
+        var expired = false;
+        var updated = await store.UpdateAsync(DataScope.Own, message.Party, message.Id, r =>
+        {
+            (later, expired) = (null, false);
+            if (due(r) is not { } deadline) return null;
+            if (deadline > now)
+            {
+                later = deadline;
+                return null;
+            }
+            expired = true;
+            return expire(r);
+        }, push, ct);
+        return (later, expired ? updated : null);
     }
 }
 

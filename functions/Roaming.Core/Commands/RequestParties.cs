@@ -1,9 +1,40 @@
+using System.Text.Json.Serialization;
 using Roaming.Core.Partners;
 using Roaming.Core.Storage;
 using Roaming.Core.Transport;
 using Roaming.Core.Types;
 
 namespace Roaming.Core.Commands;
+
+/// <summary>
+/// What every request our back office asks us to send names: the partner (<c>partner_id</c>) or the receiving party
+/// (<c>country_code</c>, <c>party_id</c>), and, where we host several, our sending party (<c>from_country_code</c>, <c>from_party_id</c>).
+/// </summary>
+public abstract record RequestOrder : IOcpiValidatable
+{
+    public string? PartnerId { get; init; }
+    public string? CountryCode { get; init; }
+    public string? PartyId { get; init; }
+    public string? FromCountryCode { get; init; }
+    public string? FromPartyId { get; init; }
+
+    [JsonIgnore]
+    public PartyKey? Party => CountryCode is not null && PartyId is not null ? new PartyKey(CountryCode, PartyId) : null;
+
+    [JsonIgnore]
+    public PartyKey? From => FromCountryCode is not null && FromPartyId is not null ? new PartyKey(FromCountryCode, FromPartyId) : null;
+
+    public virtual void Validate(OcpiValidator v)
+    {
+        v.String("partner_id", PartnerId, 64, required: false);
+        var named = CountryCode is not null || PartyId is not null;
+        v.CiString("country_code", CountryCode, 2, required: named);
+        v.CiString("party_id", PartyId, 3, required: named);
+        var from = FromCountryCode is not null || FromPartyId is not null;
+        v.CiString("from_country_code", FromCountryCode, 2, required: from);
+        v.CiString("from_party_id", FromPartyId, 3, required: from);
+    }
+}
 
 /// <summary>Who a request is from and to: the sending party of a partner's request, and the partner our back office's request goes to.</summary>
 public sealed class RequestParties(IPartnerStore partners, PartnerAccess access)
@@ -27,6 +58,18 @@ public sealed class RequestParties(IPartnerStore partners, PartnerAccess access)
             throw new NotFoundException($"This connection sends no {ctx.Interface?.Module.Identifier} requests for a party in a role that may ("
                 + string.Join(", ", roles.Select(r => r.ToString().ToUpperInvariant())) + ").", OcpiStatus.InvalidOrMissingParameters);
         return party;
+    }
+
+    /// <summary>Our party that sends a request of the back office: the one named (ours, in one of <paramref name="roles"/>), else our only one in them.</summary>
+    /// <param name="field">the field that named it, for the error</param>
+    public static PartyKey Ours(OcpiContext ctx, PartyKey? named, IReadOnlyList<Role> roles, string field)
+    {
+        var ours = ctx.Options.Parties.Where(p => roles.Contains(p.Role)).Select(p => p.Key).Distinct().ToList();
+        var names = string.Join(" or ", roles.Select(r => r.ToString().ToUpperInvariant()));
+        if (named is { } party)
+            return ours.Contains(party) ? party : throw new InvalidParametersException([new FieldError(field, $"{party} is not an {names} party of this platform")]);
+        return ours.Count == 1 ? ours[0]
+            : throw new InvalidParametersException([new FieldError("from_country_code", $"name our party: this platform hosts {ours.Count} {names} parties")]);
     }
 
     /// <summary>

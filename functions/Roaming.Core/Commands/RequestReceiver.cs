@@ -97,26 +97,15 @@ public sealed class RequestReceiver(RequestBooks books, Deadlines deadlines, IWo
     {
         var book = books.For(message.Module);
         var now = Now();
-        DateTimeOffset? later = null;
-        var timedOut = false;
-        var updated = await book.Received.UpdateAsync(DataScope.Own, message.Party, message.Id, r =>
-        {
-            later = null;
-            timedOut = false;
-            if (r.State != RequestState.Waiting) return null;
-            if (r.Deadline > now)
+        var (later, expired) = await DeadlineRecords.ExpireAsync(book.Received, message, now, r => r.State == RequestState.Waiting ? r.Deadline ?? now : null,
+            r =>
             {
-                later = r.Deadline;
-                return null;
-            }
-            timedOut = true;
-            var finished = r with { State = RequestState.Finished, Outcome = TimedOut, LastUpdated = now };
-            return book.Rules.TimeoutResult is { } result ? finished with { Results = [.. r.Results ?? [], result] } : finished;
-        }, r => book.Rules.TimeoutResult is null ? null : ResultPush(book, r), ct);
-        if (later is not null) return later;
-        if (timedOut && updated is not null)
-            logger.LogWarning("{Module} request {Id} ({Type}) from {From}: no answer from the back office in time, TIMEOUT", message.Module, message.Id, updated.Type, updated.From);
-        return null;
+                var finished = r with { State = RequestState.Finished, Outcome = TimedOut, LastUpdated = now };
+                return book.Rules.TimeoutResult is { } result ? finished with { Results = [.. r.Results ?? [], result] } : finished;
+            }, r => book.Rules.TimeoutResult is null ? null : ResultPush(book, r), ct);
+        if (expired is not null)
+            logger.LogWarning("{Module} request {Id} ({Type}) from {From}: no answer from the back office in time, TIMEOUT", message.Module, message.Id, expired.Type, expired.From);
+        return later;
     }
 
     /// <summary>The results not yet taken go to the response_url in order, each counted as delivered once the sender took it.</summary>

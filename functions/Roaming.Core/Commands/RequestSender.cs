@@ -22,7 +22,17 @@ public sealed record Outgoing(string Module, string Type, Partner Partner, Party
 
 /// <param name="Result">the receiver's result (ACCEPTED, REJECTED, …)</param>
 /// <param name="Timeout">seconds the result may take</param>
-public sealed record ReceiverAnswer(string Result, int Timeout, JsonElement Response);
+public sealed record ReceiverAnswer(string Result, int Timeout, JsonElement Response)
+{
+    /// <summary>The receiver's response read with its version's mapper: an answer without one, or with an invalid one, is a failed call.</summary>
+    /// <param name="call">how the call is named in the error (method and URL)</param>
+    public static T Read<T>(PartnerResponse<JsonElement> answer, IWire<T> wire, string what, string call)
+    {
+        if (answer.Data.ValueKind != JsonValueKind.Object) throw new PartnerCallException($"{call} answered without a {what}.");
+        try { return wire.Read(answer.Data, what); }
+        catch (InvalidParametersException e) { throw new PartnerCallException($"{call} answered an invalid {what}: {e.Message}"); }
+    }
+}
 
 /// <summary>
 /// The sender's side of asynchronous requests (we are the eMSP, or the SCSP): sends a request to a partner's receiver
@@ -146,30 +156,18 @@ public sealed class RequestSender(RequestBooks books, CallbackSecrets secrets, D
     {
         var book = books.For(message.Module);
         var now = Now();
-        DateTimeOffset? later = null;
-        var timedOut = false;
-        var updated = await book.Sent.UpdateAsync(DataScope.Own, message.Party, message.Id, r =>
-        {
-            later = null;
-            timedOut = false;
-            if (r.State == RequestState.Finished) return null;
-            if (r.Deadline > now)
-            {
-                later = r.Deadline;
-                return null;
-            }
-            timedOut = true;
-            return r with
+        var (later, expired) = await DeadlineRecords.ExpireAsync(book.Sent, message, now, r => r.State == RequestState.Finished ? null : r.Deadline ?? now,
+            r => r with
             {
                 State = RequestState.Finished, Outcome = TimedOut, Notices = r.Notices + 1, LastUpdated = now,
                 Error = r.State == RequestState.Sending ? "The receiver's answer was never recorded." : null,
-            };
-        }, null, ct);
+            }, null, ct);
         if (later is not null) return later;
-        if (updated is null) return null;
-        if (timedOut)
-            logger.LogInformation("{Module} request {Id} ({Type}) to partner {PartnerId}: no result in time, TIMEOUT", message.Module, message.Id, updated.Type, updated.PartnerId);
-        await NotifyAsync(book, updated, ct);
+        if (expired is not null)
+            logger.LogInformation("{Module} request {Id} ({Type}) to partner {PartnerId}: no result in time, TIMEOUT", message.Module, message.Id, expired.Type, expired.PartnerId);
+        // Also when the outcome's notice was missed (a host stopped between recording and queueing it).
+        var record = expired ?? await book.Sent.GetAsync(DataScope.Own, message.Party, message.Id, ct);
+        if (record is not null) await NotifyAsync(book, record, ct);
         return null;
     }
 
