@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Roaming.Core.Commands;
 using Roaming.Core.Tests;
 using Roaming.Core.Types;
@@ -456,5 +457,44 @@ public class CommandsTests
         Assert.Equal((token.Str("uid"), "APP_USER", evse), (request.Str("request.token.uid"), request.Str("request.token.type"), request.Str("request.evse_uid")));
         await pair.BackOffice.AnswerAsync(request, "ACCEPTED");
         Assert.Equal("ACCEPTED", (await FinishedAsync(pair.Emsp, sent.Str("id"))).Str("outcome"));
+    }
+
+    [Fact]
+    public async Task No_token_uid_or_response_url_secret_is_logged()
+    {
+        var cpoLogs = new CapturingLogs();
+        var emspLogs = new CapturingLogs();
+        var outage = new CallbackOutage(failures: 1);
+        var cpoSettings = CapturingLogs.Verbose();
+        cpoSettings["Roaming:CommandTimeout"] = "00:05:00";
+        await using var pair = await ConnectAsync(cpoSettings, CapturingLogs.Verbose(), cpoHost: b => b.Logging.AddProvider(cpoLogs),
+            emspHost: b =>
+            {
+                b.Logging.AddProvider(emspLogs);
+                b.Services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter>(outage);
+            });
+        const string uid = "SECRET-UID-4711";
+        await pair.Emsp.OperatorAsync(HttpMethod.Put, $"/operator/tokens/DE/MSP/{uid}", TokensTests.Token(uid, "NEVER"), expect: 201);
+
+        var start = Start();
+        start["token"] = new JsonObject { ["uid"] = uid };
+        var sent = await SendAsync(pair.Emsp, "START_SESSION", start);
+        var request = await pair.BackOffice.NextAsync("START_SESSION");
+        await pair.BackOffice.AnswerAsync(request, "ACCEPTED");
+        await FinishedAsync(pair.Emsp, sent.Str("id"));
+        var unknown = Start();
+        unknown["token"] = TokensTests.Token("SECRET-UID-0000", "ALLOWED");
+        Assert.Equal("REJECTED", (await SendAsync(pair.Emsp, "START_SESSION", unknown)).Str("outcome"));
+
+        var responseUrl = (await GetAsync(pair.Cpo, request.Str("id"))).Str("response_url");
+        var secret = responseUrl[(responseUrl.LastIndexOf('/') + 1)..];
+        Assert.Contains(cpoLogs.Lines, l => l.Contains("tok-"));
+        // The delivery that failed was logged, naming the request, not its URL.
+        Assert.Contains(cpoLogs.Lines, l => l.Contains("the response_url of commands request " + request.Str("id")));
+        foreach (var line in cpoLogs.Lines.Concat(emspLogs.Lines))
+        {
+            Assert.DoesNotContain("SECRET-UID", line, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(secret, line, StringComparison.Ordinal);
+        }
     }
 }

@@ -332,21 +332,6 @@ public class TokenAuthorizationTests
         }
     }
 
-    private sealed class CapturingLogs : ILoggerProvider
-    {
-        public ConcurrentQueue<string> Lines { get; } = new();
-        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-        public void Dispose() { }
-
-        private sealed class Logger(CapturingLogs logs, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-            public bool IsEnabled(LogLevel logLevel) => true;
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                logs.Lines.Enqueue($"{category}: {formatter(state, exception)} {exception}");
-        }
-    }
-
     [Fact]
     public async Task No_token_uid_or_contract_id_is_logged_in_clear()
     {
