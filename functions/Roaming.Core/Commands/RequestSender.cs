@@ -171,9 +171,16 @@ public sealed class RequestSender(RequestBooks books, CallbackSecrets secrets, D
         return null;
     }
 
+    // A partner's status_message is its own length; kept whole it could outgrow the outcome's queue message.
+    private const int LongestError = 1000;
+
     private async Task<SentRequest> FinishAsync(RequestBook book, SentRequest record, string? outcome, string error, CancellationToken ct) =>
         await book.Sent.UpdateAsync(DataScope.Own, record.Party, record.Id!, r => r.State == RequestState.Finished ? null
-            : r with { State = RequestState.Finished, Outcome = outcome, Error = error, Notices = r.Notices + 1, LastUpdated = Now() }, null, ct) is { } done
+            : r with
+            {
+                State = RequestState.Finished, Outcome = outcome, Error = error.Length > LongestError ? error[..LongestError] + "…" : error,
+                Notices = r.Notices + 1, LastUpdated = Now(),
+            }, null, ct) is { } done
             ? await NotifyAsync(book, done, ct)
             : record;
 

@@ -89,7 +89,7 @@ public sealed class Reservations(IPartyObjectStore<Reservation> store, ILocation
         };
         await store.PutAsync(DataScope.Own, reservation, null, onlyIfNewer: false, ct);
         await deadlines.ScheduleAsync(new DeadlineMessage(DeadlineKind, Versions.ModuleIds.Commands, ours.CountryCode, ours.PartyId, key), command.ExpiryDate!.Value, ct);
-        if (command.EvseUid is { } evse) await EvseStatusChanges.SetAsync(locations, ours, command.LocationId!, evse, EvseStatus.Reserved, now, ct);
+        if (command.EvseUid is { } evse) await ShowAsync(ours, command.LocationId!, evse, EvseStatus.Reserved, now, ct);
         logger.LogInformation("Reservation of {From} at location {LocationId} ({Evse}) until {Expiry}", request.From, command.LocationId,
             command.EvseUid ?? "any EVSE", OcpiDateTime.Format(command.ExpiryDate!.Value));
     }
@@ -109,7 +109,7 @@ public sealed class Reservations(IPartyObjectStore<Reservation> store, ILocation
         if (reservation.EvseUid is { } uid
             && await locations.GetEvseAsync(DataScope.Own, ours, reservation.LocationId!, uid, ct) is { Status: EvseStatus.Reserved })
         {
-            await EvseStatusChanges.SetAsync(locations, ours, reservation.LocationId!, uid, reservation.EvseStatusBefore is { } s && s != EvseStatus.Reserved ? s : EvseStatus.Available, now, ct);
+            await ShowAsync(ours, reservation.LocationId!, uid, reservation.EvseStatusBefore is { } s && s != EvseStatus.Reserved ? s : EvseStatus.Available, now, ct);
         }
         logger.LogInformation("Reservation of {From} at location {LocationId} ended: {Why}", new PartyKey(reservation.FromCountryCode!, reservation.FromPartyId!),
             reservation.LocationId, why);
@@ -124,6 +124,19 @@ public sealed class Reservations(IPartyObjectStore<Reservation> store, ILocation
         if (reservation.ExpiryDate > Now()) return reservation.ExpiryDate;
         await EndAsync(message.Party, message.Id, Expired, ct);
         return null;
+    }
+
+    /// <summary>The EVSE's status, through the locations module; an EVSE the back office removed meanwhile has none to show.</summary>
+    private async Task ShowAsync(PartyKey ours, string locationId, string evseUid, EvseStatus status, DateTimeOffset now, CancellationToken ct)
+    {
+        try
+        {
+            await EvseStatusChanges.SetAsync(locations, ours, locationId, evseUid, status, now, ct);
+        }
+        catch (NotFoundException)
+        {
+            logger.LogWarning("Location {LocationId} has no EVSE {EvseUid} any more; its reservation status is not shown", locationId, evseUid);
+        }
     }
 
     public Task<ObjectPage<Reservation>> ListAsync(ObjectQuery query, CancellationToken ct) => store.ListAsync(DataScope.Own, query, ct);
