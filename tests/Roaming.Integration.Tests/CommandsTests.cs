@@ -216,10 +216,12 @@ public class CommandsTests
         await RoundTripAsync(pair, "RESERVE_NOW", fields, "ACCEPTED");
         Assert.Equal("RESERVED", await EvseStatusAsync(pair.Cpo, "LOC1-E2"));
 
-        await Fixtures.Eventually(async () => await EvseStatusAsync(pair.Cpo, "LOC1-E2") == "AVAILABLE", "the EVSE AVAILABLE after the expiry");
-        await Fixtures.Eventually(async () => await EvseStatusAsync(pair.Emsp, "LOC1-E2", "received") == "AVAILABLE", "AVAILABLE at the eMSP");
+        await Fixtures.Eventually(async () => !(await pair.Cpo.OperatorAsync(HttpMethod.Get, "/operator/reservations"))["items"]![0]!["active"]!.GetValue<bool>(),
+            "the reservation ended");
         var reservation = (await pair.Cpo.OperatorAsync(HttpMethod.Get, "/operator/reservations"))["items"]!.AsArray().Single()!;
-        Assert.Equal((false, "EXPIRED"), (reservation["active"]!.GetValue<bool>(), reservation.Str("ended")));
+        Assert.Equal("EXPIRED", reservation.Str("ended"));
+        Assert.Equal("AVAILABLE", await EvseStatusAsync(pair.Cpo, "LOC1-E2"));
+        await Fixtures.Eventually(async () => await EvseStatusAsync(pair.Emsp, "LOC1-E2", "received") == "AVAILABLE", "AVAILABLE at the eMSP");
         // An expired reservation can no longer be cancelled.
         var cancel = await SendAsync(pair.Emsp, "CANCEL_RESERVATION", Fields("CANCEL_RESERVATION", "SHORT"));
         Assert.Equal("REJECTED", cancel.Str("response.result"));
@@ -304,8 +306,9 @@ public class CommandsTests
         var finished = await FinishedAsync(pair.Emsp, sent.Str("id"));
         Assert.Equal("ACCEPTED", Assert.Single(finished["results"]!.AsArray())!.Str("result"));
         await Fixtures.Eventually(async () => (await GetAsync(pair.Cpo, request.Str("id")))["delivered"]!.GetValue<int>() == 1, "the delivery recorded at the CPO");
+        // The answer that reached the CPO may leave the eMSP's pipeline a moment after the CPO recorded it.
+        await Fixtures.Eventually(() => Task.FromResult(Volatile.Read(ref outage.Passed) == 1), "the one delivery counted");
         Assert.Equal(3, outage.Seen);
-        Assert.Equal(1, outage.Passed);
         Assert.Equal("ACCEPTED", (await pair.CspApp.NextAsync()).Str("outcome"));
     }
 

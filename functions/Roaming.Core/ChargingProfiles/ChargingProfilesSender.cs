@@ -28,9 +28,8 @@ public sealed class ChargingProfilesSender(RequestSender requests, IPartyObjectS
         var type = ctx.Value("type");
         if (!ProfileRequests.All.Contains(type)) throw new NotFoundException("No request awaits a result at this URL.", OcpiStatus.InvalidOrMissingParameters);
         var result = wire.ReadResult(type, ctx.Request.Body);
-        var request = await requests.TakeResultAsync(ctx.Partner, ModuleIds.ChargingProfiles, type, ctx.Value("id"), ctx.Value("secret"),
-            ChargingProfilesWire.Canonical(result), ProfileRequests.Name(result.Result!.Value), ctx.Cancellation);
-        await KeepAsync(request, result, ctx.Cancellation);
+        await requests.TakeResultAsync(ctx.Partner, ModuleIds.ChargingProfiles, type, ctx.Value("id"), ctx.Value("secret"),
+            ChargingProfilesWire.Canonical(result), ProfileRequests.Name(result.Result!.Value), ctx.Cancellation, request => KeepAsync(request, result, ctx.Cancellation));
         return OcpiResult.Ok();
     }
 

@@ -117,8 +117,10 @@ public sealed class RequestSender(RequestBooks books, CallbackSecrets secrets, D
     /// and the request's type in the URL, and only once (a follow-up the module allows, such as a cancelled
     /// reservation, while it is open). Anything else learns nothing: 404, as an unknown URL.
     /// </summary>
+    /// <param name="keep">what the module keeps of the result (a charging profile on its session), done before the request
+    /// shows the result, so whoever sees the outcome finds it</param>
     public async Task<SentRequest> TakeResultAsync(Partner caller, string module, string type, string id, string secret, JsonElement result,
-        string outcome, CancellationToken ct)
+        string outcome, CancellationToken ct, Func<SentRequest, Task>? keep = null)
     {
         var book = books.For(module);
         var found = await books.FindSentAsync(module, id, ct);
@@ -128,12 +130,13 @@ public sealed class RequestSender(RequestBooks books, CallbackSecrets secrets, D
             throw Refused();
         }
         var now = Now();
+        if (!Takes(book, found, outcome, now)) throw Late();
+        if (keep is not null) await keep(found);
         var taken = false;
         var updated = await book.Sent.UpdateAsync(DataScope.Own, found.Party, id, r =>
         {
             var first = r.State != RequestState.Finished;
-            var followUp = !first && r.Results is { Count: > 0 } && r.OpenUntil > now && book.Rules.FollowUp(outcome);
-            taken = first || followUp;
+            taken = Takes(book, r, outcome, now);
             if (!taken) return null;
             var next = r with
             {
@@ -141,15 +144,21 @@ public sealed class RequestSender(RequestBooks books, CallbackSecrets secrets, D
             };
             return first ? next with { OpenUntil = book.Rules.OpenAfter(next) } : next;
         }, null, ct);
-        if (!taken || updated is null)
-        {
-            logger.LogWarning("Partner {PartnerId} posted a result for {Module} request {Id}, which takes none now", caller.Id, module, id);
-            throw Refused();
-        }
+        if (!taken || updated is null) throw Late();
         logger.LogInformation("{Module} request {Id} ({Type}): result {Outcome} from partner {PartnerId}", module, id, type, outcome, caller.Id);
         await NotifyAsync(book, updated, ct);
         return updated;
+
+        NotFoundException Late()
+        {
+            logger.LogWarning("Partner {PartnerId} posted a result for {Module} request {Id}, which takes none now", caller.Id, module, id);
+            return Refused();
+        }
     }
+
+    /// <summary>Whether a request takes this result now: its first, or a follow-up the module allows while the URL is open.</summary>
+    private static bool Takes(RequestBook book, SentRequest r, string outcome, DateTimeOffset now) =>
+        r.State != RequestState.Finished || (r.Results is { Count: > 0 } && r.OpenUntil > now && book.Rules.FollowUp(outcome));
 
     /// <summary>The deadline of a sent request: no result by then, TIMEOUT (its outcome notified once, also when that was missed).</summary>
     public async Task<DateTimeOffset?> DueAsync(DeadlineMessage message, CancellationToken ct)

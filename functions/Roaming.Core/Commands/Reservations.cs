@@ -94,11 +94,20 @@ public sealed class Reservations(IPartyObjectStore<Reservation> store, ILocation
             command.EvseUid ?? "any EVSE", OcpiDateTime.Format(command.ExpiryDate!.Value));
     }
 
-    /// <summary>Ends an active reservation; its EVSE shows its earlier status again if it still shows RESERVED.</summary>
+    /// <summary>
+    /// Ends an active reservation. Its EVSE shows its earlier status again first (if it still shows RESERVED), so whoever
+    /// sees the reservation ended finds the EVSE free.
+    /// </summary>
     /// <returns>the reservation as ended, or null when none was active</returns>
     public async Task<Reservation?> EndAsync(PartyKey ours, string key, string why, CancellationToken ct)
     {
+        if (await store.GetAsync(DataScope.Own, ours, key, ct) is not { Active: true } active) return null;
         var now = Now();
+        if (active.EvseUid is { } uid
+            && await locations.GetEvseAsync(DataScope.Own, ours, active.LocationId!, uid, ct) is { Status: EvseStatus.Reserved })
+        {
+            await ShowAsync(ours, active.LocationId!, uid, active.EvseStatusBefore is { } s && s != EvseStatus.Reserved ? s : EvseStatus.Available, now, ct);
+        }
         var ended = false;
         var reservation = await store.UpdateAsync(DataScope.Own, ours, key, r =>
         {
@@ -106,11 +115,6 @@ public sealed class Reservations(IPartyObjectStore<Reservation> store, ILocation
             return r.Active ? r with { Active = false, Ended = why, LastUpdated = now } : null;
         }, null, ct);
         if (!ended || reservation is null) return null;
-        if (reservation.EvseUid is { } uid
-            && await locations.GetEvseAsync(DataScope.Own, ours, reservation.LocationId!, uid, ct) is { Status: EvseStatus.Reserved })
-        {
-            await ShowAsync(ours, reservation.LocationId!, uid, reservation.EvseStatusBefore is { } s && s != EvseStatus.Reserved ? s : EvseStatus.Available, now, ct);
-        }
         logger.LogInformation("Reservation of {From} at location {LocationId} ended: {Why}", new PartyKey(reservation.FromCountryCode!, reservation.FromPartyId!),
             reservation.LocationId, why);
         return reservation;
