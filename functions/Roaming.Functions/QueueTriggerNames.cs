@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Roaming.Core.Commands;
 using Roaming.Core.Platform;
 using Roaming.Core.Push;
 using Roaming.Core.Sync;
@@ -15,16 +16,19 @@ public static class QueueTriggerNames
 {
     public const string Push = PushQueue.QueueName;
     public const string Sync = SyncService.QueueName;
+    public const string Deadlines = Core.Commands.Deadlines.QueueName;
     public const string PushSetting = "RoamingPushQueue";
     public const string SyncSetting = "RoamingSyncQueue";
+    public const string DeadlinesSetting = "RoamingDeadlinesQueue";
     public const string PushExpression = "%" + PushSetting + "%";
     public const string SyncExpression = "%" + SyncSetting + "%";
+    public const string DeadlinesExpression = "%" + DeadlinesSetting + "%";
 
     public static void Check(IConfiguration configuration)
     {
         var prefix = configuration[$"{RoamingOptions.Section}:StoragePrefix"] ?? "";
         var problems = new List<string>();
-        foreach (var (setting, queue) in new[] { (PushSetting, Push), (SyncSetting, Sync) })
+        foreach (var (setting, queue) in new[] { (PushSetting, Push), (SyncSetting, Sync), (DeadlinesSetting, Deadlines) })
         {
             var watched = configuration[setting];
             if (watched != prefix + queue)

@@ -19,6 +19,7 @@ public sealed class FunctionsEndpoint : EndpointClient, IAsyncDisposable
         var settings = Settings(prefix, parties);
         settings["RoamingPushQueue"] = prefix + "ocpi-push";
         settings["RoamingSyncQueue"] = prefix + "ocpi-sync";
+        settings["RoamingDeadlinesQueue"] = prefix + "ocpi-deadlines";
         return settings;
     }
 

@@ -44,6 +44,7 @@ public class MetadataTests
     [Theory]
     [InlineData("push", "%RoamingPushQueue%", "Roaming.Functions.QueueFunctions.Push")]
     [InlineData("sync", "%RoamingSyncQueue%", "Roaming.Functions.QueueFunctions.Sync")]
+    [InlineData("deadlines", "%RoamingDeadlinesQueue%", "Roaming.Functions.QueueFunctions.Deadlines")]
     public void Queue_functions_watch_the_queue_their_app_setting_names_on_the_storage_connection(string name, string queueName, string entryPoint)
     {
         var function = Function(name);
@@ -69,7 +70,7 @@ public class MetadataTests
     [Fact]
     public void Exactly_these_functions_are_declared()
     {
-        Assert.Equal(["ocpi", "operator", "outbox-sweep", "push", "sync"], Read("functions.metadata").AsArray().Select(f => f!["name"]!.GetValue<string>()).Order());
+        Assert.Equal(["deadlines", "ocpi", "operator", "outbox-sweep", "push", "sync"], Read("functions.metadata").AsArray().Select(f => f!["name"]!.GetValue<string>()).Order());
     }
 
     [Fact]

@@ -19,11 +19,11 @@ public sealed class StorageQueues(StorageConnection connection, IOptions<Roaming
     public async Task SendAsync(string queueName, ReadOnlyMemory<byte> body, TimeSpan? visibilityDelay = null, CancellationToken ct = default) =>
         await Get(queueName).SendMessageAsync(BinaryData.FromBytes(body), visibilityDelay, cancellationToken: ct);
 
-    public async Task CreateAllAsync(IEnumerable<string> queueNames, CancellationToken ct)
+    public async Task CreateAllAsync(IEnumerable<string> queueNames, CancellationToken ct, bool withPoison = true)
     {
         foreach (var name in queueNames)
         {
-            foreach (var queue in new[] { name, QueueRules.PoisonQueueName(name) })
+            foreach (var queue in withPoison ? new[] { name, QueueRules.PoisonQueueName(name) } : [name])
             {
                 try { await Get(queue).CreateIfNotExistsAsync(cancellationToken: ct); }
                 catch (RequestFailedException e) when (e.Status == 409) { }

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Roaming.Core.ChargingProfiles;
+using Roaming.Core.Commands;
 using Roaming.Core.Credentials;
 using Roaming.Core.HubClientInfo;
 using Roaming.Core.Locations;
@@ -48,6 +50,9 @@ public static class ServiceCollectionExtensions
         LocationsModule.Register(services);
         TariffsModule.Register(services);
         TokensModule.Register(services);
+        CommandsModule.RegisterRequests(services);
+        CommandsModule.Register(services);
+        ChargingProfilesModule.Register(services);
 
         // The push and pull channels every module shares.
         services.AddSingleton<PushQueue>();
