@@ -33,6 +33,10 @@ public sealed class QueueFunctions(IEnumerable<IQueueProcessor> processors)
     [Function("cdrs-verify")]
     public Task CdrsVerify([QueueTrigger(QueueTriggerNames.CdrsVerifyExpression, Connection = "Storage")] QueueMessage message, CancellationToken ct) =>
         RunAsync(QueueTriggerNames.CdrsVerify, message, ct);
+    /// <summary>Deadlines of commands and charging profile requests (TIMEOUT) and of reservations, due when their message becomes visible.</summary>
+    [Function("deadlines")]
+    public Task Deadlines([QueueTrigger(QueueTriggerNames.DeadlinesExpression, Connection = "Storage")] QueueMessage message, CancellationToken ct) =>
+        RunAsync(QueueTriggerNames.Deadlines, message, ct);
 
     private Task RunAsync(string queue, QueueMessage message, CancellationToken ct) =>
         _processors[queue].ProcessAsync(new QueueWork(message.MessageId, message.Body.ToMemory(), message.DequeueCount, message.InsertedOn), ct);

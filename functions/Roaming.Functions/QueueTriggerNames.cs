@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Roaming.Core.Cdrs;
+using Roaming.Core.Commands;
 using Roaming.Core.Platform;
 using Roaming.Core.Push;
 using Roaming.Core.Sessions;
@@ -20,18 +21,21 @@ public static class QueueTriggerNames
     public const string SessionsIn = SessionsInProcessor.Name;
     public const string SdrsIn = SdrsInProcessor.Name;
     public const string CdrsVerify = CdrVerifications.VerifyQueue;
+    public const string Deadlines = Core.Commands.Deadlines.QueueName;
 
     public const string PushSetting = "RoamingPushQueue";
     public const string SyncSetting = "RoamingSyncQueue";
     public const string SessionsInSetting = "RoamingSessionsInQueue";
     public const string SdrsInSetting = "RoamingSdrsInQueue";
     public const string CdrsVerifySetting = "RoamingCdrsVerifyQueue";
+    public const string DeadlinesSetting = "RoamingDeadlinesQueue";
 
     public const string PushExpression = "%" + PushSetting + "%";
     public const string SyncExpression = "%" + SyncSetting + "%";
     public const string SessionsInExpression = "%" + SessionsInSetting + "%";
     public const string SdrsInExpression = "%" + SdrsInSetting + "%";
     public const string CdrsVerifyExpression = "%" + CdrsVerifySetting + "%";
+    public const string DeadlinesExpression = "%" + DeadlinesSetting + "%";
 
     /// <summary>Each trigger's app setting and the queue (without the prefix) it must name.</summary>
     public static readonly IReadOnlyList<(string Setting, string Queue)> All =
@@ -41,6 +45,7 @@ public static class QueueTriggerNames
         (SessionsInSetting, SessionsIn),
         (SdrsInSetting, SdrsIn),
         (CdrsVerifySetting, CdrsVerify),
+        (DeadlinesSetting, Deadlines),
     ];
 
     public static void Check(IConfiguration configuration)

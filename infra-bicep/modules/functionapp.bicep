@@ -164,6 +164,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     RoamingSessionsInQueue: 'sessions-in'
     RoamingSdrsInQueue: 'sdrs-in'
     RoamingCdrsVerifyQueue: 'cdrs-verify'
+    RoamingDeadlinesQueue: 'ocpi-deadlines'
   }, extraPartySettings)
 }
 

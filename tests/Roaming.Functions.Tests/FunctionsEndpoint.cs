@@ -22,6 +22,7 @@ public sealed class FunctionsEndpoint : EndpointClient, IAsyncDisposable
         settings["RoamingSessionsInQueue"] = prefix + "sessions-in";
         settings["RoamingSdrsInQueue"] = prefix + "sdrs-in";
         settings["RoamingCdrsVerifyQueue"] = prefix + "cdrs-verify";
+        settings["RoamingDeadlinesQueue"] = prefix + "ocpi-deadlines";
         return settings;
     }
 

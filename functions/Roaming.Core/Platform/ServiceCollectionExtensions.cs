@@ -2,6 +2,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Roaming.Core.Cdrs;
+using Roaming.Core.ChargingProfiles;
+using Roaming.Core.Commands;
 using Roaming.Core.Credentials;
 using Roaming.Core.HubClientInfo;
 using Roaming.Core.Locations;
@@ -52,6 +54,9 @@ public static class ServiceCollectionExtensions
         TokensModule.Register(services);
         SessionsModule.Register(services);
         CdrsModule.Register(services);
+        CommandsModule.RegisterRequests(services);
+        CommandsModule.Register(services);
+        ChargingProfilesModule.Register(services);
 
         // The push and pull channels every module shares.
         services.AddSingleton<PushQueue>();

@@ -172,8 +172,10 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
     /// </summary>
     private async Task<bool> TakesAsync(Partner partner, PushChange change, CancellationToken ct)
     {
-        if (!_sources.ContainsKey(change.Module) || catalog.FindModule(change.Module) is not { Pushes: true } module) return false;
-        if (!clients.Offers(partner, change.Module, InterfaceRole.Receiver)) return false;
+        if (!_sources.TryGetValue(change.Module, out var source) || catalog.FindModule(change.Module) is not { Pushes: true } module) return false;
+        // An answer to a partner's own request goes to that partner alone, at a URL it gave or its listed interface.
+        if (change.PartnerId is { } only) return only == partner.Id && clients.Reaches(partner, change.Module);
+        if (!clients.Offers(partner, change.Module, source.Target)) return false;
         if (change.To is { } to) return await access.MayActForAsync(partner, to, null, ct);
         return partner.Roles.Any(r => r.Role is { } role && module.Counterparts.Contains(role));
     }
@@ -182,8 +184,10 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
     private InterfaceClient Client(Partner partner, PushChange change)
     {
         var module = catalog.Module(change.Module);
+        var target = _sources[change.Module].Target;
         var receiver = change.To ?? partner.Roles.First(r => r.Role is { } role && module.Counterparts.Contains(role)).Key;
-        return clients.Find(partner, change.Module, InterfaceRole.Receiver, new RoutingHeaders(change.Party, receiver))!;
+        var routing = new RoutingHeaders(change.Party, receiver);
+        return (change.PartnerId is null ? clients.Find(partner, change.Module, target, routing) : clients.Answering(partner, change.Module, target, routing))!;
     }
 
     /// <summary>A partner's changes in the poison queue with the reason, as every queue parks (replayed from there as a retry for that partner).</summary>

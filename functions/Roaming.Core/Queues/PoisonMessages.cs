@@ -130,7 +130,7 @@ public interface IQueueAdmin
     Task<bool> TakeAsync(string queueName, string messageId, Func<StoredMessage, Task> use, CancellationToken ct);
 }
 
-/// <summary>A queue the endpoint writes for the back office to read (verified CDRs to billing, charging preferences to the CSMS).</summary>
+/// <summary>A queue the endpoint writes for the back office to read (verified CDRs to billing, charging preferences and commands to the CSMS, command results to the CSP's app); created at start.</summary>
 public sealed record OutboundQueue(string Name);
 
 public static class QueueRegistration

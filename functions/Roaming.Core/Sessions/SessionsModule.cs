@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Roaming.Core.Cdrs;
+using Roaming.Core.Commands;
 using Roaming.Core.PartyObjects;
 using Roaming.Core.Platform;
 using Roaming.Core.Queues;
@@ -49,6 +50,7 @@ public sealed class SessionsModule : IOcpiModule
         services.AddSingleton<IOcpiModule, SessionsModule>();
         services.AddSingleton<SessionsSender>();
         services.AddSingleton<SessionPricing>();
+        services.AddSingleton<ISessionLookup, OwnSessionLookup>();
         services.AddParkingQueueProcessor<SessionsInProcessor>();
         services.AddOutboundQueue(SessionsSender.PreferencesQueue);
         services.AddSingleton<IRouteGroup, SessionsOperatorApi>();
