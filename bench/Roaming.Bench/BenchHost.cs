@@ -18,7 +18,8 @@ internal static class Bench
     {
         var root = RepositoryRoot();
         if (!Listening(10002)) Run("bash", $"-c \"AZURITE_IN_MEMORY=1 {root}/scripts/azurite.sh start\"");
-        var hostDir = Path.Combine(Path.GetTempPath(), "roaming-bench-host");
+        // One build folder per checkout: benchmarks of two worktrees never run each other's host.
+        var hostDir = Path.Combine(Path.GetTempPath(), "roaming-bench-host-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(root)))[..12]);
         Console.WriteLine("building the host (Release) ...");
         Run("dotnet", $"build {root}/functions/Roaming.Host -c Release -o {hostDir} -v q -nologo");
         return hostDir;
@@ -112,7 +113,8 @@ internal sealed class BenchHost : IAsyncDisposable
         foreach (var (k, v) in settings ?? new Dictionary<string, string>()) env[k] = v;
         foreach (var (k, v) in env) start.Environment[k] = v;
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
+        // BENCH_HOST_LOG=1 shows the hosts' log lines (warnings and up), to see why a run stalled.
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null && Environment.GetEnvironmentVariable("BENCH_HOST_LOG") is not null) Console.Error.WriteLine($"[{role}] {e.Data}"); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[{role}] {e.Data}"); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

@@ -1,3 +1,4 @@
+using Roaming.Bench.Cdrs;
 using Roaming.Bench.Locations;
 using Roaming.Bench.Requests;
 using Roaming.Bench.Tariffs;
@@ -10,6 +11,7 @@ return args.FirstOrDefault() switch
     "locations" => await LocationsBenchmark.RunAsync(args[1..]),
     "tokens" => await TokensBenchmark.RunAsync(args[1..]),
     "requests" => await RequestsBenchmark.RunAsync(args[1..]),
+    "cdrs" => await CdrsBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -19,5 +21,6 @@ static int Usage()
     Console.Error.WriteLine("       dotnet run -c Release --project bench/Roaming.Bench -- locations [--locations N] [--evses N] [--updates N]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench/Roaming.Bench -- requests [--seconds N] [--connections N] [--threads N]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench/Roaming.Bench -- tokens [--tokens N] [--authorizations N] [--realtime N]");
+    Console.Error.WriteLine("       dotnet run -c Release --project bench/Roaming.Bench -- cdrs [--cdrs N] [--concurrency N]");
     return 2;
 }

@@ -28,6 +28,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<StorageTables>();
         services.AddSingleton<StorageQueues>();
         services.AddSingleton<IWorkQueue>(sp => sp.GetRequiredService<StorageQueues>());
+        services.AddSingleton<IQueueAdmin>(sp => sp.GetRequiredService<StorageQueues>());
         services.AddPartnerStore<TablePartnerStore>();
         services.AddSingleton<IPartyReservations, TablePartyReservations>();
         services.AddSingleton<IStorageFaults, StorageFaults>();
@@ -51,12 +52,13 @@ public static class ServiceCollectionExtensions
 
 /// <summary>Creates the tables and queues before the host serves its first request.</summary>
 internal sealed class StorageInitializer(StorageTables tables, StorageQueues queues, IEnumerable<IQueueProcessor> processors,
-    IEnumerable<IPartyObjectStore> objectStores) : IHostedService
+    IEnumerable<IPartyObjectStore> objectStores, IEnumerable<OutboundQueue> outbound) : IHostedService
 {
     public async Task StartAsync(CancellationToken ct)
     {
         await tables.CreateAllAsync(StorageTables.All.Concat(objectStores.Select(s => s.Collection)).Distinct(), ct);
         await queues.CreateAllAsync(processors.Select(p => p.QueueName).Distinct(), ct);
+        await queues.CreateAllAsync(outbound.Select(q => q.Name).Distinct(), ct, withPoison: false);
     }
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;

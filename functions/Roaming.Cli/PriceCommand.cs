@@ -82,7 +82,7 @@ public static class PriceCommand
             foreach (var field in ignored) stderr.WriteLine($"note: ignored {field.Field}: {field.Problem} (pricing does not use it)");
             if (cdr.Currency is null) stderr.WriteLine($"note: the CDR names no currency; priced in the tariff's {priced.Currency}");
             foreach (var u in priced.Unpriced)
-                stderr.WriteLine($"note: {OcpiName(u.Dimension)} {CdrPricing.Quantity(u.Quantity)} in billed period {u.BilledPeriod} has no price component whose restrictions hold; it is free by the spec's rule");
+                stderr.WriteLine($"note: {CdrComparison.DimensionName(u.Dimension)} {CdrPricing.Quantity(u.Quantity)} in billed period {u.BilledPeriod} has no price component whose restrictions hold; it is free by the spec's rule");
             if (diff) WriteDiff(stdout, cdr, repriced);
             if (breakdown) WriteBreakdown(stdout, priced, digits);
             return Cli.Ok;
@@ -111,31 +111,14 @@ public static class PriceCommand
 
     private static void WriteDiff(TextWriter stdout, Cdr file, Cdr engine)
     {
-        var rows = new List<(string Field, decimal? File, decimal? Engine)>();
-        void Price(string name, Roaming.Core.Types.Price? a, Roaming.Core.Types.Price? b)
-        {
-            rows.Add((name + ".excl_vat", a?.ExclVat, b?.ExclVat));
-            rows.Add((name + ".incl_vat", a?.InclVat, b?.InclVat));
-        }
-        Price("total_cost", file.TotalCost, engine.TotalCost);
-        Price("total_energy_cost", file.TotalEnergyCost, engine.TotalEnergyCost);
-        Price("total_time_cost", file.TotalTimeCost, engine.TotalTimeCost);
-        Price("total_parking_cost", file.TotalParkingCost, engine.TotalParkingCost);
-        Price("total_fixed_cost", file.TotalFixedCost, engine.TotalFixedCost);
-        Price("total_reservation_cost", file.TotalReservationCost, engine.TotalReservationCost);
-        rows.Add(("total_energy", file.TotalEnergy, engine.TotalEnergy));
-        rows.Add(("total_time", file.TotalTime, engine.TotalTime));
-        rows.Add(("total_parking_time", file.TotalParkingTime, engine.TotalParkingTime));
-
         stdout.WriteLine();
         stdout.WriteLine($"{"field",-32} {"in file",14} {"engine",14} {"engine - file",14}");
         var differences = 0;
-        foreach (var (field, a, b) in rows)
+        foreach (var row in CdrComparison.Figures(file, engine, quantities: true))
         {
-            if (a == b) continue;
+            if (row.Claimed == row.Computed) continue;
             differences++;
-            var delta = a is { } x && b is { } y ? Format(y - x) : "";
-            stdout.WriteLine($"{field,-32} {Format(a),14} {Format(b),14} {delta,14}");
+            stdout.WriteLine($"{row.Field,-32} {Format(row.Claimed),14} {Format(row.Computed),14} {(row.Difference is { } d ? Format(-d) : ""),14}");
         }
         if (differences == 0) stdout.WriteLine("(no differences)");
     }
@@ -143,14 +126,15 @@ public static class PriceCommand
     private static void WriteBreakdown(TextWriter stdout, PricedSession priced, int digits)
     {
         stdout.WriteLine();
+        var lines = CdrComparison.Breakdown(priced, digits);
         foreach (var p in priced.Periods)
         {
             stdout.WriteLine($"{OcpiDateTime.Format(p.Start)} - {OcpiDateTime.Format(p.End)} (charging period {p.SourcePeriod})");
-            foreach (var c in priced.ChargesOf(p))
+            foreach (var line in lines.Where(l => l.Start == p.Start && l.ChargingPeriod == p.SourcePeriod))
             {
-                var step = c.StepExtra > 0 ? $" (step_size added {CdrPricing.Quantity(c.StepExtra)})" : "";
-                var vat = c.Vat is { } v ? $"{v}%" : "no VAT";
-                stdout.WriteLine($"  {OcpiName(c.Dimension),-17} {CdrPricing.Quantity(c.Quantity),10} x {c.UnitPrice} = {CurrencyRounding.Round(c.CostExclVat, digits)} excl, {CurrencyRounding.Round(c.CostInclVat, digits)} incl ({vat}; element {c.ElementIndex}, component {c.ComponentIndex}){step}");
+                var step = line.StepExtra > 0 ? $" (step_size added {line.StepExtra})" : "";
+                var vat = line.Vat is { } v ? $"{v}%" : "no VAT";
+                stdout.WriteLine($"  {line.Dimension,-17} {line.Quantity,10} x {line.UnitPrice} = {line.CostExclVat} excl, {line.CostInclVat} incl ({vat}; element {line.Element}, component {line.Component}){step}");
             }
         }
         if (priced.MinPriceApplied) stdout.WriteLine("min_price raised the total");
@@ -158,16 +142,6 @@ public static class PriceCommand
     }
 
     private static string Format(decimal? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "-";
-
-    private static string OcpiName(BilledDimension d) => d switch
-    {
-        BilledDimension.Flat => "FLAT",
-        BilledDimension.Energy => "ENERGY",
-        BilledDimension.Time => "TIME",
-        BilledDimension.ParkingTime => "PARKING_TIME",
-        BilledDimension.ReservationFlat => "RESERVATION FLAT",
-        _ => "RESERVATION TIME",
-    };
 
     private static bool TryParseType(string text, out TariffType type)
     {

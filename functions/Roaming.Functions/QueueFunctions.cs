@@ -22,6 +22,22 @@ public sealed class QueueFunctions(IEnumerable<IQueueProcessor> processors)
     public Task Sync([QueueTrigger(QueueTriggerNames.SyncExpression, Connection = "Storage")] QueueMessage message, CancellationToken ct) =>
         RunAsync(QueueTriggerNames.Sync, message, ct);
 
+    [Function("sessions-in")]
+    public Task SessionsIn([QueueTrigger(QueueTriggerNames.SessionsInExpression, Connection = "Storage")] QueueMessage message, CancellationToken ct) =>
+        RunAsync(QueueTriggerNames.SessionsIn, message, ct);
+
+    [Function("sdrs-in")]
+    public Task SdrsIn([QueueTrigger(QueueTriggerNames.SdrsInExpression, Connection = "Storage")] QueueMessage message, CancellationToken ct) =>
+        RunAsync(QueueTriggerNames.SdrsIn, message, ct);
+
+    [Function("cdrs-verify")]
+    public Task CdrsVerify([QueueTrigger(QueueTriggerNames.CdrsVerifyExpression, Connection = "Storage")] QueueMessage message, CancellationToken ct) =>
+        RunAsync(QueueTriggerNames.CdrsVerify, message, ct);
+    /// <summary>Deadlines of commands and charging profile requests (TIMEOUT) and of reservations, due when their message becomes visible.</summary>
+    [Function("deadlines")]
+    public Task Deadlines([QueueTrigger(QueueTriggerNames.DeadlinesExpression, Connection = "Storage")] QueueMessage message, CancellationToken ct) =>
+        RunAsync(QueueTriggerNames.Deadlines, message, ct);
+
     private Task RunAsync(string queue, QueueMessage message, CancellationToken ct) =>
         _processors[queue].ProcessAsync(new QueueWork(message.MessageId, message.Body.ToMemory(), message.DequeueCount, message.InsertedOn), ct);
 }

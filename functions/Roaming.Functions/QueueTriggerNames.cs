@@ -1,6 +1,9 @@
 using Microsoft.Extensions.Configuration;
+using Roaming.Core.Cdrs;
+using Roaming.Core.Commands;
 using Roaming.Core.Platform;
 using Roaming.Core.Push;
+using Roaming.Core.Sessions;
 using Roaming.Core.Sync;
 
 namespace Roaming.Functions;
@@ -15,16 +18,41 @@ public static class QueueTriggerNames
 {
     public const string Push = PushQueue.QueueName;
     public const string Sync = SyncService.QueueName;
+    public const string SessionsIn = SessionsInProcessor.Name;
+    public const string SdrsIn = SdrsInProcessor.Name;
+    public const string CdrsVerify = CdrVerifications.VerifyQueue;
+    public const string Deadlines = Core.Commands.Deadlines.QueueName;
+
     public const string PushSetting = "RoamingPushQueue";
     public const string SyncSetting = "RoamingSyncQueue";
+    public const string SessionsInSetting = "RoamingSessionsInQueue";
+    public const string SdrsInSetting = "RoamingSdrsInQueue";
+    public const string CdrsVerifySetting = "RoamingCdrsVerifyQueue";
+    public const string DeadlinesSetting = "RoamingDeadlinesQueue";
+
     public const string PushExpression = "%" + PushSetting + "%";
     public const string SyncExpression = "%" + SyncSetting + "%";
+    public const string SessionsInExpression = "%" + SessionsInSetting + "%";
+    public const string SdrsInExpression = "%" + SdrsInSetting + "%";
+    public const string CdrsVerifyExpression = "%" + CdrsVerifySetting + "%";
+    public const string DeadlinesExpression = "%" + DeadlinesSetting + "%";
+
+    /// <summary>Each trigger's app setting and the queue (without the prefix) it must name.</summary>
+    public static readonly IReadOnlyList<(string Setting, string Queue)> All =
+    [
+        (PushSetting, Push),
+        (SyncSetting, Sync),
+        (SessionsInSetting, SessionsIn),
+        (SdrsInSetting, SdrsIn),
+        (CdrsVerifySetting, CdrsVerify),
+        (DeadlinesSetting, Deadlines),
+    ];
 
     public static void Check(IConfiguration configuration)
     {
         var prefix = configuration[$"{RoamingOptions.Section}:StoragePrefix"] ?? "";
         var problems = new List<string>();
-        foreach (var (setting, queue) in new[] { (PushSetting, Push), (SyncSetting, Sync) })
+        foreach (var (setting, queue) in All)
         {
             var watched = configuration[setting];
             if (watched != prefix + queue)

@@ -157,10 +157,14 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     Roaming__ClientCertificate__ManagedIdentityClientId: identityClientId
     Roaming__ClientCertificate__RefreshInterval: clientCertificateRefreshInterval
     Roaming__RequireClientCertificate: string(enableInboundClientCertificates)
-    // The queues the triggers watch (%RoamingPushQueue%, %RoamingSyncQueue%): Roaming__StoragePrefix (unset here)
+    // The queues the triggers watch (%RoamingPushQueue%, %RoamingSyncQueue%, ...): Roaming__StoragePrefix (unset here)
     // + the queue's name. The app refuses to start when they disagree.
     RoamingPushQueue: 'ocpi-push'
     RoamingSyncQueue: 'ocpi-sync'
+    RoamingSessionsInQueue: 'sessions-in'
+    RoamingSdrsInQueue: 'sdrs-in'
+    RoamingCdrsVerifyQueue: 'cdrs-verify'
+    RoamingDeadlinesQueue: 'ocpi-deadlines'
   }, extraPartySettings)
 }
 

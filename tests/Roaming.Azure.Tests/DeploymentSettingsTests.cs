@@ -33,7 +33,7 @@ public sealed class DeploymentSettingsTests
                      .Concat(ClientCertificateOptions.DeploymentSettings)
                      .Append(InboundClientCertificate.RequireSetting)
                      // The Functions app's trigger queue names (Roaming.Functions.QueueTriggerNames), checked at its start.
-                     .Concat(["RoamingPushQueue", "RoamingSyncQueue"]))
+                     .Concat(["RoamingPushQueue", "RoamingSyncQueue", "RoamingSessionsInQueue", "RoamingSdrsInQueue", "RoamingCdrsVerifyQueue", "RoamingDeadlinesQueue"]))
             data.Add(name);
         return data;
     }

@@ -12,7 +12,7 @@ public static class SpecExamples
 {
     public static string? Folder { get; } = Find();
 
-    public const string MissingReason = "The OCPI 2.2.1 example payloads (../shared/ocpi-2.2.1/examples) are not present on this machine.";
+    public const string MissingReason = "The OCPI 2.2.1 example payloads (shared/ocpi-2.2.1/examples beside the repository or a folder above it) are not present on this machine.";
 
     /// <summary>Theory data: the example file names matching the pattern, or one "(none)" row that the test skips.</summary>
     public static TheoryData<string> Files(string pattern)
@@ -35,13 +35,18 @@ public static class SpecExamples
 
     public static Cdr Cdr(string name) => JsonSerializer.Deserialize(Read(name), CdrsJson.Default.Cdr)!;
 
+    /// <summary>shared/ocpi-2.2.1/examples beside the repository or beside any folder above it (a git worktree sits deeper than the main checkout).</summary>
     private static string? Find()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             if (!File.Exists(Path.Combine(dir.FullName, "RoamingFunctions.sln"))) continue;
-            var examples = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "ocpi-2.2.1", "examples"));
-            return Directory.Exists(examples) ? examples : null;
+            for (var above = dir.Parent; above is not null; above = above.Parent)
+            {
+                var examples = Path.Combine(above.FullName, "shared", "ocpi-2.2.1", "examples");
+                if (Directory.Exists(examples)) return examples;
+            }
+            return null;
         }
         return null;
     }

@@ -34,4 +34,23 @@ public class BlackBoxTests
         Assert.Contains(emsp.Host.Invocations, i => i.Function == "sync");
         await BlackBox.LocationPushAsync(cpo, emsp, "PUSH1");
     }
+
+    [Fact]
+    public async Task The_functions_app_as_cpo_takes_commands_hands_them_to_its_back_office_and_keeps_their_deadlines()
+    {
+        await using var cpo = await FunctionsEndpoint.StartAsync([("NL", "CPO", "CPO")], Fixtures.FastRetries);
+        await using var emsp = await TestEndpoint.StartEmspAsync();
+        await BlackBox.HandshakeAsync(cpo, emsp);
+        await BlackBox.CommandsAsync(cpo, emsp);
+        Assert.Contains(cpo.Host.Invocations, i => i.Function == "deadlines");
+    }
+
+    [Fact]
+    public async Task The_functions_app_as_emsp_sends_commands_and_takes_their_results()
+    {
+        await using var cpo = await TestEndpoint.StartAsync([("NL", "CPO", "CPO")], settings: Fixtures.FastRetries);
+        await using var emsp = await FunctionsEndpoint.StartAsync([("DE", "MSP", "EMSP")]);
+        await BlackBox.HandshakeAsync(cpo, emsp);
+        await BlackBox.CommandsAsync(cpo, emsp);
+    }
 }

@@ -19,6 +19,10 @@ public sealed class FunctionsEndpoint : EndpointClient, IAsyncDisposable
         var settings = Settings(prefix, parties);
         settings["RoamingPushQueue"] = prefix + "ocpi-push";
         settings["RoamingSyncQueue"] = prefix + "ocpi-sync";
+        settings["RoamingSessionsInQueue"] = prefix + "sessions-in";
+        settings["RoamingSdrsInQueue"] = prefix + "sdrs-in";
+        settings["RoamingCdrsVerifyQueue"] = prefix + "cdrs-verify";
+        settings["RoamingDeadlinesQueue"] = prefix + "ocpi-deadlines";
         return settings;
     }
 

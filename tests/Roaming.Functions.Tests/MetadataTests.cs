@@ -44,6 +44,10 @@ public class MetadataTests
     [Theory]
     [InlineData("push", "%RoamingPushQueue%", "Roaming.Functions.QueueFunctions.Push")]
     [InlineData("sync", "%RoamingSyncQueue%", "Roaming.Functions.QueueFunctions.Sync")]
+    [InlineData("sessions-in", "%RoamingSessionsInQueue%", "Roaming.Functions.QueueFunctions.SessionsIn")]
+    [InlineData("sdrs-in", "%RoamingSdrsInQueue%", "Roaming.Functions.QueueFunctions.SdrsIn")]
+    [InlineData("cdrs-verify", "%RoamingCdrsVerifyQueue%", "Roaming.Functions.QueueFunctions.CdrsVerify")]
+    [InlineData("deadlines", "%RoamingDeadlinesQueue%", "Roaming.Functions.QueueFunctions.Deadlines")]
     public void Queue_functions_watch_the_queue_their_app_setting_names_on_the_storage_connection(string name, string queueName, string entryPoint)
     {
         var function = Function(name);
@@ -69,7 +73,7 @@ public class MetadataTests
     [Fact]
     public void Exactly_these_functions_are_declared()
     {
-        Assert.Equal(["ocpi", "operator", "outbox-sweep", "push", "sync"], Read("functions.metadata").AsArray().Select(f => f!["name"]!.GetValue<string>()).Order());
+        Assert.Equal(["cdrs-verify", "deadlines", "ocpi", "operator", "outbox-sweep", "push", "sdrs-in", "sessions-in", "sync"], Read("functions.metadata").AsArray().Select(f => f!["name"]!.GetValue<string>()).Order());
     }
 
     [Fact]

@@ -36,7 +36,7 @@ public class WorkerPipelineTests(FunctionsCpo app) : IClassFixture<FunctionsCpo>
     {
         // The ASP.NET Core integration: the worker tells the host where its own HTTP listener is.
         Assert.StartsWith("http://localhost:", Host.Init!.Capabilities["HttpUri"]);
-        Assert.Equal(["ocpi", "operator", "outbox-sweep", "push", "sync"], Host.Functions.Select(f => f.Name).Order());
+        Assert.Equal(["cdrs-verify", "deadlines", "ocpi", "operator", "outbox-sweep", "push", "sdrs-in", "sessions-in", "sync"], Host.Functions.Select(f => f.Name).Order());
         // Worker indexing: the metadata the host gets over gRPC says what functions.metadata says.
         var push = JsonNode.Parse(Host.Functions.Single(f => f.Name == "push").RawBindings.Single())!;
         Assert.Equal("%RoamingPushQueue%", push["queueName"]!.GetValue<string>());
@@ -146,9 +146,11 @@ public class WorkerPipelineTests(FunctionsCpo app) : IClassFixture<FunctionsCpo>
         await Fixtures.Eventually(async () => Host.Invocations.Any(i => i.Function == "push") && await Empty(Queue("ocpi-push")), "the push message done");
         Assert.All(Host.Invocations.Where(i => i.Function == "push"), i => Assert.Equal(StatusResult.Types.Status.Success, i.Result.Status));
 
-        // An unreadable one: the core itself parks it on its first try (it can never succeed), the trigger succeeds.
+        // An unreadable one: the core itself parks it on its first try (it can never succeed), with the reason, and the trigger succeeds.
         await Queue("ocpi-push").SendMessageAsync("this is not a push message");
-        await Fixtures.Eventually(async () => await Contains(Queue("ocpi-push-poison"), "this is not a push message"), "the unreadable push message in ocpi-push-poison");
+        var parked = await ParkedAsync("ocpi-push", "this is not a push message");
+        Assert.StartsWith("not a push message", parked["reason"]!.GetValue<string>());
+        Assert.Equal(1, parked["attempts"]!.GetValue<int>());
         Assert.True(await Empty(Queue("ocpi-push")));
     }
 
@@ -161,13 +163,14 @@ public class WorkerPipelineTests(FunctionsCpo app) : IClassFixture<FunctionsCpo>
         await Fixtures.Eventually(async () => Host.Invocations.Count(i => i.Function == "sync") > before && await Empty(Queue("ocpi-sync")), "the sync message done");
         Assert.All(Host.Invocations.Where(i => i.Function == "sync"), i => Assert.Equal(StatusResult.Types.Status.Success, i.Result.Status));
 
-        // An unreadable one fails in the worker on every try. Moving it after maxDequeueCount failed tries is the
-        // host's part, played here by the stand-in with host.json's rules: the worker's part is that each try
-        // fails as a failed invocation (not a crash, not a silent success).
+        // An unreadable one fails in the worker on every try before the last, each a failed invocation (not a crash,
+        // not a silent success), so the host tries it again by host.json's rules (played here by the stand-in). On its
+        // last try (the dequeue count the host hands over) the worker parks it with the reason, as it does for every queue.
         await Queue("ocpi-sync").SendMessageAsync("this is not a sync message");
-        await Fixtures.Eventually(async () => await Contains(Queue("ocpi-sync-poison"), "this is not a sync message"), "the unreadable sync message in ocpi-sync-poison");
+        var parked = await ParkedAsync("ocpi-sync", "this is not a sync message");
+        Assert.StartsWith($"failed {Host.QueueRules.MaxDequeueCount} tries; the last: ", parked["reason"]!.GetValue<string>());
         var failed = Host.Invocations.Where(i => i.Function == "sync" && i.Result.Status == StatusResult.Types.Status.Failure).ToList();
-        Assert.Equal(Host.QueueRules.MaxDequeueCount, failed.Count);
+        Assert.Equal(Host.QueueRules.MaxDequeueCount - 1, failed.Count);
         Assert.All(failed, f => Assert.Contains("JsonException", f.Result.Exception.Type + f.Result.Exception.Message + f.Result.Exception.StackTrace));
         Assert.True(await Empty(Queue("ocpi-sync")));
     }
@@ -197,8 +200,18 @@ public class WorkerPipelineTests(FunctionsCpo app) : IClassFixture<FunctionsCpo>
 
     private static async Task<bool> Empty(QueueClient queue) => (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0;
 
-    private static async Task<bool> Contains(QueueClient queue, string text) =>
-        (await queue.ExistsAsync()).Value && (await queue.PeekMessagesAsync(32)).Value.Any(m => m.Body.ToString() == text);
+    /// <summary>The message with this text parked in the queue's poison queue, as the operator's poison API shows it (reason, attempts).</summary>
+    private async Task<JsonNode> ParkedAsync(string queue, string message)
+    {
+        JsonNode? parked = null;
+        await Fixtures.Eventually(async () =>
+        {
+            var list = await Endpoint.OperatorAsync(HttpMethod.Get, $"/operator/queues/{queue}/poison");
+            parked = list["items"]!.AsArray().FirstOrDefault(i => i!["message"]?.GetValue<string>() == message);
+            return parked is not null;
+        }, $"the message parked in {queue}-poison");
+        return parked!;
+    }
 }
 
 /// <summary>Start-up checks of the app, with the worker started as the host starts it.</summary>

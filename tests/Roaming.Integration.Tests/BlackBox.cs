@@ -67,6 +67,39 @@ public static class BlackBox
         foreach (var id in ids) Assert.NotNull(await ReceivedAsync(emsp, id));
     }
 
+    /// <summary>
+    /// After the handshake: a START_SESSION from the eMSP reaches the CPO's back office ("commands-out") and the
+    /// answer the eMSP's response_url (the CPO's ocpi-push); a reservation accepted by the back office shows on the
+    /// EVSE and ends at its expiry (the CPO's ocpi-deadlines).
+    /// </summary>
+    public static async Task CommandsAsync(EndpointClient cpo, EndpointClient emsp)
+    {
+        await cpo.OperatorAsync(HttpMethod.Put, "/operator/locations/NL/CPO/CMD1", CommandsTests.Location("CMD1"), expect: 201);
+        await emsp.OperatorAsync(HttpMethod.Put, "/operator/tokens/DE/MSP/TOK1", TokensTests.Token("TOK1", "ALLOWED"), expect: 201);
+        var backOffice = new StandInBackOffice(cpo);
+
+        var sent = await CommandsTests.SendAsync(emsp, "START_SESSION", new JsonObject
+        {
+            ["token"] = new JsonObject { ["uid"] = "TOK1" }, ["location_id"] = "CMD1", ["evse_uid"] = "CMD1-E1",
+        });
+        Assert.Equal("ACCEPTED", sent.Str("response.result"));
+        await backOffice.AnswerAsync(await backOffice.NextAsync("START_SESSION"), "ACCEPTED");
+        Assert.Equal("ACCEPTED", (await CommandsTests.FinishedAsync(emsp, sent.Str("id"))).Str("outcome"));
+
+        var reserved = await CommandsTests.SendAsync(emsp, "RESERVE_NOW", new JsonObject
+        {
+            ["token"] = new JsonObject { ["uid"] = "TOK1" }, ["reservation_id"] = "R1", ["location_id"] = "CMD1", ["evse_uid"] = "CMD1-E2",
+            // Far enough ahead that a loaded machine still has the station's ACCEPTED before it expires.
+            ["expiry_date"] = DateTime.UtcNow.AddSeconds(8).ToString("yyyy-MM-ddTHH:mm:ssZ"),
+        });
+        await backOffice.AnswerAsync(await backOffice.NextAsync("RESERVE_NOW"), "ACCEPTED");
+        Assert.Equal("ACCEPTED", (await CommandsTests.FinishedAsync(emsp, reserved.Str("id"))).Str("outcome"));
+        await Fixtures.Eventually(async () =>
+            (await cpo.OperatorAsync(HttpMethod.Get, "/operator/reservations"))["items"]!.AsArray().Single()!["ended"]?.GetValue<string>() == "EXPIRED", "the reservation expired");
+        var evse = (await cpo.OperatorAsync(HttpMethod.Get, "/operator/locations/NL/CPO/CMD1"))["evses"]!.AsArray().Single(e => e!.Str("uid") == "CMD1-E2")!;
+        Assert.Equal("AVAILABLE", evse.Str("status"));
+    }
+
     public static async Task<JsonNode?> ReceivedAsync(EndpointClient emsp, string id)
     {
         using var response = await emsp.Http.SendAsync(emsp.Operator(HttpMethod.Get, $"/operator/locations/NL/CPO/{id}?scope=received"));
@@ -87,5 +120,14 @@ public class BlackBoxTests
         var (_, cpoAtEmsp) = await BlackBox.HandshakeAsync(cpo, emsp);
         await BlackBox.LocationPullAsync(cpo, emsp, cpoAtEmsp, ["PULL1"]);
         await BlackBox.LocationPushAsync(cpo, emsp, "PUSH1");
+    }
+
+    [Fact]
+    public async Task Commands_between_two_hosts()
+    {
+        await using var cpo = await TestEndpoint.StartAsync([("NL", "CPO", "CPO")], settings: Fixtures.FastRetries);
+        await using var emsp = await TestEndpoint.StartEmspAsync();
+        await BlackBox.HandshakeAsync(cpo, emsp);
+        await BlackBox.CommandsAsync(cpo, emsp);
     }
 }

@@ -74,6 +74,35 @@ public class HubAccessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_hub_reads_sessions_and_posts_CDRs_only_for_the_parties_known_behind_it()
+    {
+        // Two sessions of our CPO DE/CPX, for the tokens of two eMSPs; only BE/EMA will be known behind the hub.
+        foreach (var (id, country, party) in new[] { ("S1", "BE", "EMA"), ("S2", "FR", "XYZ") })
+        {
+            var session = CdrFixtures.Session();
+            session["cdr_token"]!["country_code"] = country;
+            session["cdr_token"]!["party_id"] = party;
+            await _emsp.OperatorAsync(HttpMethod.Put, $"/operator/sessions/DE/CPX/{id}", session, expect: 202);
+        }
+        await Fixtures.Eventually(async () => await CdrFixtures.TotalAsync(_emsp, "/operator/sessions") == 2, "the sessions stored");
+        async Task<List<string>> Listed() =>
+            (await _emsp.OcpiAsync(HttpMethod.Get, "/ocpi/cpo/2.2.1/sessions", _token)).Body["data"]!.AsArray().Select(s => s!.Str("id")).ToList();
+        Assert.Empty(await Listed());
+        Assert.Equal(201, (await PutClientInfo("BE", "EMA", "EMSP", "CONNECTED")).Http);
+        Assert.Equal(["S1"], await Listed());
+
+        // A CDR of a CPO the hub does not speak for is refused; once its ClientInfo reports that CPO, taken.
+        var cdr = CdrsReceiverTests.PricedCdr("H1");
+        cdr["country_code"] = "BE";
+        cdr["party_id"] = "CPH";
+        var (_, refused, _) = await _emsp.OcpiAsync(HttpMethod.Post, "/ocpi/emsp/2.2.1/cdrs", _token, cdr.ToJsonString());
+        Assert.Equal(2001, refused["status_code"]!.GetValue<int>());
+        Assert.Contains("BE/CPH is not a CPO party of this connection", refused.Str("status_message"));
+        Assert.Equal(201, (await PutClientInfo("BE", "CPH", "CPO", "CONNECTED")).Http);
+        Assert.Equal(201, (await _emsp.OcpiAsync(HttpMethod.Post, "/ocpi/emsp/2.2.1/cdrs", _token, cdr.ToJsonString())).Http);
+    }
+
+    [Fact]
     public async Task A_hub_writes_for_a_party_the_operator_lists_for_it()
     {
         Assert.Equal(404, await PutTariff("BE", "OPR", "T1"));

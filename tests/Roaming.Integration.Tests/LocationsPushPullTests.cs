@@ -197,7 +197,8 @@ public class LocationsPushPullTests
         // Nothing received was removed by a sync that did not complete.
         Assert.Equal(0, failed["removed"]!.GetValue<int>());
 
-        using var bad = await emsp.Http.SendAsync(emsp.Operator(HttpMethod.Post, $"/operator/partners/{cpoAtEmsp}/sync", new { module = "cdrs" }));
+        // Tokens are the eMSP's: there is nothing to pull from a CPO.
+        using var bad = await emsp.Http.SendAsync(emsp.Operator(HttpMethod.Post, $"/operator/partners/{cpoAtEmsp}/sync", new { module = "tokens" }));
         Assert.Equal(400, (int)bad.StatusCode);
     }
 }

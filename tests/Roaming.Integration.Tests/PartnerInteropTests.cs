@@ -349,6 +349,11 @@ public class PartnerInteropTests
         var parked = (await poison.PeekMessagesAsync(1)).Value[0].Body.ToString();
         Assert.Contains("2001", parked);
         Assert.Single(platform.Calls("PUT", "/BAD1"));
+        // The operator reads why, as for every queue, and can replay the partner's changes as its retry.
+        var listed = Assert.Single((await cpo.OperatorAsync(HttpMethod.Get, "/operator/queues/ocpi-push/poison"))["items"]!.AsArray())!;
+        Assert.StartsWith("Refused by the partner, not retried: locations Put of NL/CPO: ", listed.Str("reason"));
+        Assert.Contains("2001", listed.Str("reason"));
+        Assert.Equal(partnerId, JsonNode.Parse(listed.Str("message"))!.Str("partner_id"));
         var view = await cpo.OperatorAsync(HttpMethod.Get, "/operator/partners/" + partnerId);
         Assert.True(view["needs_resync"]!.GetValue<bool>());
         Assert.Contains(view["issues"]!.AsArray(), i => i!.Str("kind") == "push-refused:locations" && i!.Str("message").Contains("BAD1"));

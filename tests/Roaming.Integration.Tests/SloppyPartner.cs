@@ -53,9 +53,10 @@ public sealed class SloppyPartner : IAsyncDisposable
     /// The endpoint registers with it (operator registration with its Token A); it offers the modules
     /// <paramref name="serve"/> fills in as a sender (a CPO's locations and tariffs, for a pull).
     /// </summary>
-    public static async Task<SloppyPartner> RegisterWithAsync(TestEndpoint endpoint, string role, Action<SpecPartner> serve)
+    /// <param name="party">its party id (country BE); one connection per party, so a second partner needs another</param>
+    public static async Task<SloppyPartner> RegisterWithAsync(TestEndpoint endpoint, string role, Action<SpecPartner> serve, string party = "SPC")
     {
-        var platform = await SpecPartner.StartAsync(role: role);
+        var platform = await SpecPartner.StartAsync(role: role, party: party);
         serve(platform);
         var registered = await endpoint.OperatorAsync(HttpMethod.Post, "/operator/registrations",
             new { versions_url = platform.VersionsUrl, token = platform.Issue("A"), name = "Sloppy platform" }, expect: 201);

@@ -29,8 +29,10 @@ public sealed class SpecPartner : IAsyncDisposable
     public string? TokenForEndpoint { get; set; }
     public string? LastIssuedToken { get; private set; }
     public JsonNode? LastCredentialsReceived { get; private set; }
-    /// <summary>The role its credentials claim (BE/SPC).</summary>
+    /// <summary>The role its credentials claim (BE/<see cref="Party"/>).</summary>
     public string Role { get; init; } = "EMSP";
+    /// <summary>The party id its credentials claim (country BE): one connection per party, so a second partner needs another.</summary>
+    public string Party { get; init; } = "SPC";
     /// <summary>The website in its credentials' business details, as it writes it.</summary>
     public string? Website { get; set; }
     /// <summary>Modules it offers as a sender, by identifier: their objects, served at /2.2.1/{module} in pages of offset/limit.</summary>
@@ -39,18 +41,22 @@ public sealed class SpecPartner : IAsyncDisposable
     public ConcurrentQueue<(string Method, string Path, JsonNode Body)> LocationPushes { get; } = new();
     /// <summary>How long its Locations receiver takes to answer (a slow partner widens every race of the sender).</summary>
     public Func<TimeSpan> ReceiverDelay { get; set; } = () => TimeSpan.Zero;
+    /// <summary>As a CPO: offers a commands receiver that takes every command (ACCEPTED, with <see cref="CommandTimeout"/>) and keeps what it was sent.</summary>
+    public bool ReceivesCommands { get; set; }
+    public int CommandTimeout { get; set; } = 30;
+    public ConcurrentQueue<(string Command, JsonNode Body)> Commands { get; } = new();
 
     public string VersionsUrl => BaseUrl + "/versions";
 
     private SpecPartner(WebApplication app) => _app = app;
 
-    public static async Task<SpecPartner> StartAsync(bool rawTokensOnly = false, string role = "EMSP")
+    public static async Task<SpecPartner> StartAsync(bool rawTokensOnly = false, string role = "EMSP", string party = "SPC")
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        var partner = new SpecPartner(app) { RawTokensOnly = rawTokensOnly, Role = role };
+        var partner = new SpecPartner(app) { RawTokensOnly = rawTokensOnly, Role = role, Party = party };
         partner.Map();
         await app.StartAsync();
         partner.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -79,11 +85,14 @@ public sealed class SpecPartner : IAsyncDisposable
             var endpoints = new JsonArray(new JsonObject { ["identifier"] = "credentials", ["role"] = "SENDER", ["url"] = BaseUrl + "/2.2.1/credentials" });
             if (!SenderLists.ContainsKey("locations"))
                 endpoints.Add(new JsonObject { ["identifier"] = "locations", ["role"] = "RECEIVER", ["url"] = BaseUrl + "/2.2.1/locations" });
+            if (ReceivesCommands)
+                endpoints.Add(new JsonObject { ["identifier"] = "commands", ["role"] = "RECEIVER", ["url"] = BaseUrl + "/2.2.1/commands" });
             foreach (var module in SenderLists.Keys)
                 endpoints.Add(new JsonObject { ["identifier"] = module, ["role"] = "SENDER", ["url"] = BaseUrl + "/2.2.1/" + module });
             return Envelope(new JsonObject { ["version"] = "2.2.1", ["endpoints"] = endpoints });
         }));
         _app.MapGet("/2.2.1/{module}", (HttpContext ctx, string module) => Authorized(ctx, () => Page(ctx, module)));
+        _app.MapPost("/2.2.1/commands/{command}", (Delegate)((HttpContext ctx) => Authorized(ctx, () => TakeCommandAsync(ctx))));
         _app.MapPost("/2.2.1/credentials", (Delegate)((HttpContext ctx) => Authorized(ctx, () => ExchangeAsync(ctx))));
         _app.MapPut("/2.2.1/credentials", (Delegate)((HttpContext ctx) => Authorized(ctx, () => ExchangeAsync(ctx))));
         _app.MapMethods("/2.2.1/locations/{**rest}", ["PUT", "PATCH"], (Delegate)((HttpContext ctx) => Authorized(ctx, async () =>
@@ -113,10 +122,16 @@ public sealed class SpecPartner : IAsyncDisposable
             ["url"] = VersionsUrl,
             ["roles"] = new JsonArray(new JsonObject
             {
-                ["role"] = Role, ["party_id"] = "SPC", ["country_code"] = "BE",
+                ["role"] = Role, ["party_id"] = Party, ["country_code"] = "BE",
                 ["business_details"] = Website is null ? new JsonObject { ["name"] = "Spec Partner" } : new JsonObject { ["name"] = "Spec Partner", ["website"] = Website },
             }),
         });
+    }
+
+    private async Task<IResult> TakeCommandAsync(HttpContext ctx)
+    {
+        Commands.Enqueue(((string)ctx.Request.RouteValues["command"]!, JsonNode.Parse(await new StreamReader(ctx.Request.Body).ReadToEndAsync())!));
+        return Envelope(new JsonObject { ["result"] = "ACCEPTED", ["timeout"] = CommandTimeout });
     }
 
     /// <summary>A page of a sender list (transport_and_format, pagination): offset and limit, Link to the next page, X-Total-Count.</summary>

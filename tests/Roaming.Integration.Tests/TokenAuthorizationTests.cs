@@ -75,7 +75,7 @@ public class TokenAuthorizationTests
         var gate = new AuthorizeGate();
         var settings = new Dictionary<string, string?>(Fixtures.FastRetries) { ["Roaming:AuthorizationTimeout"] = "00:00:30", ["Roaming:AuthorizationOfflineAfter"] = "00:00:30" };
         foreach (var (k, v) in cpo ?? []) settings[k] = v;
-        var (c, e, _, _) = await Fixtures.ConnectAsync(settings, cpoHost: cpoHost, emspSettings: emspSettings, emspHost: b =>
+        var (c, e, emspAtCpo, _) = await Fixtures.ConnectAsync(settings, cpoHost: cpoHost, emspSettings: emspSettings, emspHost: b =>
         {
             b.Services.AddSingleton<IStartupFilter>(gate);
             emspHost?.Invoke(b);
@@ -84,6 +84,9 @@ public class TokenAuthorizationTests
         Assert.Empty(result["failed"]!.AsArray());
         var expected = Tokens().Count;
         await Fixtures.Eventually(async () => (await c.OperatorAsync(HttpMethod.Get, "/operator/tokens?scope=received&limit=1"))["total"]!.GetValue<int>() == expected, "the tokens at the CPO");
+        // The pull registration started may still be storing what it read: it must be done before a token is taken away.
+        await Fixtures.Eventually(async () => (await c.OperatorAsync(HttpMethod.Get, $"/operator/partners/{emspAtCpo}/sync")).AsArray()
+            .Where(j => j!["module"]!.GetValue<string>() == "tokens").All(j => j!["state"]!.GetValue<string>() is "Succeeded" or "Failed"), "the CPO's first pull of tokens done");
         // One the CPO does not hold, as if never pushed: it knows neither the token nor its eMSP.
         var store = c.Services.GetRequiredService<IPartyObjectStore<Token>>();
         Assert.True(await store.DeleteAsync(DataScope.Received, new("DE", "MSP"), "NOT-PUSHED|RFID", null, default));
@@ -326,21 +329,6 @@ public class TokenAuthorizationTests
             var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
             Assert.True(answer["status_code"]?.GetValue<int>() == 2001, answer.ToJsonString());
             Assert.Contains(field + ":", answer.Str("error"));
-        }
-    }
-
-    private sealed class CapturingLogs : ILoggerProvider
-    {
-        public ConcurrentQueue<string> Lines { get; } = new();
-        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-        public void Dispose() { }
-
-        private sealed class Logger(CapturingLogs logs, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-            public bool IsEnabled(LogLevel logLevel) => true;
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                logs.Lines.Enqueue($"{category}: {formatter(state, exception)} {exception}");
         }
     }
 

@@ -88,7 +88,7 @@ public static class LocationsBenchmark
         return 0;
     }
 
-    private static JsonObject Location(string id, int evses) => new()
+    internal static JsonObject Location(string id, int evses) => new()
     {
         ["publish"] = true,
         ["name"] = "Bench " + id,

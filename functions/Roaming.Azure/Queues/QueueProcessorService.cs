@@ -10,7 +10,7 @@ namespace Roaming.Azure.Queues;
 
 /// <summary>
 /// Runs the queue processors outside Azure Functions (local runs, containers) by the rules of the Functions
-/// queue trigger: a batch at a time, a failed message made visible again after the visibility timeout,
+/// queue trigger: batches, the next fetched once half a batch is left, a failed message made visible again after the visibility timeout,
 /// moved to "&lt;queue&gt;-poison" when its last try (maxDequeueCount) fails, polling backing off when idle.
 /// </summary>
 public sealed class QueueProcessorService(IEnumerable<IQueueProcessor> processors, StorageQueues queues, IOptions<QueueRules> rules,
@@ -27,23 +27,32 @@ public sealed class QueueProcessorService(IEnumerable<IQueueProcessor> processor
         var queue = queues.Get(processor.QueueName);
         var poison = queues.Get(QueueRules.PoisonQueueName(processor.QueueName));
         var idle = TimeSpan.FromMilliseconds(50);
+        // As the Functions queue trigger does (newBatchThreshold, half a batch): the next batch is fetched as soon as the
+        // messages in hand drop to half a batch, so one slow message never holds the queue up.
+        var running = new HashSet<Task>();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                running.RemoveWhere(t => t.IsCompleted);
+                if (running.Count > rules.Value.BatchSize / 2)
+                {
+                    await Task.WhenAny(running);
+                    continue;
+                }
                 QueueMessage[] messages = await queue.ReceiveMessagesAsync(rules.Value.BatchSize, Lease, stoppingToken);
                 if (messages.Length == 0)
                 {
-                    await Task.Delay(idle, stoppingToken);
+                    await Task.WhenAny(running.Append(Task.Delay(idle, stoppingToken)));
                     idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, rules.Value.MaxPollingInterval.Ticks));
                     continue;
                 }
                 idle = TimeSpan.FromMilliseconds(50);
-                await Task.WhenAll(messages.Select(m => HandleAsync(processor, queue, poison, m, stoppingToken)));
+                foreach (var message in messages) running.Add(HandleAsync(processor, queue, poison, message, stoppingToken));
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                return;
+                break;
             }
             catch (Exception e)
             {
@@ -51,6 +60,7 @@ public sealed class QueueProcessorService(IEnumerable<IQueueProcessor> processor
                 await Task.Delay(rules.Value.MaxPollingInterval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
+        await Task.WhenAll(running);
     }
 
     private async Task HandleAsync(IQueueProcessor processor, QueueClient queue, QueueClient poison, QueueMessage message, CancellationToken ct)

@@ -72,6 +72,23 @@ public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClien
         }, ct);
     }
 
+    public async Task<bool> AddAsync(DataScope scope, T value, PushChange? push, CancellationToken ct)
+    {
+        var party = kind.Party(value);
+        var id = kind.Id(value);
+        using var turn = await TurnAsync(scope, party, id, ct);
+        // The read that finds an object already there is the one that gives the count shard its version: a record
+        // stored once for all is still counted exactly, in the transaction that adds it.
+        return await WriteAsync(Partition(scope, party), TableKey.Encode(id), push is not null, async rows =>
+        {
+            if (rows.Row is not null) return false;
+            await PartyCounts.ListAsync(table, scope, party);
+            if (kind.IndexedById) await IndexByIdAsync(scope, party, id, ct);
+            await CommitAsync(rows, Entity(scope, value), push, ct);
+            return true;
+        }, ct);
+    }
+
     public async Task<T?> UpdateAsync(DataScope scope, PartyKey party, string id, Func<T, T?> change, Func<T, PushChange?>? push, CancellationToken ct)
     {
         using var turn = await TurnAsync(scope, party, id, ct);
@@ -145,7 +162,23 @@ public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClien
         var cursor = PageCursor.Parse(query.Continuation, start, end);
         var page = new Page(query.Limit, cursor is null ? query.Offset : 0);
         int total;
-        if (query.DateFrom is null && query.DateTo is null)
+        if (query.Where is { Count: > 0 } where)
+        {
+            // A column filter (a sender list per recipient) is not what the counts and the date index are kept for:
+            // the objects are filtered and counted where they are.
+            var filter = $"{TableKey.RangeFilter(start, end)} and RowKey lt '{SystemRows}'";
+            if (query.DateFrom is { } f) filter += $" and LastUpdated ge {TableKey.DateTime(f)}";
+            if (query.DateTo is { } t) filter += $" and LastUpdated lt {TableKey.DateTime(t)}";
+            foreach (var (column, values) in where)
+            {
+                // No value allowed means nothing matches: an empty page, not an unfiltered one.
+                if (values.Count == 0) return new ObjectPage<T>([], 0, null);
+                filter += " and (" + string.Join(" or ", values.Select(v => $"{column} eq {TableKey.Quote(v)}")) + ")";
+            }
+            total = cursor?.Total ?? await table.CountAsync(filter, ct);
+            if (page.Skip < total) await TakeAsync(From(filter, cursor), page, ct);
+        }
+        else if (query.DateFrom is null && query.DateTo is null)
         {
             total = cursor?.Total ?? (int)await CountAsync(scope, query.Party, ct);
             // Past the end (offset=2147483647): nothing to walk the table for.
@@ -363,6 +396,8 @@ public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClien
             ["Stored"] = clock.GetUtcNow(),
             [IndexedColumn] = true,
         };
+        if (kind.Columns is { } columns)
+            foreach (var (name, column) in columns(value)) entity[name] = column;
         JsonChunks.Write(entity, value, kind.Stored);
         return entity;
     }

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Roaming.Core.Tariffs;
 using Roaming.Core.Transport;
@@ -22,6 +24,8 @@ public sealed record Cdr : IOcpiValidatable
     public string? Currency { get; init; }
     public List<Tariff>? Tariffs { get; init; }
     public List<ChargingPeriod>? ChargingPeriods { get; init; }
+    /// <summary>Kept byte for byte as it was read (see <see cref="VerbatimSignedDataConverter"/>).</summary>
+    [JsonConverter(typeof(VerbatimSignedDataConverter))]
     public SignedData? SignedData { get; init; }
     public Price? TotalCost { get; init; }
     public Price? TotalFixedCost { get; init; }
@@ -43,8 +47,9 @@ public sealed record Cdr : IOcpiValidatable
     {
         v.CiString("country_code", CountryCode, 2);
         v.CiString("party_id", PartyId, 3);
-        // 39, not 36: a credit CDR appends to the id of the CDR it credits.
+        // 39, not 36: a credit CDR appends to the id of the CDR it credits; any other CDR keeps to 36.
         v.CiString("id", Id, 39);
+        if (Credit != true && Id is { Length: > 36 }) v.Fail("id", "longer than 36 characters (only a credit CDR's id may have 39)");
         v.Required("start_date_time", StartDateTime);
         v.Required("end_date_time", EndDateTime);
         if (StartDateTime > EndDateTime) v.Fail("end_date_time", "before start_date_time");
@@ -77,6 +82,15 @@ public sealed record Cdr : IOcpiValidatable
 /// <summary>OCPI CdrToken: the token that started the session.</summary>
 public sealed record CdrToken : IOcpiValidatable
 {
+    /// <summary>
+    /// The stored column naming the eMSP that owns the token ("CC/PID"): the one party a session or CDR is for, so a
+    /// sender list gives each eMSP only its own (see <see cref="PartyObjects.PartyObjectSender{T}.MapList"/>).
+    /// </summary>
+    public const string RecipientColumn = "Recipient";
+
+    public static IReadOnlyDictionary<string, string> RecipientOf(CdrToken? token) =>
+        new Dictionary<string, string> { [RecipientColumn] = token is { CountryCode: { } cc, PartyId: { } pid } ? new PartyKey(cc, pid).ToString() : "" };
+
     public string? CountryCode { get; init; }
     public string? PartyId { get; init; }
     public string? Uid { get; init; }
@@ -142,6 +156,13 @@ public enum AuthMethod
 /// <summary>OCPI SignedData: metering values signed by the charge point (e.g. German Eichrecht).</summary>
 public sealed record SignedData : IOcpiValidatable
 {
+    /// <summary>
+    /// The object's JSON exactly as it arrived (spacing, escapes, number forms), written out again unchanged: a verifier
+    /// of the signature (Eichrecht transparency software) may depend on every byte, so the endpoint never re-encodes it.
+    /// </summary>
+    [JsonIgnore]
+    public byte[]? Verbatim { get; init; }
+
     public string? EncodingMethod { get; init; }
     public int? EncodingMethodVersion { get; init; }
     public string? PublicKey { get; init; }
@@ -171,8 +192,81 @@ public sealed record SignedValue : IOcpiValidatable
     }
 }
 
+/// <summary>Reads signed_data as the model and keeps its bytes; writes the bytes it was read from, or the model when it was built in code.</summary>
+public sealed class VerbatimSignedDataConverter : JsonConverter<SignedData>
+{
+    public override SignedData Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        using var document = JsonDocument.ParseValue(ref reader);
+        var element = document.RootElement;
+        SignedData? value;
+        try
+        {
+            value = element.Deserialize(CdrsJson.Default.SignedData);
+        }
+        catch (JsonException e)
+        {
+            // Thrown again without the inner path, so the reader puts the outer one (signed_data...) in front.
+            throw new JsonException((e.Path is { Length: > 1 } path ? path[1..].TrimStart('.') + ": " : "") + e.Message.Split(" Path: ")[0]);
+        }
+        return (value ?? throw new JsonException("must be an object")) with { Verbatim = JsonMarshal.GetRawUtf8Value(element).ToArray() };
+    }
+
+    public override void Write(Utf8JsonWriter writer, SignedData value, JsonSerializerOptions options)
+    {
+        if (value.Verbatim is { } verbatim) writer.WriteRawValue(verbatim);
+        else JsonSerializer.Serialize(writer, value, CdrsJson.Default.SignedData);
+    }
+}
+
+/// <summary>
+/// signed_data as it arrived, after a tolerant read. The reader works on a JSON tree when a CDR needs more than a plain
+/// binding (and a record of the back office always does), and a tree writes every object anew; so the bytes are taken
+/// again from the text the CDR was read from, when they still say what was read (a value the reader normalised inside
+/// signed_data keeps its normalised form: what is kept is what was understood).
+/// </summary>
+public static class VerbatimSignedData
+{
+    public static Cdr Restore(Cdr cdr, ReadOnlyMemory<byte> json)
+    {
+        if (cdr.SignedData is not { } read) return cdr;
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("signed_data", out var element)
+                || element.ValueKind != JsonValueKind.Object) return cdr;
+            var raw = JsonMarshal.GetRawUtf8Value(element);
+            if (read.Verbatim is { } kept && raw.SequenceEqual(kept)) return cdr;
+            var original = element.Deserialize(CdrsJson.Default.SignedData);
+            return original is not null && JsonSerializer.SerializeToUtf8Bytes(original, CdrsJson.Default.SignedData).AsSpan()
+                .SequenceEqual(JsonSerializer.SerializeToUtf8Bytes(read, CdrsJson.Default.SignedData))
+                ? cdr with { SignedData = read with { Verbatim = raw.ToArray() } }
+                : cdr;
+        }
+        catch (JsonException)
+        {
+            return cdr; // the reader took it, so it is JSON; a form only the reader understands keeps what it made of it
+        }
+    }
+
+    /// <summary>The CDR's own contract (2.2.1's) with signed_data kept as it arrived, for every read of a partner's or the back office's CDR.</summary>
+    public sealed class Wire(Platform.JsonWire<Cdr> inner) : Platform.IWire<Cdr>
+    {
+        public Cdr Read(ReadOnlyMemory<byte> body, string what = "request body") => Restore(inner.Read(body, what), body);
+
+        public Cdr Read(JsonElement element, string what) => Restore(inner.Read(element, what), Raw(element));
+
+        public Cdr Bind(JsonElement element) => Restore(inner.Bind(element), Raw(element));
+
+        public void Write(Utf8JsonWriter writer, Cdr value) => inner.Write(writer, value);
+
+        private static ReadOnlyMemory<byte> Raw(JsonElement element) => JsonMarshal.GetRawUtf8Value(element).ToArray();
+    }
+}
+
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = [typeof(OcpiDateTimeConverter)])]
+[JsonSerializable(typeof(SignedData))]
 [JsonSerializable(typeof(Cdr))]
 [JsonSerializable(typeof(List<Cdr>))]
 public sealed partial class CdrsJson : JsonSerializerContext;

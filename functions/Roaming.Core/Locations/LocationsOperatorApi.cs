@@ -77,7 +77,7 @@ public sealed class LocationsOperatorApi(ILocationStore store, TimeProvider cloc
         foreach (var forbidden in new[] { "country_code", "party_id", "id", "evses" })
             if (patch.TryGetProperty(forbidden, out _)) throw new InvalidParametersException([new FieldError(forbidden, "cannot be changed with a location PATCH")]);
         var result = await store.UpdateAsync(DataScope.Own, party, id, new LocationUpdate(
-            Fields: current => JsonMerge.Apply(current, patch, LocationsJson.Default.Location) with { LastUpdated = Later(Now(), current.LastUpdated) },
+            Fields: current => JsonMerge.Apply(current, patch, LocationsJson.Default.Location) with { LastUpdated = OcpiDateTime.LaterThan(Now(), current.LastUpdated) },
             FieldsPush: _ => Change(PushKind.Patch, party, id, fields: Names(patch))), ctx.Cancellation);
         return OcpiResult.Json(result.Fields, LocationsJson.Default.Location);
     }
@@ -88,7 +88,7 @@ public sealed class LocationsOperatorApi(ILocationStore store, TimeProvider cloc
         var uid = ctx.Value("evse_uid");
         var sent = OperatorQuery.Parse(ctx, LocationsJson.Default.Evse) with { Uid = uid };
         OcpiValidator.ThrowIfInvalid(Stamp(sent, Now()));
-        var outcome = await UpdateOneAsync(party, id, new EvseUpdate(uid, before => Stamp(sent, Later(Now(), before?.LastUpdated)), _ => Change(PushKind.Put, party, id, uid)), ctx);
+        var outcome = await UpdateOneAsync(party, id, new EvseUpdate(uid, before => Stamp(sent, OcpiDateTime.LaterThan(Now(), before?.LastUpdated)), _ => Change(PushKind.Put, party, id, uid)), ctx);
         return OcpiResult.Json(outcome.Evse!, LocationsJson.Default.Evse, outcome.Change == EvseChange.Created ? HttpStatusCode.Created : HttpStatusCode.OK);
     }
 
@@ -102,7 +102,7 @@ public sealed class LocationsOperatorApi(ILocationStore store, TimeProvider cloc
             before =>
             {
                 var evse = before ?? throw UnknownEvse(uid);
-                return JsonMerge.Apply(evse, patch, LocationsJson.Default.Evse) with { LastUpdated = Later(Now(), evse.LastUpdated) };
+                return JsonMerge.Apply(evse, patch, LocationsJson.Default.Evse) with { LastUpdated = OcpiDateTime.LaterThan(Now(), evse.LastUpdated) };
             },
             _ => Change(PushKind.Patch, party, id, uid, Names(patch))), ctx);
         return OcpiResult.Json(outcome.Evse!, LocationsJson.Default.Evse);
@@ -147,13 +147,8 @@ public sealed class LocationsOperatorApi(ILocationStore store, TimeProvider cloc
             }
             try
             {
-                var result = await store.UpdateAsync(DataScope.Own, party, locationId, new LocationUpdate(Evses: list.Select(x => new EvseUpdate(x.Item.EvseUid!,
-                    before =>
-                    {
-                        var evse = before ?? throw UnknownEvse(x.Item.EvseUid!);
-                        return evse with { Status = x.Item.Status, LastUpdated = Later(Now(), evse.LastUpdated) };
-                    },
-                    _ => Change(PushKind.Patch, party, locationId, x.Item.EvseUid, ["status"]))).ToList()), ct);
+                var result = await store.UpdateAsync(DataScope.Own, party, locationId,
+                    new LocationUpdate(Evses: list.Select(x => EvseStatusChanges.Update(party, locationId, x.Item.EvseUid!, x.Item.Status!.Value, Now())).ToList()), ct);
                 for (var i = 0; i < list.Count; i++)
                 {
                     if (result.Evses[i].Error is { } error) Fail(list[i].Index, error);
@@ -182,11 +177,6 @@ public sealed class LocationsOperatorApi(ILocationStore store, TimeProvider cloc
 
     private DateTimeOffset Now() => OcpiDateTime.Normalize(clock.GetUtcNow());
 
-    /// <summary>
-    /// The time of a change to an own object, later than the one it replaces: the object's last_updated never goes
-    /// back, even when two changes of one millisecond (or clocks of two instances) disagree.
-    /// </summary>
-    private static DateTimeOffset Later(DateTimeOffset now, DateTimeOffset? previous) => previous >= now ? previous.Value.AddMilliseconds(1) : now;
 
     private static NotFoundException UnknownEvse(string uid) => new($"Unknown EVSE {uid}.", OcpiStatus.UnknownLocation);
 

@@ -10,9 +10,11 @@ namespace Roaming.Core.Operator;
 /// <summary>What the operator's object APIs (locations, tariffs) read from a request the same way.</summary>
 public static class OperatorQuery
 {
-    public static DataScope Scope(string? value) => value switch
+    /// <param name="fallback">the scope without a parameter (verdicts exist only on received CDRs)</param>
+    public static DataScope Scope(string? value, DataScope fallback = DataScope.Own) => value switch
     {
-        null or "own" => DataScope.Own,
+        null => fallback,
+        "own" => DataScope.Own,
         "received" => DataScope.Received,
         _ => throw new InvalidParametersException([new FieldError("scope", "must be 'own' or 'received'")]),
     };
@@ -34,18 +36,22 @@ public static class OperatorQuery
         if (!PageRequest.HasNext(returned, continuation)) return null;
         var link = page.NextLink(ctx.Url(path), returned, continuation);
         var url = link[1..link.IndexOf('>')];
-        foreach (var name in new[] { "scope", "country_code", "party_id", "status" })
+        foreach (var name in new[] { "scope", "country_code", "party_id", "status", "verdict" })
             if (q[name] is { } value) url += $"&{name}={Uri.EscapeDataString(value)}";
         return url;
     }
 
     /// <summary>The object's party and id from the URL, checked; for writes, the party must be one of our parties in the role that owns the objects.</summary>
-    public static (PartyKey Party, string Id) Target(OcpiContext ctx, string idSegment, Role? mustBeOwn, params string[] more)
+    public static (PartyKey Party, string Id) Target(OcpiContext ctx, string idSegment, Role? mustBeOwn, params string[] more) =>
+        Target(ctx, idSegment, 36, mustBeOwn, more);
+
+    /// <param name="maxIdLength">the CiString length of the id (39 for a CDR)</param>
+    public static (PartyKey Party, string Id) Target(OcpiContext ctx, string idSegment, int maxIdLength, Role? mustBeOwn, params string[] more)
     {
         var v = new OcpiValidator();
         v.CiString("country_code", ctx.Value("country_code"), 2);
         v.CiString("party_id", ctx.Value("party_id"), 3);
-        v.CiString(idSegment, ctx.Value(idSegment), 36);
+        v.CiString(idSegment, ctx.Value(idSegment), maxIdLength);
         foreach (var segment in more)
             if (ctx.RouteValues.TryGetValue(segment, out var value)) v.CiString(segment, value, 36);
         v.ThrowIfInvalid();

@@ -62,15 +62,39 @@ public sealed class PartyObjectPushSource<T>(IPartyObjectStore<T> store, Func<ob
     public static string StoredId(PushChange change) => new ObjectAddress(change.ObjectId, change.Variant).StoredId;
 }
 
-/// <summary>The body of a pushed PATCH: only the changed fields, and always last_updated (a PATCH must carry it).</summary>
+/// <summary>
+/// The body of a pushed PATCH: only the changed fields, and always last_updated (a PATCH must carry it). A field named
+/// as a slice, <c>name[n:]</c> (see <see cref="Slice"/>), sends the items of a list from index n on: for lists a PATCH
+/// appends to (a session's charging_periods); of several slices of one list the widest is sent.
+/// </summary>
 public static class PatchBody
 {
     public static System.Text.Json.Nodes.JsonObject Fields(System.Text.Json.Nodes.JsonObject whole, IEnumerable<string>? fields)
     {
         var patch = new System.Text.Json.Nodes.JsonObject();
+        var slices = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var field in (fields ?? []).Append("last_updated").Distinct())
-            if (whole[field] is { } value) patch[field] = value.DeepClone();
+        {
+            if (TryParseSlice(field, out var list, out var from)) slices[list] = Math.Min(from, slices.GetValueOrDefault(list, int.MaxValue));
+            else if (whole[field] is { } value) patch[field] = value.DeepClone();
+        }
+        foreach (var (list, from) in slices)
+            if (!patch.ContainsKey(list) && whole[list] is System.Text.Json.Nodes.JsonArray items)
+                patch[list] = new System.Text.Json.Nodes.JsonArray(items.Skip(from).Select(i => i?.DeepClone()).ToArray());
         return patch;
+    }
+
+    /// <summary>The field name that sends the items of <paramref name="list"/> from index <paramref name="from"/> on.</summary>
+    public static string Slice(string list, int from) => $"{list}[{from.ToString(System.Globalization.CultureInfo.InvariantCulture)}:]";
+
+    private static bool TryParseSlice(string field, out string list, out int from)
+    {
+        list = "";
+        from = 0;
+        var open = field.IndexOf('[');
+        if (open <= 0 || !field.EndsWith(":]", StringComparison.Ordinal)) return false;
+        list = field[..open];
+        return int.TryParse(field.AsSpan(open + 1, field.Length - open - 3), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out from);
     }
 
     public static Action<System.Text.Json.Utf8JsonWriter> Writer(this System.Text.Json.Nodes.JsonObject body) => w => body.WriteTo(w);

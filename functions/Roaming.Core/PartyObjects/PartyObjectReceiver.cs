@@ -21,13 +21,23 @@ public sealed class PartyObjectReceiver<T>(IPartyObjectStore<T> store) where T :
     public const string Path = "/{country_code}/{party_id}/{id}";
 
     /// <param name="identify">the object the request addresses, when more than the id segment names it (a token's type from the query)</param>
-    public void Map(InterfaceRoutes routes, IWire<T> wire, ReceiverMethods methods, Func<OcpiContext, ObjectAddress>? identify = null, int maxIdLength = 36)
+    /// <param name="maxIdLength">the CiString length of the id in the URL; the kind's when not given</param>
+    /// <param name="merge">
+    /// how a PATCH applies to the stored object (null: not at all), when it is not field by field; told whether the stored
+    /// object is newer than the PATCH (which then only leaves it as it is, unless part of the PATCH is additive: a session's
+    /// charging_periods)
+    /// </param>
+    public void Map(InterfaceRoutes routes, IWire<T> wire, ReceiverMethods methods, Func<OcpiContext, ObjectAddress>? identify = null, int? maxIdLength = null,
+        Func<T, JsonElement, IWire<T>, bool, T?>? merge = null)
     {
         identify ??= ctx => new ObjectAddress(ctx.Value("id"));
-        if (methods.HasFlag(ReceiverMethods.Get)) routes.Get(Path, ctx => GetAsync(ctx, wire, identify, maxIdLength));
-        if (methods.HasFlag(ReceiverMethods.Put)) routes.Put(Path, ctx => PutAsync(ctx, wire, identify, maxIdLength));
-        if (methods.HasFlag(ReceiverMethods.Patch)) routes.Patch(Path, ctx => PatchAsync(ctx, wire, identify, maxIdLength));
-        if (methods.HasFlag(ReceiverMethods.Delete)) routes.Delete(Path, ctx => DeleteAsync(ctx, identify, maxIdLength));
+        // Arrived out of order: the stored object is newer, so this PATCH is already overtaken.
+        merge ??= (current, patch, w, overtaken) => overtaken ? null : JsonMerge.Apply(current, patch, w);
+        var idLength = maxIdLength ?? Kind.MaxIdLength;
+        if (methods.HasFlag(ReceiverMethods.Get)) routes.Get(Path, ctx => GetAsync(ctx, wire, identify, idLength));
+        if (methods.HasFlag(ReceiverMethods.Put)) routes.Put(Path, ctx => PutAsync(ctx, wire, identify, idLength));
+        if (methods.HasFlag(ReceiverMethods.Patch)) routes.Patch(Path, ctx => PatchAsync(ctx, wire, identify, idLength, merge));
+        if (methods.HasFlag(ReceiverMethods.Delete)) routes.Delete(Path, ctx => DeleteAsync(ctx, identify, idLength));
     }
 
     private async Task<OcpiResult> GetAsync(OcpiContext ctx, IWire<T> wire, Func<OcpiContext, ObjectAddress> identify, int maxIdLength)
@@ -48,7 +58,8 @@ public sealed class PartyObjectReceiver<T>(IPartyObjectStore<T> store) where T :
         return OcpiResult.Ok(outcome == PutOutcome.Created ? HttpStatusCode.Created : HttpStatusCode.OK);
     }
 
-    private async Task<OcpiResult> PatchAsync(OcpiContext ctx, IWire<T> wire, Func<OcpiContext, ObjectAddress> identify, int maxIdLength)
+    private async Task<OcpiResult> PatchAsync(OcpiContext ctx, IWire<T> wire, Func<OcpiContext, ObjectAddress> identify, int maxIdLength,
+        Func<T, JsonElement, IWire<T>, bool, T?> merge)
     {
         var (party, id) = Target(ctx, identify, maxIdLength);
         var patch = OcpiJson.ReadObject(ctx.Request.Body);
@@ -58,9 +69,8 @@ public sealed class PartyObjectReceiver<T>(IPartyObjectStore<T> store) where T :
                 ClientOwnedObjects.SameIdentity(value.GetString(), expected, field);
         var updated = await store.UpdateAsync(DataScope.Received, party, id, current =>
         {
-            // Arrived out of order: the stored object is newer, so this PATCH is already overtaken.
-            if (Kind.LastUpdated(current) is { } stored && stored > lastUpdated) return null;
-            var merged = JsonMerge.Apply(current, patch, wire);
+            var merged = merge(current, patch, wire, Kind.LastUpdated(current) is { } stored && stored > lastUpdated);
+            if (merged is null) return null;
             ClientOwnedObjects.SameIdentity(Kind.Id(merged), id, Kind.IdName);
             return merged;
         }, null, ctx.Cancellation);

@@ -20,33 +20,41 @@ public sealed class PartyObjectsOperatorApi<T>(IPartyObjectStore<T> store, Modul
     private PartyObjectKind<T> Kind => store.Kind;
 
     /// <param name="complete">fills in the URL's identity and, when the back office left it out, last_updated</param>
+    /// <param name="delete">ours may be deleted (pushed as a DELETE)</param>
     /// <param name="patch">the object with its last_updated set: ours may be patched (pushed as a PATCH of the fields named)</param>
     /// <param name="identify">the object a URL addresses, when more than its id segment names it (a token's type from the query)</param>
+    /// <param name="list">map the list here; false when the module maps its own list (and may call <see cref="ListAsync"/>)</param>
+    /// <param name="filters">query parameters that filter the list on a column of the kind</param>
+    /// <param name="scope">the scope read without a scope parameter</param>
     public void Map(RouteTable routes, string basePath, Func<T, PartyKey, ObjectAddress, DateTimeOffset, T>? complete, bool delete = true,
-        Func<T, DateTimeOffset, T>? patch = null, Func<OcpiContext, ObjectAddress>? identify = null)
+        Func<T, DateTimeOffset, T>? patch = null, Func<OcpiContext, ObjectAddress>? identify = null,
+        bool list = true, IReadOnlyList<ColumnFilter>? filters = null, DataScope scope = DataScope.Own)
     {
         var one = basePath + "/{country_code}/{party_id}/{id}";
         identify ??= ctx => new ObjectAddress(ctx.Value("id"));
-        routes.Map("GET", basePath, RouteAccess.Operator, ListAsync(basePath));
-        routes.Map("GET", one, RouteAccess.Operator, ctx => GetAsync(ctx, identify));
+        if (list) routes.Map("GET", basePath, RouteAccess.Operator, ListAsync(basePath, filters, scope));
+        routes.Map("GET", one, RouteAccess.Operator, ctx => GetAsync(ctx, identify, scope));
         if (complete is not null) routes.Map("PUT", one, RouteAccess.Operator, ctx => PutAsync(ctx, complete, identify));
         if (patch is not null) routes.Map("PATCH", one, RouteAccess.Operator, ctx => PatchAsync(ctx, patch, identify));
         if (delete) routes.Map("DELETE", one, RouteAccess.Operator, ctx => DeleteAsync(ctx, identify));
     }
 
-    private OcpiHandler ListAsync(string basePath) => async ctx =>
+    public OcpiHandler ListAsync(string basePath, IReadOnlyList<ColumnFilter>? filters = null, DataScope scope = DataScope.Own) => async ctx =>
     {
         var q = HttpUtility.ParseQueryString(ctx.Request.QueryString);
         var page = ctx.Page();
-        var result = await store.ListAsync(OperatorQuery.Scope(q["scope"]),
-            new ObjectQuery(OperatorQuery.Party(q), page.DateFrom, page.DateTo, page.Offset, page.Limit, page.Continuation), ctx.Cancellation);
+        Dictionary<string, IReadOnlyCollection<string>>? where = null;
+        foreach (var filter in filters ?? [])
+            if (q[filter.Parameter] is { } value) (where ??= [])[filter.Column] = [filter.Value(value)];
+        var result = await store.ListAsync(OperatorQuery.Scope(q["scope"], scope),
+            new ObjectQuery(OperatorQuery.Party(q), page.DateFrom, page.DateTo, page.Offset, page.Limit, page.Continuation, where), ctx.Cancellation);
         var next = OperatorQuery.NextLink(ctx, page, basePath, result.Items.Count, result.Continuation, q);
         return OcpiResult.Json(w => OperatorList.Write(w, result.TotalCount, result.Items, Kind.Stored, next));
     };
 
-    private async Task<OcpiResult> GetAsync(OcpiContext ctx, Func<OcpiContext, ObjectAddress> identify)
+    private async Task<OcpiResult> GetAsync(OcpiContext ctx, Func<OcpiContext, ObjectAddress> identify, DataScope fallback)
     {
-        var scope = OperatorQuery.Scope(HttpUtility.ParseQueryString(ctx.Request.QueryString)["scope"]);
+        var scope = OperatorQuery.Scope(HttpUtility.ParseQueryString(ctx.Request.QueryString)["scope"], fallback);
         var (party, address) = Target(ctx, identify, mustBeOwn: false);
         var value = await store.GetAsync(scope, party, address.StoredId, ctx.Cancellation) ?? throw Unknown(party, address);
         return OcpiResult.Json(value, Kind.Stored);
@@ -97,7 +105,7 @@ public sealed class PartyObjectsOperatorApi<T>(IPartyObjectStore<T> store, Modul
 
     private (PartyKey Party, ObjectAddress Address) Target(OcpiContext ctx, Func<OcpiContext, ObjectAddress> identify, bool mustBeOwn)
     {
-        var (party, _) = OperatorQuery.Target(ctx, "id", mustBeOwn ? Owner : null);
+        var (party, _) = OperatorQuery.Target(ctx, "id", Kind.MaxIdLength, mustBeOwn ? Owner : null);
         return (party, identify(ctx));
     }
 
@@ -108,6 +116,10 @@ public sealed class PartyObjectsOperatorApi<T>(IPartyObjectStore<T> store, Modul
 
     private NotFoundException Unknown(PartyKey party, ObjectAddress address) => new($"Unknown {Kind.Module} object {party}/{address.Id}.");
 }
+
+/// <summary>A list filter of the operator API: query parameter <paramref name="Parameter"/> to column <paramref name="Column"/>.</summary>
+/// <param name="Value">checks the parameter (2001 naming it when it is wrong) and gives the column's value</param>
+public sealed record ColumnFilter(string Parameter, string Column, Func<string, string> Value);
 
 /// <summary>An operator list: {"total": n, "items": [...], "next": url-or-absent}.</summary>
 public static class OperatorList

@@ -107,6 +107,18 @@ public sealed class RoamingOptions
     /// </summary>
     public TimeSpan AuthorizationOfflineAfter { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// A CPO's time for its back office to report a charge point's answer to a command or a charging profile request;
+    /// the sender is told it (the response's timeout). No answer in this time: the sender gets TIMEOUT.
+    /// </summary>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// A sender's patience beyond the timeout the receiver gave: a result that has not come after both records TIMEOUT
+    /// (the receiver's own TIMEOUT normally arrives first).
+    /// </summary>
+    public TimeSpan CommandTimeoutMargin { get; set; } = TimeSpan.FromSeconds(30);
+
     public void Validate()
     {
         var problems = new List<string>();
@@ -138,6 +150,8 @@ public sealed class RoamingOptions
             problems.Add("Roaming:AuthorizationTimeout and Roaming:AuthorizationOfflineAfter must be positive.");
         if (TokenCacheTime < TimeSpan.Zero || TokenCacheTime > TimeSpan.FromMinutes(5)) problems.Add("Roaming:TokenCacheTime must be between 0 and 5 minutes.");
         if (SyncMaxRemovalShare is < 0 or > 1 || double.IsNaN(SyncMaxRemovalShare)) problems.Add("Roaming:SyncMaxRemovalShare must be between 0 and 1.");
+        if (CommandTimeout < TimeSpan.FromSeconds(1) || CommandTimeout > TimeSpan.FromDays(1)) problems.Add("Roaming:CommandTimeout must be between one second and one day.");
+        if (CommandTimeoutMargin < TimeSpan.Zero || CommandTimeoutMargin > TimeSpan.FromHours(1)) problems.Add("Roaming:CommandTimeoutMargin must be between 0 and one hour.");
         if (SyncClockSkew < TimeSpan.Zero || SyncClockSkew > TimeSpan.FromDays(1)) problems.Add("Roaming:SyncClockSkew must be between 0 and one day.");
         if (OutboxSweepGrace <= TimeSpan.Zero || OutboxSweepInterval <= TimeSpan.Zero) problems.Add("Roaming:OutboxSweepGrace and Roaming:OutboxSweepInterval must be positive.");
         if (problems.Count > 0) throw new InvalidOperationException("Invalid configuration: " + string.Join(" ", problems));

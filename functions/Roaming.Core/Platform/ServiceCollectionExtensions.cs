@@ -1,10 +1,14 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Roaming.Core.Cdrs;
+using Roaming.Core.ChargingProfiles;
+using Roaming.Core.Commands;
 using Roaming.Core.Credentials;
 using Roaming.Core.HubClientInfo;
 using Roaming.Core.Locations;
 using Roaming.Core.Push;
+using Roaming.Core.Sessions;
 using Roaming.Core.Sync;
 using Roaming.Core.Tariffs;
 using Roaming.Core.Tokens;
@@ -49,13 +53,19 @@ public static class ServiceCollectionExtensions
         LocationsModule.Register(services);
         TariffsModule.Register(services);
         TokensModule.Register(services);
+        SessionsModule.Register(services);
+        CdrsModule.Register(services);
+        CommandsModule.RegisterRequests(services);
+        CommandsModule.Register(services);
+        ChargingProfilesModule.Register(services);
 
         // The push and pull channels every module shares.
         services.AddSingleton<PushQueue>();
-        services.AddSingleton<IQueueProcessor, PushProcessor>();
+        services.AddParkingQueueProcessor<PushProcessor>();
         services.AddSingleton<SyncService>();
-        services.AddSingleton<IQueueProcessor, SyncProcessor>();
+        services.AddParkingQueueProcessor<SyncProcessor>();
         services.AddSingleton<IRouteGroup, SyncApi>();
+        services.AddSingleton<IRouteGroup, QueuesOperatorApi>();
         services.AddSingleton<IRegistrationListener, SyncOnRegistration>();
         services.AddSingleton<InputNoteRecorder>();
         services.AddSingleton<RoamingEndpoint>();

@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Roaming.Core.Partners;
 using Roaming.Core.Transport;
 using Roaming.Core.Types;
+using Roaming.Core.Versions;
 
 namespace Roaming.Core.Push;
 
@@ -23,9 +24,13 @@ public enum PushKind
 /// <param name="CountryCode">the owning party (ours)</param>
 /// <param name="Variant">a part of the object's identity besides its id (a token's type)</param>
 /// <param name="ToCountryCode">set when only the partner holding this party takes the change (a session goes to its token's eMSP)</param>
+/// <param name="PartnerId">
+/// set when the change answers a request of one partner connection (a command's result to the response_url it gave):
+/// only that connection takes it, through the module's <see cref="IPushSource.Target"/> interface, listed or not
+/// </param>
 public sealed record PushChange(string Module, PushKind Kind, string CountryCode, string PartyId, string ObjectId,
     string? EvseUid = null, string? ConnectorId = null, List<string>? Fields = null,
-    string? Variant = null, string? ToCountryCode = null, string? ToPartyId = null)
+    string? Variant = null, string? ToCountryCode = null, string? ToPartyId = null, string? PartnerId = null)
 {
     [JsonIgnore]
     public PartyKey Party => new(CountryCode, PartyId);
@@ -85,8 +90,7 @@ public static class PushChanges
 /// <param name="Changes">changes to send (a retry carries the ones a partner did not take)</param>
 /// <param name="PartnerId">null: every partner that takes the module; set: a retry for that partner.</param>
 /// <param name="Slots">pending pushes in the outbox, read when the message is processed</param>
-/// <param name="Reason">in the poison queue: why the changes were parked there</param>
-public sealed record PushMessage(List<PushChange>? Changes = null, string? PartnerId = null, int Attempt = 0, List<PushSlotRef>? Slots = null, string? Reason = null);
+public sealed record PushMessage(List<PushChange>? Changes = null, string? PartnerId = null, int Attempt = 0, List<PushSlotRef>? Slots = null);
 
 /// <summary>Where an outbox keeps the pending pushes of one target (a table row beside the object).</summary>
 public sealed record PushSlotRef(string Table, string Partition, string Row);
@@ -121,6 +125,13 @@ public interface IPushOutbox
 public interface IPushSource
 {
     string Module { get; }
+
+    /// <summary>
+    /// The partner's interface the module's pushes go to: its receiver (objects of an owner), or its sender interface
+    /// (the asynchronous answers of commands and charging profiles, which the spec's senders receive).
+    /// </summary>
+    InterfaceRole Target => InterfaceRole.Receiver;
+
     Task SendAsync(PushChange change, InterfaceClient client, CancellationToken ct);
 
     /// <summary>

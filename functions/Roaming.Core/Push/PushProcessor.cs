@@ -23,7 +23,8 @@ namespace Roaming.Core.Push;
 /// change is not retried: the module's source recovers where the spec says how, the rest is parked at once.
 /// </summary>
 public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource> sources, IPartnerStore partners, PartnerClients clients,
-    PartnerAccess access, IPushOutbox outbox, IWorkQueue queue, IOptions<RoamingOptions> options, TimeProvider clock, ILogger<PushProcessor> logger) : IQueueProcessor
+    PartnerAccess access, IPushOutbox outbox, IWorkQueue queue, PoisonQueue poison, IOptions<RoamingOptions> options, TimeProvider clock,
+    ILogger<PushProcessor> logger) : IQueueProcessor
 {
     // A slot that keeps changing while it is sent is sent this often by one message, then handed to a new one.
     private const int RoundsPerSlot = 3;
@@ -45,10 +46,8 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
         }
         catch (JsonException e)
         {
-            // Unreadable work can never succeed: park it for a person instead of retrying it.
-            logger.LogError(e, "Unreadable push message {MessageId}; moved to the poison queue", work.MessageId);
-            await queue.SendAsync(QueueRules.PoisonQueueName(QueueName), work.Body, ct: ct);
-            return;
+            // Unreadable work can never succeed: parked for a person (ParkWithReason) instead of retried.
+            throw new UnprocessableMessageException($"not a push message: {e.Message}", e);
         }
 
         var targets = message.PartnerId is null
@@ -155,9 +154,8 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
         // The partner's answers name the objects; the changes are described by kind and party only (a token's id is personal).
         var reason = "Refused by the partner, not retried: " + string.Join("; ", parked.Take(3).Select(p => $"{p.Change.Module} {p.Change.Kind} of {p.Change.Party}: {p.Error.Message}"))
             + (parked.Count > 3 ? $"; and {parked.Count - 3} more" : "");
-        logger.LogError("{Count} pushes to partner {PartnerId} parked in the poison queue, partner needs a resync: {Reason}", parked.Count, partner.Id, reason);
-        await queue.SendAsync(QueueRules.PoisonQueueName(QueueName),
-            JsonSerializer.SerializeToUtf8Bytes(new PushMessage(parked.Select(p => p.Change).ToList(), partner.Id, attempt, Reason: reason), PushJson.Default.PushMessage), ct: ct);
+        logger.LogError("{Count} pushes to partner {PartnerId} refused; partner needs a resync", parked.Count, partner.Id);
+        await Park(new PushMessage(parked.Select(p => p.Change).ToList(), partner.Id, attempt), reason, ct);
         var now = clock.GetUtcNow();
         await partners.UpdateAsync(partner.Id, p =>
         {
@@ -174,8 +172,10 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
     /// </summary>
     private async Task<bool> TakesAsync(Partner partner, PushChange change, CancellationToken ct)
     {
-        if (!_sources.ContainsKey(change.Module) || catalog.FindModule(change.Module) is not { Pushes: true } module) return false;
-        if (!clients.Offers(partner, change.Module, InterfaceRole.Receiver)) return false;
+        if (!_sources.TryGetValue(change.Module, out var source) || catalog.FindModule(change.Module) is not { Pushes: true } module) return false;
+        // An answer to a partner's own request goes to that partner alone, at a URL it gave or its listed interface.
+        if (change.PartnerId is { } only) return only == partner.Id && clients.Reaches(partner, change.Module);
+        if (!clients.Offers(partner, change.Module, source.Target)) return false;
         if (change.To is { } to) return await access.MayActForAsync(partner, to, null, ct);
         return partner.Roles.Any(r => r.Role is { } role && module.Counterparts.Contains(role));
     }
@@ -184,19 +184,23 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
     private InterfaceClient Client(Partner partner, PushChange change)
     {
         var module = catalog.Module(change.Module);
+        var target = _sources[change.Module].Target;
         var receiver = change.To ?? partner.Roles.First(r => r.Role is { } role && module.Counterparts.Contains(role)).Key;
-        return clients.Find(partner, change.Module, InterfaceRole.Receiver, new RoutingHeaders(change.Party, receiver))!;
+        var routing = new RoutingHeaders(change.Party, receiver);
+        return (change.PartnerId is null ? clients.Find(partner, change.Module, target, routing) : clients.Answering(partner, change.Module, target, routing))!;
     }
+
+    /// <summary>A partner's changes in the poison queue with the reason, as every queue parks (replayed from there as a retry for that partner).</summary>
+    private Task Park(PushMessage message, string reason, CancellationToken ct) =>
+        poison.ParkAsync(QueueName, JsonSerializer.SerializeToUtf8Bytes(message, PushJson.Default.PushMessage), reason, message.Attempt, null, ct);
 
     private async Task RetryLaterAsync(Partner partner, List<PushChange> left, int attempt, PartnerCallException error, CancellationToken ct)
     {
         var o = options.Value;
         if (attempt > o.PushMaxAttempts)
         {
-            logger.LogError("Push of {Count} changes to partner {PartnerId} failed {Attempts} times ({Error}); moved to the poison queue, partner needs a resync",
-                left.Count, partner.Id, attempt - 1, error.Message);
-            var parked = new PushMessage(left, partner.Id, attempt, Reason: $"Failed {attempt - 1} times, the last: {error.Message}");
-            await queue.SendAsync(QueueRules.PoisonQueueName(QueueName), JsonSerializer.SerializeToUtf8Bytes(parked, PushJson.Default.PushMessage), ct: ct);
+            logger.LogError("Push of {Count} changes to partner {PartnerId} failed {Attempts} times; partner needs a resync", left.Count, partner.Id, attempt - 1);
+            await Park(new PushMessage(left, partner.Id, attempt), $"Failed {attempt - 1} times, the last: {error.Message}", ct);
             await partners.UpdateAsync(partner.Id, p =>
             {
                 if (p.NeedsResync) return false;

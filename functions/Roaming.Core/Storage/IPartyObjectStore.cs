@@ -31,6 +31,12 @@ public sealed record PartyObjectKind<T>(
     /// eMSP): the store keeps an index from id to parties.
     /// </summary>
     public bool IndexedById { get; init; }
+
+    /// <summary>Values stored beside the object that a list can filter on (e.g. the party a CDR is for); names are plain identifiers.</summary>
+    public Func<T, IReadOnlyDictionary<string, string>>? Columns { get; init; }
+
+    /// <summary>The CiString length of the id in URLs (39 for a CDR: a credit CDR appends to the id it credits).</summary>
+    public int MaxIdLength { get; init; } = 36;
 }
 
 /// <summary>How a write went.</summary>
@@ -70,6 +76,9 @@ public interface IPartyObjectStore<T> : IPartyObjectStore where T : class
     /// <returns>the object as stored afterwards, or null when there is none</returns>
     Task<T?> UpdateAsync(DataScope scope, PartyKey party, string id, Func<T, T?> change, Func<T, PushChange?>? push, CancellationToken ct);
 
+    /// <summary>Stores a new object that must never be replaced (a CDR): false, and nothing written, when one with its id exists.</summary>
+    Task<bool> AddAsync(DataScope scope, T value, PushChange? push, CancellationToken ct);
+
     /// <returns>false when there was nothing to delete</returns>
     Task<bool> DeleteAsync(DataScope scope, PartyKey party, string id, PushChange? push, CancellationToken ct);
 
@@ -93,7 +102,9 @@ public interface IPartyObjectStores
 
 /// <param name="Party">Only this party's objects, or all of the scope.</param>
 /// <param name="Continuation">The cursor of the previous page, from <see cref="ObjectPage{T}.Continuation"/>.</param>
-public sealed record ObjectQuery(PartyKey? Party, DateTimeOffset? DateFrom, DateTimeOffset? DateTo, int Offset, int Limit, string? Continuation);
+/// <param name="Where">Only objects whose column (see <see cref="PartyObjectKind{T}.Columns"/>) holds one of the values given for it.</param>
+public sealed record ObjectQuery(PartyKey? Party, DateTimeOffset? DateFrom, DateTimeOffset? DateTo, int Offset, int Limit, string? Continuation,
+    IReadOnlyDictionary<string, IReadOnlyCollection<string>>? Where = null);
 
 /// <param name="Continuation">Where the next page starts, or null after the last page.</param>
 public sealed record ObjectPage<T>(IReadOnlyList<T> Items, int TotalCount, string? Continuation);

@@ -24,6 +24,8 @@ public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, Pa
     TimeProvider clock, ILogger<SyncProcessor> logger) : IQueueProcessor
 {
     private const int MaxSeenParties = 2000;
+    private const int PreviousPageWaits = 100;
+    private static readonly TimeSpan PreviousPageWait = TimeSpan.FromMilliseconds(50);
     private readonly Dictionary<string, IPullHandler> _handlers = handlers.ToDictionary(h => h.Module);
 
     public string QueueName => SyncService.QueueName;
@@ -42,7 +44,7 @@ public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, Pa
 
         try
         {
-            await FetchPageAsync(job, partner, message, ct);
+            if (await AfterPreviousPageAsync(job, message, ct) is { } current) await FetchPageAsync(current, partner, message, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException && work.DequeueCount >= rules.Value.MaxDequeueCount)
         {
@@ -51,6 +53,26 @@ public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, Pa
             var current = await jobs.GetAsync(job.PartnerId, job.JobId, ct) ?? job;
             await FinishAsync(current, SyncState.Failed, $"Page {message.Page}: {e.Message}", ct);
         }
+    }
+
+    /// <summary>
+    /// The job once the page before this one has recorded its progress, or null when this page is done already. A page is
+    /// queued by the one before it just before that one records its progress, and queue workers fetch ahead (as the
+    /// Functions trigger does): handled at once, it would read the job without the previous page's counts, and its record
+    /// would lose them, or, on the last page, clean up before the previous page's failures were counted. So it waits,
+    /// briefly, then is tried again later (the previous page may have stopped before its record, and be done again).
+    /// </summary>
+    private async Task<SyncJob?> AfterPreviousPageAsync(SyncJob job, SyncPageMessage message, CancellationToken ct)
+    {
+        for (var wait = 0; job.Pages < message.Page - 1; wait++)
+        {
+            if (wait == PreviousPageWaits)
+                throw new InvalidOperationException($"Sync {job.JobId}: page {message.Page - 1} has not recorded its progress yet; page {message.Page} is tried again later");
+            await Task.Delay(PreviousPageWait, ct);
+            if (await jobs.GetAsync(job.PartnerId, job.JobId, ct) is not { State: SyncState.Running } current || message.Page <= current.Pages) return null;
+            job = current;
+        }
+        return job;
     }
 
     private async Task FetchPageAsync(SyncJob job, Partner partner, SyncPageMessage message, CancellationToken ct)

@@ -19,8 +19,9 @@ public sealed class PartnerCallException(string message, HttpStatusCode? httpSta
     public int? OcpiStatus { get; } = ocpiStatus;
 }
 
-/// <summary>The answer of a partner: the envelope's data and the pagination headers, when any.</summary>
-public sealed record PartnerResponse<T>(T? Data, HttpStatusCode HttpStatus, int StatusCode, string? NextLink, int? TotalCount);
+/// <summary>The answer of a partner: the envelope's data, the pagination headers and the Location header, when any.</summary>
+/// <param name="Location">where the partner keeps what was just created (a CDR POST answers it), made absolute against the request URL</param>
+public sealed record PartnerResponse<T>(T? Data, HttpStatusCode HttpStatus, int StatusCode, string? NextLink, int? TotalCount, string? Location = null);
 
 /// <summary>
 /// Outbound OCPI calls: Authorization, X-Request-ID/X-Correlation-ID and routing headers on every request,
@@ -83,7 +84,7 @@ public sealed class OcpiClient(IHttpClientFactory httpClients, IOptions<RoamingO
                     $"{method} {shown} answered HTTP {(int)response.StatusCode}, status_code {statusCode}{(message is null ? "" : ": " + message)}",
                     response.StatusCode, statusCode);
             }
-            return new PartnerResponse<T>(data, response.StatusCode, statusCode, NextLink(response, uri), TotalCount(response));
+            return new PartnerResponse<T>(data, response.StatusCode, statusCode, NextLink(response, uri), TotalCount(response), Location(response, uri));
         }
     }
 
@@ -156,6 +157,10 @@ public sealed class OcpiClient(IHttpClientFactory httpClients, IOptions<RoamingO
     private static string Absolute(string link, Uri request) =>
         Uri.TryCreate(link, UriKind.Absolute, out var absolute) && (absolute.Scheme == Uri.UriSchemeHttps || absolute.Scheme == Uri.UriSchemeHttp) ? link
             : Uri.TryCreate(request, link, out var resolved) ? resolved.AbsoluteUri : link;
+
+    /// <summary>The Location header (a CDR POST answers where the partner keeps it), made absolute like a next link.</summary>
+    private static string? Location(HttpResponseMessage response, Uri request) =>
+        response.Headers.Location is { } location ? Absolute(location.OriginalString, request) : null;
 
     private static int? TotalCount(HttpResponseMessage response) =>
         response.Headers.TryGetValues(OcpiHeaders.TotalCount, out var v) && int.TryParse(v.FirstOrDefault(), out var n) ? n : null;

@@ -109,6 +109,12 @@ public static class OcpiDateTime
         return new DateTimeOffset(utc.Ticks - utc.Ticks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
     }
 
+    /// <summary>
+    /// The time of a change to an own object, later than the one it replaces: the object's last_updated never goes
+    /// back, even when two changes of one millisecond (or clocks of two instances) disagree.
+    /// </summary>
+    public static DateTimeOffset LaterThan(DateTimeOffset now, DateTimeOffset? previous) => previous >= now ? previous.Value.AddMilliseconds(1) : now;
+
     public static string Format(DateTimeOffset value) =>
         Normalize(value).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFF'Z'", CultureInfo.InvariantCulture);
 

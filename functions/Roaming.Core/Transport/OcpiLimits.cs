@@ -34,6 +34,10 @@ public static class OcpiLimits
     public const int TariffPriceComponents = 16;
     public const int TariffDaysOfWeek = 7;
 
+    // Charging profiles: OCPP stations take a few dozen periods (ChargingScheduleMaxPeriods); 500 stay far above that
+    // and keep a request within one queue message to the back office (64 KiB of Base64).
+    public const int ChargingProfilePeriods = 500;
+
     // Operator API.
     /// <summary>PEM of the issuing certificates a partner's client certificate is checked against (a chain of a few certificates).</summary>
     public const int IssuerCertificatesPem = 16_384;

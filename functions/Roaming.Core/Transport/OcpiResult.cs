@@ -26,6 +26,10 @@ public sealed class OcpiResult
     public static OcpiResult Ok(Action<Utf8JsonWriter> writeData, HttpStatusCode http = HttpStatusCode.OK) =>
         new() { HttpStatus = http, _writeData = writeData };
 
+    /// <summary>Data beside a status other than success, where the spec pairs them (a command REJECTED with 2003: unknown location).</summary>
+    public static OcpiResult Ok(Action<Utf8JsonWriter> writeData, int statusCode, string? message) =>
+        new() { StatusCode = statusCode, StatusMessage = message, _writeData = writeData };
+
     /// <summary>Plain JSON, for the operator API.</summary>
     public static OcpiResult Json<T>(T data, JsonTypeInfo<T> typeInfo, HttpStatusCode http = HttpStatusCode.OK) =>
         new() { HttpStatus = http, Plain = true, _writeData = w => JsonSerializer.Serialize(w, data, typeInfo) };

@@ -29,6 +29,8 @@ public class RoamingOptionsTests
         { "website", "website" },
         { "prefix", "StoragePrefix" },
         { "duplicate", "repeats" },
+        { "command-timeout", "CommandTimeout" },
+        { "command-margin", "CommandTimeoutMargin" },
     };
 
     [Theory]
@@ -43,6 +45,8 @@ public class RoamingOptionsTests
             "party" => o => o.Parties[0].PartyId = "TOOLONG",
             "website" => o => o.Parties[0].Website = "not a url",
             "prefix" => o => o.StoragePrefix = "Bad-Prefix",
+            "command-timeout" => o => o.CommandTimeout = TimeSpan.Zero,
+            "command-margin" => o => o.CommandTimeoutMargin = TimeSpan.FromSeconds(-1),
             _ => o => o.Parties.Add(new OwnParty { CountryCode = "nl", PartyId = "cpo", Role = Role.Cpo, Name = "Again" }),
         };
         breakIt(options);

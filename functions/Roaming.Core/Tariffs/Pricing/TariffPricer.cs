@@ -119,6 +119,9 @@ public sealed class TariffPricer
 
     public Tariff Tariff => _tariff;
 
+    /// <summary>Whether a restriction reads the local calendar (time of day, weekday, date), so the location's time zone matters.</summary>
+    public bool UsesCalendar => _usesCalendar;
+
     /// <summary>Checks and prepares a tariff; a tariff the engine cannot apply fails here with the reason.</summary>
     public static TariffPricer Compile(Tariff tariff) => new(tariff);
 
