@@ -371,28 +371,30 @@ public class CommandsTests
     }
 
     [Fact]
-    public async Task A_start_session_with_an_unknown_or_blocked_token_is_rejected_by_the_cpo()
+    public async Task A_start_session_token_is_authorized_by_its_emsp_not_checked_by_the_cpo()
     {
         await using var pair = await ConnectAsync();
+        // A valid token the CPO never received (an app user's, say): the CPO passes it to the station unchecked.
         var unknown = Start();
-        unknown["token"] = TokensTests.Token("NOPE", "ALLOWED");
-        var refused = await SendAsync(pair.Emsp, "START_SESSION", unknown);
-        Assert.Equal(("FINISHED", "REJECTED"), (refused.Str("state"), refused.Str("outcome")));
-        Assert.Contains("2004", refused.Str("error"));
+        unknown["token"] = TokensTests.Token("NEVERPUSHED", "ALLOWED");
+        var sent = await SendAsync(pair.Emsp, "START_SESSION", unknown);
+        Assert.Equal(("WAITING", "ACCEPTED"), (sent.Str("state"), sent.Str("response.result")));
+        Assert.Equal("NEVERPUSHED", (await pair.BackOffice.NextAsync("START_SESSION")).Str("request.token.uid"));
 
+        // A token the eMSP holds as not valid never leaves it, named by uid or given whole as valid.
         var blocked = Start();
         blocked["token"] = new JsonObject { ["uid"] = "BLOCKED1" };
-        refused = await SendAsync(pair.Emsp, "START_SESSION", blocked);
-        Assert.Equal(("FINISHED", "REJECTED", "REJECTED"), (refused.Str("state"), refused.Str("response.result"), refused.Str("outcome")));
-        Assert.Contains("BLOCKED", refused.Str("response.message.0.text"));
-
-        // Neither reached the back office; the CPO recorded both as refused.
-        Assert.Empty(await pair.BackOffice.Requests.PeekAsync());
+        Assert.Contains("token", (await SendAsync(pair.Emsp, "START_SESSION", blocked, expect: 400)).Str("error"));
+        blocked["token"] = TokensTests.Token("BLOCKED1", "ALLOWED");
+        Assert.Contains("token", (await SendAsync(pair.Emsp, "START_SESSION", blocked, expect: 400)).Str("error"));
+        var reserve = new JsonObject
+        {
+            ["token"] = new JsonObject { ["uid"] = "BLOCKED1" }, ["reservation_id"] = "R9", ["location_id"] = "LOC1",
+            ["expiry_date"] = DateTime.UtcNow.AddHours(1).ToString("yyyy-MM-ddTHH:mm:ssZ"),
+        };
+        await SendAsync(pair.Emsp, "RESERVE_NOW", reserve, expect: 400);
         var received = (await pair.Cpo.OperatorAsync(HttpMethod.Get, "/operator/commands?scope=received"))["items"]!.AsArray();
-        Assert.Equal(2, received.Count(i => i!.Str("outcome") == "REJECTED"));
-        // The CSP's app hears of both.
-        Assert.Equal("REJECTED", (await pair.CspApp.NextAsync()).Str("outcome"));
-        Assert.Equal("REJECTED", (await pair.CspApp.NextAsync()).Str("outcome"));
+        Assert.Single(received);
     }
 
     [Fact]
@@ -493,7 +495,11 @@ public class CommandsTests
         await FinishedAsync(pair.Emsp, sent.Str("id"));
         var unknown = Start();
         unknown["token"] = TokensTests.Token("SECRET-UID-0000", "ALLOWED");
-        Assert.Equal("REJECTED", (await SendAsync(pair.Emsp, "START_SESSION", unknown)).Str("outcome"));
+        Assert.Equal("ACCEPTED", (await SendAsync(pair.Emsp, "START_SESSION", unknown)).Str("response.result"));
+        var refused = Start();
+        refused["connector_id"] = "9";
+        refused["token"] = TokensTests.Token("SECRET-UID-0001", "ALLOWED");
+        Assert.Equal("REJECTED", (await SendAsync(pair.Emsp, "START_SESSION", refused)).Str("outcome"));
 
         var responseUrl = (await GetAsync(pair.Cpo, request.Str("id"))).Str("response_url");
         var secret = responseUrl[(responseUrl.LastIndexOf('/') + 1)..];

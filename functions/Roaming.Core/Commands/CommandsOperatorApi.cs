@@ -106,22 +106,24 @@ public sealed class CommandsOperatorApi(RequestSender sender, RequestReceiver re
 
     /// <summary>
     /// The token of a START_SESSION or RESERVE_NOW: the whole token as given, or, given its uid (and type), our own
-    /// token of that uid. A token's restrictions stay here.
+    /// token of that uid. A token's restrictions stay here. The eMSP authorizes the token before a command carries it,
+    /// since the CPO SHALL NOT (mod_commands): one we hold as not valid is refused, whatever the app sent.
     /// </summary>
     private async Task<Token> TokenAsync(OcpiContext ctx, CommandOrder order)
     {
         var given = order.Token ?? throw new InvalidParametersException([new FieldError("token", "required")]);
         var check = new OcpiValidator();
         given.Validate(check);
-        if (check.IsValid) return given with { Restrictions = null };
+        Token? ours = null;
         if (given.Uid is { } uid)
         {
             var party = given.CountryCode is not null && given.PartyId is not null ? given.Party : Sender(ctx, order, null);
-            var ours = await tokens.GetAsync(DataScope.Own, party, TokensModule.Address(uid, given.Type ?? TokenTypes.Default).StoredId, ctx.Cancellation);
-            if (ours is not null) return ours with { Restrictions = null };
+            ours = await tokens.GetAsync(DataScope.Own, party, TokensModule.Address(uid, given.Type ?? TokenTypes.Default).StoredId, ctx.Cancellation);
         }
-        throw new InvalidParametersException(check.Errors.Select(e => e with { Field = "token." + e.Field }).Prepend(
+        var token = check.IsValid ? given : ours ?? throw new InvalidParametersException(check.Errors.Select(e => e with { Field = "token." + e.Field }).Prepend(
             new FieldError("token", "not one of our tokens; give the whole token")).ToList());
+        if ((ours ?? token).Valid != true) throw new InvalidParametersException([new FieldError("token", "not valid: a command carries only a token we authorize")]);
+        return token with { Restrictions = null };
     }
 
     /// <summary>Our eMSP party that sends: the one named, else the token's, else our only one.</summary>

@@ -14,7 +14,7 @@ namespace Roaming.Core.Commands;
 /// spec and our data allow, is answered at once with the CPO's own CommandResponse; an accepted one goes to the back
 /// office ("commands-out"), whose report of the charge point's answer reaches the eMSP's response_url later.
 /// </summary>
-public sealed class CommandsReceiver(RequestReceiver requests, ILocationStore locations, AuthorizationService authorization, Reservations reservations,
+public sealed class CommandsReceiver(RequestReceiver requests, ILocationStore locations, Reservations reservations,
     ISessionLookup sessions, TokenPseudonyms pseudonyms, TimeProvider clock, ILogger<CommandsReceiver> logger)
 {
     /// <summary>Who may send commands: eMSPs (through a hub, those known behind it).</summary>
@@ -29,6 +29,9 @@ public sealed class CommandsReceiver(RequestReceiver requests, ILocationStore lo
         var ours = ctx.OwnParty().Key;
         var command = wire.Read(type, ctx.Request.Body);
         var verdict = await CheckAsync(command, from, ours, ctx.Cancellation);
+        if (command is StartSession start)
+            logger.LogInformation("START_SESSION for token {Token} at location {LocationId}: {Result}",
+                pseudonyms.Of(TokensModule.Address(start.Token!)), start.LocationId, CommandTypes.Name(verdict.Result));
         var incoming = new Incoming(ModuleIds.Commands, CommandTypes.Name(type), ctx.Partner, from, ours, Recorded(command), command.ResponseUrl!)
         {
             ReservationKey = command switch
@@ -62,7 +65,9 @@ public sealed class CommandsReceiver(RequestReceiver requests, ILocationStore lo
                 if (start.EvseUid is { } uid && start.ConnectorId is null
                     && (await locations.GetEvseAsync(DataScope.Own, ours, start.LocationId!, uid, ct))?.Capabilities?.Contains("START_SESSION_CONNECTOR_REQUIRED", StringComparer.OrdinalIgnoreCase) == true)
                     return Verdict.Rejected("This EVSE needs the connector_id to start a session.");
-                return await AuthorizeAsync(start, ct);
+                // The CPO SHALL NOT check the token's validity (mod_commands): its eMSP authorized it before sending, and
+                // may send tokens (APP_USER, AD_HOC_USER) never pushed to us. The station may still ask for it over OCPP.
+                return Verdict.Accepted;
             }
             case StopSession stop:
             {
@@ -87,27 +92,6 @@ public sealed class CommandsReceiver(RequestReceiver requests, ILocationStore lo
             default:
                 throw new ArgumentOutOfRangeException(nameof(command));
         }
-    }
-
-    /// <summary>
-    /// A START_SESSION's token must be known or authorizable (the token's copy here, or its eMSP's real-time answer, by
-    /// its whitelist rule): an unknown token is refused with 2004, a blocked or refused one with REJECTED.
-    /// </summary>
-    private async Task<Verdict> AuthorizeAsync(StartSession start, CancellationToken ct)
-    {
-        var token = start.Token!;
-        var answer = await authorization.AuthorizeAsync(new AuthorizationRequest
-        {
-            TokenUid = token.Uid, Type = token.Type, LocationId = start.LocationId, EvseUids = start.EvseUid is { } e ? [e] : null,
-            CountryCode = token.CountryCode, PartyId = token.PartyId,
-        }, ct);
-        logger.LogInformation("START_SESSION for token {Token} at location {LocationId}: {Verdict} by {Path}",
-            pseudonyms.Of(TokensModule.Address(token)), start.LocationId, answer.Authorized ? "authorized" : "refused", answer.DecidedBy);
-        if (answer.Authorized) return Verdict.Accepted;
-        if (answer.Allowed is { } allowed) return Verdict.Rejected($"The token may not charge here ({EnumNames.Of(typeof(AllowedType)).NameOf(allowed)}).");
-        return answer.Token is null
-            ? new Verdict(CommandResponseType.Rejected, OcpiStatus.UnknownToken, "Unknown token.")
-            : Verdict.Rejected("The token could not be authorized.");
     }
 
     /// <summary>The location, EVSE and connector named must be ours: REJECTED with 2003 otherwise, as the spec's flow shows.</summary>
