@@ -18,7 +18,8 @@ internal static class Bench
     {
         var root = RepositoryRoot();
         if (!Listening(10002)) Run("bash", $"-c \"AZURITE_IN_MEMORY=1 {root}/scripts/azurite.sh start\"");
-        var hostDir = Path.Combine(Path.GetTempPath(), "roaming-bench-host");
+        // One build folder per checkout: benchmarks of two worktrees at once do not run each other's host.
+        var hostDir = Path.Combine(Path.GetTempPath(), "roaming-bench-host-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(root)))[..12]);
         Console.WriteLine("building the host (Release) ...");
         Run("dotnet", $"build {root}/functions/Roaming.Host -c Release -o {hostDir} -v q -nologo");
         return hostDir;
