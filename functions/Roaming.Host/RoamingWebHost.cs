@@ -16,7 +16,8 @@ public static class RoamingWebHost
         configure?.Invoke(builder);
         builder.Services.AddRoamingCore(builder.Configuration);
         builder.Services.AddRoamingAzure(builder.Configuration);
-        builder.Services.AddQueueProcessorService();
+        // Roaming:ProcessQueues=false: a host that serves requests only, beside another that processes the queues.
+        if (builder.Configuration.GetValue("Roaming:ProcessQueues", true)) builder.Services.AddQueueProcessorService();
         builder.WebHost.ConfigureKestrel(k => RoamingHttp.ConfigureServerLimits(k.Limits));
 
         var app = builder.Build();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Azure.Data.Tables;
 
 namespace Roaming.Bench.Locations;
 
@@ -7,7 +8,9 @@ namespace Roaming.Bench.Locations;
 /// End to end on this machine: two ASP.NET Core hosts (a CPO and an eMSP) as separate processes on 127.0.0.1,
 /// on Azurite. Prints (1) the eMSP's full pull of N locations with M EVSEs each: time, pages, peak memory of each
 /// host; (2) EVSE status updates per second from the CPO's operator API to the eMSP's table (through the
-/// CPO's table, the push queue and a PATCH to the eMSP), one call per update and in bulk calls.
+/// CPO's table, the push queue and a PATCH to the eMSP), one call per update and in bulk calls, with the storage
+/// operations each host made per update (its own counters). Each figure is printed beside its raw pair measured in
+/// the same run on the same Azurite (a scan and batch write of the same rows; single upserts) and their ratio.
 /// Stops both hosts and removes their tables and queues when done.
 /// </summary>
 public static class LocationsBenchmark
@@ -42,6 +45,9 @@ public static class LocationsBenchmark
         pull.Stop();
         Console.WriteLine($"full pull: {job?["state"]} in {pull.Elapsed.TotalSeconds:F1} s, {job?["pages"]} pages, {job?["stored"]} locations ({(double)locations * evses / pull.Elapsed.TotalSeconds:N0} EVSEs/s)");
         Console.WriteLine($"peak memory (VmHWM): eMSP host {emsp.PeakMiB():N0} MiB, CPO host {cpo.PeakMiB():N0} MiB");
+        // The raw pair: the same rows scanned from the CPO's table and batch-written to another, in this run.
+        var (copied, raw) = await RawStorage.CopyAsync(cpo.Prefix + "locations", cpo.Prefix + "rawcopy", "PartitionKey ge 'O|' and PartitionKey lt 'O}'");
+        Console.WriteLine($"raw Azurite: scan and batch-write of the same {copied:N0} entities in {raw.TotalSeconds:F1} s; full pull / raw = {pull.Elapsed / raw:F2}");
 
         // Deep pages: the next link carries a key cursor, so page 100 should cost what page 1 costs.
         var pageTimes = new List<double>();
@@ -57,9 +63,18 @@ public static class LocationsBenchmark
             + $"median {pageTimes.Order().ElementAt(pageTimes.Count / 2):F0} ms, last (page {pageTimes.Count}) {pageTimes[^1]:F0} ms");
 
         var n = Math.Min(updates, locations);
+        // The raw pair of an update: one upsert of one entity per location, as many in flight as the single calls.
+        var upserts = await RawStorage.UpsertsAsync(cpo.Prefix + "rawupserts", n, 32);
+        Console.WriteLine($"raw Azurite: {n:N0} single upserts (32 in flight) in {upserts.TotalSeconds:F1} s: {n / upserts.TotalSeconds:N0} upserts/s");
+        // What one poll of the eMSP's count costs, taken off its figures below.
+        var idle = await HostUsage.ReadAsync(emsp);
+        await emsp.SendAsync(HttpMethod.Get, "/operator/locations?scope=received&status=CHARGING&limit=1");
+        var perPoll = (await HostUsage.ReadAsync(emsp)).Since(idle, 1).StorageTotal;
         foreach (var (label, bulk) in new[] { ("one operator call per update", 1), ("bulk calls of 100 updates", 100) })
         {
             var status = bulk == 1 ? "CHARGING" : "BLOCKED";
+            var (cpoBefore, emspBefore) = (await HostUsage.ReadAsync(cpo), await HostUsage.ReadAsync(emsp));
+            var polls = 0;
             var clock = Stopwatch.StartNew();
             if (bulk == 1)
             {
@@ -77,12 +92,19 @@ public static class LocationsBenchmark
             var accepted = clock.Elapsed;
             while (clock.Elapsed < TimeSpan.FromMinutes(10))
             {
+                polls++;
                 var seen = (await emsp.SendAsync(HttpMethod.Get, $"/operator/locations?scope=received&status={status}&limit=1"))!["total"]!.GetValue<int>();
                 if (seen >= n) break;
                 // The check itself scans the eMSP's table; polling slowly keeps it from slowing what it measures.
                 await Task.Delay(2000);
             }
-            Console.WriteLine($"EVSE status updates, {label}: {n:N0} accepted in {accepted.TotalSeconds:F1} s, all at the eMSP after {clock.Elapsed.TotalSeconds:F1} s: {n / clock.Elapsed.TotalSeconds:N0} updates/s end to end");
+            var rate = n / clock.Elapsed.TotalSeconds;
+            Console.WriteLine($"EVSE status updates, {label}: {n:N0} accepted in {accepted.TotalSeconds:F1} s, all at the eMSP after {clock.Elapsed.TotalSeconds:F1} s: "
+                + $"{rate:N0} updates/s end to end; raw upserts {n / upserts.TotalSeconds:N0}/s; ratio {rate / (n / upserts.TotalSeconds):F2}");
+            var (cpoUsed, emspUsed) = ((await HostUsage.ReadAsync(cpo)).Since(cpoBefore, n), (await HostUsage.ReadAsync(emsp)).Since(emspBefore, n));
+            var emspOps = (emspUsed.StorageTotal - (polls + 1) * perPoll) / (double)n;
+            Console.WriteLine($"  storage operations per update: CPO {cpoUsed.StoragePerRequest:F2} ({cpoUsed.Breakdown()}); "
+                + $"eMSP {emspOps:F2} without its {polls} count polls ({emspUsed.Breakdown()} with them)");
         }
         Console.WriteLine($"peak memory (VmHWM) at the end: eMSP host {emsp.PeakMiB():N0} MiB, CPO host {cpo.PeakMiB():N0} MiB");
         return 0;
@@ -109,4 +131,54 @@ public static class LocationsBenchmark
         }).ToArray()),
     };
 
+}
+
+/// <summary>The same work done on Azurite directly, in the same run, as the pair of an end-to-end figure.</summary>
+internal static class RawStorage
+{
+    private static TableClient Table(string name) => new global::Azure.Data.Tables.TableServiceClient("UseDevelopmentStorage=true").GetTableClient(name);
+
+    /// <summary>Scans the rows of <paramref name="from"/> the filter selects and writes them to <paramref name="to"/> in transactions of 100 per partition, 8 in flight.</summary>
+    public static async Task<(int Entities, TimeSpan Elapsed)> CopyAsync(string from, string to, string filter)
+    {
+        var target = Table(to);
+        await target.CreateIfNotExistsAsync();
+        var clock = Stopwatch.StartNew();
+        var count = 0;
+        var writes = new List<Task>();
+        using var gate = new SemaphoreSlim(8);
+        var batch = new List<TableTransactionAction>();
+        async Task FlushAsync()
+        {
+            if (batch.Count == 0) return;
+            var actions = batch;
+            batch = [];
+            await gate.WaitAsync();
+            writes.Add(Task.Run(async () =>
+            {
+                try { await target.SubmitTransactionAsync(actions); }
+                finally { gate.Release(); }
+            }));
+        }
+        await foreach (var entity in Table(from).QueryAsync<TableEntity>(filter, maxPerPage: 1000))
+        {
+            if (batch.Count == 100 || (batch.Count > 0 && batch[0].Entity.PartitionKey != entity.PartitionKey)) await FlushAsync();
+            batch.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, entity));
+            count++;
+        }
+        await FlushAsync();
+        await Task.WhenAll(writes);
+        return (count, clock.Elapsed);
+    }
+
+    /// <summary>Upserts one small entity in each of <paramref name="count"/> partitions, <paramref name="inFlight"/> at a time.</summary>
+    public static async Task<TimeSpan> UpsertsAsync(string name, int count, int inFlight)
+    {
+        var table = Table(name);
+        await table.CreateIfNotExistsAsync();
+        var clock = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = inFlight }, async (i, ct) =>
+            await table.UpsertEntityAsync(new TableEntity($"L{i:D6}", "E1") { ["Status"] = "CHARGING", ["LastUpdated"] = DateTimeOffset.UtcNow }, TableUpdateMode.Replace, ct));
+        return clock.Elapsed;
+    }
 }

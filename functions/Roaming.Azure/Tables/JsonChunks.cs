@@ -28,18 +28,21 @@ internal static class JsonChunks
         }
     }
 
-    public static T Read<T>(TableEntity entity, JsonTypeInfo<T> type)
+    /// <summary>The stored JSON itself, as one buffer.</summary>
+    public static ReadOnlyMemory<byte> Bytes(TableEntity entity)
     {
         var first = entity.GetBinary(PropertyNames[0]) ?? throw new InvalidDataException($"Entity {entity.PartitionKey}/{entity.RowKey} holds no JSON.");
-        if (entity.GetBinary(PropertyNames[1]) is null) return JsonSerializer.Deserialize(first, type)!;
+        if (entity.GetBinary(PropertyNames[1]) is null) return first;
         using var buffer = new MemoryStream();
         foreach (var name in PropertyNames)
         {
             if (entity.GetBinary(name) is not { } chunk) break;
             buffer.Write(chunk);
         }
-        return JsonSerializer.Deserialize(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), type)!;
+        return buffer.ToArray();
     }
+
+    public static T Read<T>(TableEntity entity, JsonTypeInfo<T> type) => JsonSerializer.Deserialize(Bytes(entity).Span, type)!;
 }
 
 /// <summary>

@@ -25,7 +25,7 @@ namespace Roaming.Azure.Tables;
 /// with backoff (<see cref="StorageRetry"/>). Lists walk partitions in key order; the next page's cursor is the
 /// partition key it starts at.
 /// </summary>
-public sealed class TableLocationStore : ILocationStore, IReindexable
+public sealed class TableLocationStore : ILocationStore, IReindexable, ISlotTargets
 {
     private const string HeaderRow = "A";
     private const string SlotSuffix = "|~push";
@@ -57,7 +57,15 @@ public sealed class TableLocationStore : ILocationStore, IReindexable
         _clock = clock;
         _work = new PartitionWork<Work>(RunAsync);
         _index = new LocationIndex(tables);
+        outbox.Targets(StorageTables.Locations, this);
     }
+
+    /// <summary>An EVSE's slot is read with its EVSE (and the header naming the generation); the location's own slot alone (its push reads the location).</summary>
+    string? ISlotTargets.RowFilter(string slotRow) =>
+        slotRow.StartsWith("E|", StringComparison.Ordinal) && slotRow.EndsWith(SlotSuffix, StringComparison.Ordinal) ? TargetedFilter([slotRow[2..^SlotSuffix.Length]]) : null;
+
+    ReadOnlyMemory<byte>? ISlotTargets.Content(string slotRow, IReadOnlyList<TableEntity> rows) =>
+        new Rows([.. rows]) is { Header: not null } read && read.Evses.TryGetValue(slotRow[2..^SlotSuffix.Length], out var evse) ? JsonChunks.Bytes(evse) : (ReadOnlyMemory<byte>?)null;
 
     private TableClient Table => _tables.Get(StorageTables.Locations);
 
@@ -162,13 +170,15 @@ public sealed class TableLocationStore : ILocationStore, IReindexable
                 var evseRows = evses.Select((evse, i) => new TableTransactionAction(TableTransactionActionType.Add,
                     EvseEntity(pk, TableKey.Encode(evse.Uid!), generation, i, evse, indexed: false))).ToList();
                 // The new generation's rows first (invisible until the header points at them), then the header with its push.
-                if (evseRows.Count + last.Count <= MaxTransaction) await Table.SubmitTransactionAsync([.. evseRows, .. last]);
+                Response<IReadOnlyList<Response>> committed;
+                if (evseRows.Count + last.Count <= MaxTransaction) committed = await Table.SubmitTransactionAsync([.. evseRows, .. last]);
                 else
                 {
                     foreach (var chunk in evseRows.Chunk(MaxTransaction)) await Table.SubmitTransactionAsync(chunk);
-                    await Table.SubmitTransactionAsync(last);
+                    committed = await Table.SubmitTransactionAsync(last);
                 }
-                if (slot is { Opened: true }) await _outbox.RelayAsync(StorageTables.Locations, [slot.Row]);
+                // The slot is the last row written; the location is read when its push is sent.
+                if (slot is { Opened: true }) await _outbox.RelayAsync(StorageTables.Locations, [new OpenedSlot(slot.Row, committed.Value[^1].Headers.ETag, null)]);
                 _creates.Saw(pk, created: rows.Header is null);
                 // After it: the entries of what it replaced go, a new location is counted.
                 var after = OldEntries(pk, rows).Where(e => e != entry.Entry).Select(e => LocationIndex.Delete(pk, e)).ToList();
@@ -215,16 +225,17 @@ public sealed class TableLocationStore : ILocationStore, IReindexable
             actions.Add(slot.Action);
             await _outbox.MarkAsync(StorageTables.Locations, pk, CancellationToken.None);
         }
+        Response<IReadOnlyList<Response>> committed;
         try
         {
-            await Table.SubmitTransactionAsync(actions);
+            committed = await Table.SubmitTransactionAsync(actions);
         }
         catch (TableTransactionFailedException e) when (e.Status == 409)
         {
             _creates.Saw(pk, created: false);
             return false;
         }
-        if (slot is not null) await _outbox.RelayAsync(StorageTables.Locations, [slot.Row]);
+        if (slot is not null) await _outbox.RelayAsync(StorageTables.Locations, [new OpenedSlot(slot.Row, committed.Value[^1].Headers.ETag, null)]);
         _creates.Saw(pk, created: true);
         await _index.ListAsync(pk);
         await _index.WriteAsync([LocationIndex.Counted(pk, 1)]);
@@ -385,25 +396,30 @@ public sealed class TableLocationStore : ILocationStore, IReindexable
             ahead.UnionWith(entries);
 
             var conflict = false;
-            var opened = new List<TableEntity>();
+            var opened = new List<OpenedSlot>();
             var replaced = new List<string>();
             foreach (var chunk in Chunks(groups))
             {
+                IReadOnlyList<ETag?> versions;
                 try
                 {
-                    await SubmitAsync(chunk.SelectMany(g => g.Actions).ToList());
+                    versions = await SubmitAsync(chunk.SelectMany(g => g.Actions).ToList());
                 }
                 catch (RequestFailedException e) when (StorageRetry.IsConflict(e))
                 {
                     conflict = true;
                     break;
                 }
+                var at = 0;
                 foreach (var group in chunk)
                 {
                     ahead.Remove(group.Entry);
                     if (group.OldEntry is { } old && old != group.Entry) replaced.Add(old);
                     group.Written?.Invoke();
-                    if (group.Slot is { Opened: true } slot) opened.Add(slot.Row);
+                    // An EVSE's slot travels with the EVSE as written; the location's own fields are read when sent.
+                    if (group.Slot is { Opened: true } slot)
+                        opened.Add(new OpenedSlot(slot.Row, versions[at + group.Actions.IndexOf(slot.Action)], group.Fields is null ? JsonChunks.Bytes((TableEntity)group.Actions[0].Entity) : (ReadOnlyMemory<byte>?)null));
+                    at += group.Actions.Count;
                     if (group.Fields is not null) foreach (var work in open) work.FieldsWritten(group.Fields);
                 }
             }
@@ -723,12 +739,7 @@ public sealed class TableLocationStore : ILocationStore, IReindexable
     private async Task<Rows> ReadAsync(string pk, IReadOnlyCollection<string>? evseKeys, CancellationToken ct)
     {
         var filter = $"PartitionKey eq {TableKey.Quote(pk)}";
-        if (evseKeys is { Count: <= TargetedRead })
-        {
-            var ranges = evseKeys.Select(k => $"(RowKey ge {TableKey.Quote($"E|{k}|")} and RowKey lt {TableKey.Quote($"E|{k}}}")})")
-                .Prepend($"(RowKey ge '{HeaderRow}' and RowKey lt '{HeaderRow}}}')");
-            filter += $" and ({string.Join(" or ", ranges)})";
-        }
+        if (evseKeys is { Count: <= TargetedRead }) filter += $" and ({TargetedFilter(evseKeys)})";
         for (var attempt = 1; ; attempt++)
         {
             var rows = new List<TableEntity>();
@@ -748,6 +759,10 @@ public sealed class TableLocationStore : ILocationStore, IReindexable
             await StorageRetry.BackoffAsync(attempt, ct);
         }
     }
+
+    /// <summary>The header, its slot, and the rows and slots of some EVSEs.</summary>
+    private static string TargetedFilter(IEnumerable<string> evseKeys) => string.Join(" or ",
+        evseKeys.Select(k => $"(RowKey ge {TableKey.Quote($"E|{k}|")} and RowKey lt {TableKey.Quote($"E|{k}}}")})").Prepend($"(RowKey ge '{HeaderRow}' and RowKey lt '{HeaderRow}}}')"));
 
     /// <summary>The rows of one location, sorted out.</summary>
     private sealed class Rows
@@ -843,19 +858,17 @@ public sealed class TableLocationStore : ILocationStore, IReindexable
     private sealed record WriteGroup(List<TableTransactionAction> Actions, SlotWrite? Slot, Action? Written, Location? Fields, string Entry, string? OldEntry);
 
     /// <summary>One transaction; a single row is written on its own (the same guard, and a lighter call than a batch).</summary>
-    private async Task SubmitAsync(List<TableTransactionAction> actions)
+    /// <returns>the version (ETag) of each row written, in order</returns>
+    private async Task<IReadOnlyList<ETag?>> SubmitAsync(List<TableTransactionAction> actions)
     {
-        if (actions is not [var only])
+        Response single;
+        switch (actions)
         {
-            await Table.SubmitTransactionAsync(actions);
-            return;
+            case [{ ActionType: TableTransactionActionType.Add } only]: single = await Table.AddEntityAsync(only.Entity); break;
+            case [{ ActionType: TableTransactionActionType.UpdateReplace } only]: single = await Table.UpdateEntityAsync(only.Entity, only.ETag, TableUpdateMode.Replace); break;
+            default: return (await Table.SubmitTransactionAsync(actions)).Value.Select(r => r.Headers.ETag).ToList();
         }
-        switch (only.ActionType)
-        {
-            case TableTransactionActionType.Add: await Table.AddEntityAsync(only.Entity); break;
-            case TableTransactionActionType.UpdateReplace: await Table.UpdateEntityAsync(only.Entity, only.ETag, TableUpdateMode.Replace); break;
-            default: await Table.SubmitTransactionAsync(actions); break;
-        }
+        return [single.Headers.ETag];
     }
 
     private abstract class Work : PartitionWork<Work>.IWork

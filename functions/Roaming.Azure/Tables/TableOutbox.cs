@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Roaming.Core.Platform;
@@ -23,11 +24,21 @@ namespace Roaming.Azure.Tables;
 /// row = "{table}|{partition}", written once per partition and bucket by each instance, removed by the sweep once
 /// the partition holds no slot.
 /// </summary>
-public sealed class TableOutbox(PushQueue queue, StorageTables tables, IOptions<RoamingOptions> options, TimeProvider clock, ILogger<TableOutbox> logger)
-    : IPushOutbox
+public sealed class TableOutbox(PushQueue queue, StorageTables tables, ModuleCatalog catalog, IOptions<RoamingOptions> options, TimeProvider clock,
+    ILogger<TableOutbox> logger) : IPushOutbox
 {
+    // An object larger than this is read when its push is sent rather than carried in the queue message.
+    private const int MaxCarriedBytes = 8 * 1024;
+    private readonly ConcurrentDictionary<string, ISlotTargets> _targets = new(StringComparer.Ordinal);
+    private readonly PartitionWork<MarkWork> _marks = new((bucket, batch) => WriteMarkersAsync(tables, bucket, batch));
+
+    /// <summary>A store tells how the object of a slot in its table is found, so the slot and the object are read in one query.</summary>
+    internal void Targets(string table, ISlotTargets targets) => _targets[table] = targets;
+
     /// <summary>A boolean column set on slot rows only.</summary>
     public const string SlotColumn = "PushSlot";
+    /// <summary>Which opening of the slot it is (kept while changes join it): a message names the slot by it.</summary>
+    private const string IdColumn = "SlotId";
     /// <summary>When the slot was opened (kept while changes join it), or last handed to a new message.</summary>
     private const string OpenedColumn = "Opened";
 
@@ -46,6 +57,8 @@ public sealed class TableOutbox(PushQueue queue, StorageTables tables, IOptions<
             [SlotColumn] = true,
             [OpenedColumn] = current?.GetDateTimeOffset(OpenedColumn) ?? clock.GetUtcNow(),
         };
+        // A slot of an earlier version has no id and keeps none: messages that name it by place alone drain it.
+        if ((current is null ? Guid.NewGuid().ToString("N") : current.GetString(IdColumn)) is { } id) row[IdColumn] = id;
         JsonChunks.Write(row, pending, PushJson.Default.ListPushChange);
         return current is null
             ? new SlotWrite(new TableTransactionAction(TableTransactionActionType.Add, row), row, Opened: true)
@@ -69,7 +82,10 @@ public sealed class TableOutbox(PushQueue queue, StorageTables tables, IOptions<
     {
         try
         {
-            await tables.Get(StorageTables.PushMarkers).UpsertEntityAsync(new TableEntity(BucketKey(marked.Bucket), row), TableUpdateMode.Replace);
+            // Markers of one bucket written at the same moment share a transaction: a bulk call across many locations is one write.
+            var work = new MarkWork(row);
+            _marks.Add(BucketKey(marked.Bucket), work);
+            await work.Done.Task;
         }
         catch
         {
@@ -78,26 +94,80 @@ public sealed class TableOutbox(PushQueue queue, StorageTables tables, IOptions<
         }
     }
 
-    /// <summary>After the commit: queues a message naming the slots the commit opened. Never throws: the change is stored, and a slot whose relay failed is queued by the sweep.</summary>
-    public async Task RelayAsync(string table, IEnumerable<TableEntity> openedSlots)
+    private sealed class MarkWork(string row) : PartitionWork<MarkWork>.IWork
     {
-        var refs = openedSlots.Select(e => new PushSlotRef(table, e.PartitionKey, e.RowKey)).ToList();
-        if (refs.Count == 0) return;
+        public string Row { get; } = row;
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public void Fail(Exception error) => Done.TrySetException(error);
+    }
+
+    private static async Task WriteMarkersAsync(StorageTables tables, string bucket, IReadOnlyList<MarkWork> batch)
+    {
+        foreach (var chunk in batch.DistinctBy(m => m.Row).Chunk(100))
+        {
+            var rows = chunk.Select(m => new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(bucket, m.Row))).ToList();
+            await tables.Get(StorageTables.PushMarkers).SubmitTransactionAsync(rows);
+        }
+        foreach (var work in batch) work.Done.TrySetResult();
+    }
+
+    /// <summary>
+    /// After the commit, with what it wrote: a message naming the slots it opened, each with its version, its changes
+    /// and, where the module allows and it is small, the object as written, so the push reads nothing before sending.
+    /// A slot of a module whose objects identify people (tokens, sessions, CDRs) is only named: neither its object nor
+    /// its ids ride in a queue message, its push reads them. Never throws: the change is stored, and a slot whose relay
+    /// failed is queued by the sweep.
+    /// </summary>
+    public async Task RelayAsync(string table, IEnumerable<OpenedSlot> opened)
+    {
+        var list = opened.ToList();
+        if (list.Count == 0) return;
         try
         {
+            var states = list.Select(slot =>
+            {
+                var named = Named(table, slot.Row);
+                var changes = ReadChanges(slot.Row);
+                return changes.Count > 0 && changes.All(c => catalog.FindModule(c.Module) is { PersonalIds: false, PersonalData: false })
+                       && slot.Version is { } version && Carried(slot.Content) is { } content
+                    ? named with { Version = version.ToString(), Changes = changes, Content = content }
+                    : named;
+            }).ToList();
             // Not the caller's token: a change that is stored should be pushed even when its caller has gone.
-            await queue.EnqueueAsync(refs, CancellationToken.None);
+            await queue.EnqueueAsync(states, CancellationToken.None);
         }
         catch (Exception e)
         {
-            logger.LogWarning(e, "{Count} pushes of table {Table} stored but not queued; the outbox sweep queues them", refs.Count, table);
+            logger.LogWarning(e, "{Count} pushes of table {Table} stored but not queued; the outbox sweep queues them", list.Count, table);
         }
     }
 
+    /// <summary>The object to carry in the queue message: when small (a large one is read at send time).</summary>
+    private static JsonElement? Carried(ReadOnlyMemory<byte>? content)
+    {
+        if (content is not { Length: > 0 and <= MaxCarriedBytes } json) return null;
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>The slot and, where its table's store tells how, the object it is about, in one query.</summary>
     public async Task<PushSlot?> ReadAsync(PushSlotRef slot, CancellationToken ct)
     {
-        var row = await tables.Get(slot.Table).GetEntityIfExistsAsync<TableEntity>(slot.Partition, slot.Row, cancellationToken: ct);
-        return row.HasValue ? new PushSlot(slot, ReadChanges(row.Value!), row.Value!.ETag.ToString()) : null;
+        var table = tables.Get(slot.Table);
+        if (_targets.TryGetValue(slot.Table, out var targets) && targets.RowFilter(slot.Row) is { } filter)
+        {
+            var rows = new List<TableEntity>();
+            await foreach (var row in table.QueryAsync<TableEntity>($"PartitionKey eq {TableKey.Quote(slot.Partition)} and ({filter})", cancellationToken: ct)) rows.Add(row);
+            if (rows.FirstOrDefault(r => r.RowKey == slot.Row) is not { } found) return null;
+            var content = targets.Content(slot.Row, rows);
+            return new PushSlot(slot, ReadChanges(found), found.ETag.ToString())
+            {
+                Id = found.GetString(IdColumn),
+                Content = new PushContent(content is { } bytes ? JsonDocument.Parse(bytes).RootElement : null),
+            };
+        }
+        var point = await table.GetEntityIfExistsAsync<TableEntity>(slot.Partition, slot.Row, cancellationToken: ct);
+        return point.HasValue ? new PushSlot(slot, ReadChanges(point.Value!), point.Value!.ETag.ToString()) { Id = point.Value!.GetString(IdColumn) } : null;
     }
 
     public async Task<bool> CompleteAsync(PushSlot slot, CancellationToken ct)
@@ -120,7 +190,7 @@ public sealed class TableOutbox(PushQueue queue, StorageTables tables, IOptions<
     public async Task HandOverAsync(PushSlot slot, CancellationToken ct)
     {
         await RefreshAsync(tables.Get(slot.Ref.Table), slot.Ref.Partition, slot.Ref.Row, ct);
-        await queue.EnqueueAsync([slot.Ref], ct);
+        await queue.EnqueueAsync([new PushSlotState(slot.Ref, slot.Id)], ct);
     }
 
     /// <summary>
@@ -136,7 +206,7 @@ public sealed class TableOutbox(PushQueue queue, StorageTables tables, IOptions<
         var stale = new List<TableEntity>();
         var open = 0;
         await foreach (var row in client.QueryAsync<TableEntity>($"PartitionKey eq {TableKey.Quote(partitionKey)} and {rowFilter}",
-                           select: ["PartitionKey", "RowKey", OpenedColumn], cancellationToken: ct))
+                           select: ["PartitionKey", "RowKey", OpenedColumn, IdColumn], cancellationToken: ct))
         {
             open++;
             if (row.GetDateTimeOffset(OpenedColumn) is not { } opened || opened < before) stale.Add(row);
@@ -144,7 +214,7 @@ public sealed class TableOutbox(PushQueue queue, StorageTables tables, IOptions<
         if (stale.Count == 0) return (0, open);
         logger.LogWarning("Outbox of {Table}/{Partition}: {Count} pushes left by an interrupted relay; queueing them now", table, partitionKey, stale.Count);
         foreach (var row in stale) await RefreshAsync(client, row.PartitionKey, row.RowKey, ct);
-        await queue.EnqueueAsync(stale.Select(r => new PushSlotRef(table, r.PartitionKey, r.RowKey)).ToList(), ct);
+        await queue.EnqueueAsync(stale.Select(r => Named(table, r)).ToList(), ct);
         return (stale.Count, open);
     }
 
@@ -184,6 +254,9 @@ public sealed class TableOutbox(PushQueue queue, StorageTables tables, IOptions<
         }
     }
 
+    /// <summary>A slot named by its place and opening, without its state.</summary>
+    private static PushSlotState Named(string table, TableEntity slot) => new(new PushSlotRef(table, slot.PartitionKey, slot.RowKey), slot.GetString(IdColumn));
+
     private static List<PushChange> ReadChanges(TableEntity slot) => JsonChunks.Read(slot, PushJson.Default.ListPushChange);
 
     private static string BucketKey(long bucket) => bucket.ToString("D19", CultureInfo.InvariantCulture);
@@ -197,3 +270,16 @@ public sealed class TableOutbox(PushQueue queue, StorageTables tables, IOptions<
 
 /// <param name="Opened">the slot is new: the commit's relay queues a message naming it</param>
 public sealed record SlotWrite(TableTransactionAction Action, TableEntity Row, bool Opened);
+
+/// <summary>A slot a commit opened: its row as written, its version (the commit's ETag; null: unknown, the slot is read), and the object it is about as written (its stored JSON), if any.</summary>
+public sealed record OpenedSlot(TableEntity Row, ETag? Version, ReadOnlyMemory<byte>? Content);
+
+/// <summary>How a store's table finds the object of an outbox slot, so the two are read in one query.</summary>
+internal interface ISlotTargets
+{
+    /// <summary>An OData filter on the slot's partition that selects the slot and its object's rows; null: the slot alone.</summary>
+    string? RowFilter(string slotRow);
+
+    /// <summary>The object's stored JSON from the rows read, or null when it is gone.</summary>
+    ReadOnlyMemory<byte>? Content(string slotRow, IReadOnlyList<TableEntity> rows);
+}

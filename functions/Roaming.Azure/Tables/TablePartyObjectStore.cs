@@ -28,7 +28,7 @@ namespace Roaming.Azure.Tables;
 /// object always has its index row; an index row without its object (a crash between the two) is skipped when read.
 /// </summary>
 public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClient table, TableOutbox outbox, TimeProvider clock, ILogger logger)
-    : IPartyObjectStore<T>, IOutboxPartitions, IReindexable
+    : IPartyObjectStore<T>, IOutboxPartitions, IReindexable, ISlotTargets
     where T : class
 {
     private const string SlotPrefix = "~push|";
@@ -330,9 +330,18 @@ public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClien
         }
         var write = outbox.Join(rows.PartitionKey, SlotPrefix + rows.RowKey, rows.Slot, [push]);
         actions.Add(write.Action);
-        await table.SubmitTransactionAsync(actions, ct);
-        if (write.Opened) await outbox.RelayAsync(kind.Collection, [write.Row]);
+        var committed = await table.SubmitTransactionAsync(actions, ct);
+        // The slot travels with the object as written (a removed object's push reads that it is gone).
+        if (write.Opened)
+            await outbox.RelayAsync(kind.Collection, [new OpenedSlot(write.Row, committed.Value[^1].Headers.ETag, next is null ? (ReadOnlyMemory<byte>?)null : JsonChunks.Bytes(next))]);
     }
+
+    /// <summary>A slot is read with its object, in one query.</summary>
+    string? ISlotTargets.RowFilter(string slotRow) =>
+        slotRow.StartsWith(SlotPrefix, StringComparison.Ordinal) ? $"RowKey eq {TableKey.Quote(slotRow)} or RowKey eq {TableKey.Quote(slotRow[SlotPrefix.Length..])}" : null;
+
+    ReadOnlyMemory<byte>? ISlotTargets.Content(string slotRow, IReadOnlyList<TableEntity> rows) =>
+        rows.FirstOrDefault(r => r.RowKey == slotRow[SlotPrefix.Length..]) is { } row ? JsonChunks.Bytes(row) : (ReadOnlyMemory<byte>?)null;
 
     /// <summary>
     /// The object's rows as they must change from what was read to <paramref name="next"/> (null: removed): the object,
@@ -434,8 +443,12 @@ public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClien
 /// <summary>The one implementation of <see cref="IPartyObjectStores"/>: a table per kind.</summary>
 public sealed class TablePartyObjectStores(StorageTables tables, TableOutbox outbox, TimeProvider clock, ILoggerFactory loggers) : IPartyObjectStores
 {
-    public IPartyObjectStore<T> For<T>(PartyObjectKind<T> kind) where T : class =>
-        new TablePartyObjectStore<T>(kind, tables.Get(kind.Collection), outbox, clock, loggers.CreateLogger("Roaming.Azure.Tables.PartyObjects"));
+    public IPartyObjectStore<T> For<T>(PartyObjectKind<T> kind) where T : class
+    {
+        var store = new TablePartyObjectStore<T>(kind, tables.Get(kind.Collection), outbox, clock, loggers.CreateLogger("Roaming.Azure.Tables.PartyObjects"));
+        outbox.Targets(kind.Collection, store);
+        return store;
+    }
 }
 
 /// <summary>A store whose own party partitions may hold outbox slots left by an interrupted relay.</summary>

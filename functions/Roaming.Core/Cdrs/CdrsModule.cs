@@ -50,6 +50,7 @@ public sealed class CdrsModule : IOcpiModule
     {
         Owner = Role.Cpo,
         Counterparts = [Role.Emsp, Role.Hub],
+        PersonalData = true,
         Keying = ObjectKeying.ClientOwned,
         Pushes = true,
         Pulls = true,

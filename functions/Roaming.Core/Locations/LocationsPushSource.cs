@@ -18,7 +18,10 @@ public sealed class LocationsPushSource(ILocationStore store) : IPushSource
 {
     public string Module => ModuleIds.Locations;
 
-    public async Task SendAsync(PushChange change, InterfaceClient client, CancellationToken ct)
+    public Task SendAsync(PushChange change, InterfaceClient client, CancellationToken ct) => SendAsync(change, null, client, ct);
+
+    /// <param name="content">an EVSE change's EVSE as read with its slot or as its commit wrote it; location changes read the location</param>
+    public async Task SendAsync(PushChange change, PushContent? content, InterfaceClient client, CancellationToken ct)
     {
         var wire = client.Wire<LocationsWire>(Module);
         var party = change.Party;
@@ -36,7 +39,8 @@ public sealed class LocationsPushSource(ILocationStore store) : IPushSource
         }
         else
         {
-            var evse = await store.GetEvseAsync(DataScope.Own, party, change.ObjectId, change.EvseUid, ct) ?? throw new PushObjectGoneException($"EVSE {change.EvseUid} is gone");
+            var evse = (content is { } at ? at.Value?.Deserialize(LocationsJson.Default.Evse) : await store.GetEvseAsync(DataScope.Own, party, change.ObjectId, change.EvseUid, ct))
+                ?? throw new PushObjectGoneException($"EVSE {change.EvseUid} is gone");
             if (change.ConnectorId is null)
             {
                 body = change.Kind == PushKind.Patch ? PatchBody.Fields(wire.Evse.ToNode(evse), change.Fields).Writer() : w => wire.Evse.Write(w, evse);

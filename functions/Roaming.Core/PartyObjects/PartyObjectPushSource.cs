@@ -22,11 +22,14 @@ public sealed class PartyObjectPushSource<T>(IPartyObjectStore<T> store, Func<ob
 
     private string Shown(PushChange change) => $"{change.Party}/{(shown is null ? change.ObjectId : shown(change.ObjectId))}";
 
-    public async Task SendAsync(PushChange change, InterfaceClient client, CancellationToken ct)
+    public Task SendAsync(PushChange change, InterfaceClient client, CancellationToken ct) => SendAsync(change, null, client, ct);
+
+    /// <param name="content">the object as read with its slot or as its commit wrote it; without it, the object is read</param>
+    public async Task SendAsync(PushChange change, PushContent? content, InterfaceClient client, CancellationToken ct)
     {
         string[] address = [change.CountryCode, change.PartyId, change.ObjectId];
         var q = query?.Invoke(change);
-        var current = await store.GetAsync(DataScope.Own, change.Party, StoredId(change), ct);
+        var current = content is { } at ? at.Value?.Deserialize(store.Kind.Stored) : await store.GetAsync(DataScope.Own, change.Party, StoredId(change), ct);
         if (change.Kind == PushKind.Delete)
         {
             // Deleted and put back since: the put that followed carries the truth.

@@ -35,6 +35,12 @@ public sealed record ModuleDeclaration(string Identifier)
     /// </summary>
     public bool PersonalIds { get; init; }
 
+    /// <summary>
+    /// Its objects hold personal data though their ids do not (a session's or CDR's cdr_token): they never ride in a
+    /// queue message, their push reads them where they are stored. Modules with <see cref="PersonalIds"/> are treated so too.
+    /// </summary>
+    public bool PersonalData { get; init; }
+
     /// <summary>An object id as a log line or error message may show it.</summary>
     public string Shown(string id) => PersonalIds ? "(id withheld)" : id;
 

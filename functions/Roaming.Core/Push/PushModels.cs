@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Roaming.Core.Partners;
 using Roaming.Core.Transport;
@@ -89,14 +90,40 @@ public static class PushChanges
 /// <summary>A queue message: many changes (one message per change would cap throughput at the queue's rate).</summary>
 /// <param name="Changes">changes to send (a retry carries the ones a partner did not take)</param>
 /// <param name="PartnerId">null: every partner that takes the module; set: a retry for that partner.</param>
-/// <param name="Slots">pending pushes in the outbox, read when the message is processed</param>
-public sealed record PushMessage(List<PushChange>? Changes = null, string? PartnerId = null, int Attempt = 0, List<PushSlotRef>? Slots = null);
+/// <param name="Slots">pending pushes in the outbox, read when the message is processed (messages of earlier versions; a slot is named by <paramref name="States"/> now)</param>
+/// <param name="States">slots by their opening, some with what their commit wrote (see <see cref="PushSlotState"/>)</param>
+public sealed record PushMessage(List<PushChange>? Changes = null, string? PartnerId = null, int Attempt = 0, List<PushSlotRef>? Slots = null,
+    List<PushSlotState>? States = null);
 
 /// <summary>Where an outbox keeps the pending pushes of one target (a table row beside the object).</summary>
 public sealed record PushSlotRef(string Table, string Partition, string Row);
 
 /// <summary>The pending changes of a slot as read, with the version they were read at.</summary>
-public sealed record PushSlot(PushSlotRef Ref, IReadOnlyList<PushChange> Changes, string Version);
+public sealed record PushSlot(PushSlotRef Ref, IReadOnlyList<PushChange> Changes, string Version)
+{
+    /// <summary>Which opening of the slot this is (a slot cleared and opened again at the same place is another one); null: a slot of an earlier version.</summary>
+    public string? Id { get; init; }
+
+    /// <summary>The object the changes are about, read with the slot or as its commit wrote it; null: not at hand (the source reads it).</summary>
+    public PushContent? Content { get; init; }
+}
+
+/// <summary>The object a slot's changes are about, in the module's stored JSON; a null value: the object is gone.</summary>
+public sealed record PushContent(JsonElement? Value);
+
+/// <summary>
+/// A slot named by its opening (<paramref name="Id"/>): a message drains only the slot it names, never a later one
+/// opened at the same place (that one's own message sends it), so an old message cannot send its slot's state after a
+/// newer one. The commit that opened a slot adds, for a module whose objects hold no personal data and when small, its
+/// version, its changes and the object as written (<see cref="Carries"/>): the first send then reads nothing; when
+/// the slot has changed since (another change joined it), clearing it fails on the version and the slot is read and
+/// sent again, so a partner gets each state in order. A message seen a second time or late is read afresh.
+/// </summary>
+public sealed record PushSlotState(PushSlotRef Slot, string? Id, string? Version = null, List<PushChange>? Changes = null, JsonElement? Content = null)
+{
+    [JsonIgnore]
+    public bool Carries => Version is not null && Changes is { Count: > 0 } && Content is not null;
+}
 
 /// <summary>
 /// The outbox the push channel drains. A store writes a change and the push it causes into a slot beside the object,
@@ -135,6 +162,12 @@ public interface IPushSource
     Task SendAsync(PushChange change, InterfaceClient client, CancellationToken ct);
 
     /// <summary>
+    /// The same, with the object as read with its slot or as its commit wrote it (<paramref name="content"/>), for a source
+    /// that can use it instead of reading the object again; by default it reads.
+    /// </summary>
+    Task SendAsync(PushChange change, PushContent? content, InterfaceClient client, CancellationToken ct) => SendAsync(change, client, ct);
+
+    /// <summary>
     /// After the partner refused a change in a way no retry changes (<see cref="PartnerCallFailures.IsRetryable"/>):
     /// whatever the module's rules offer instead (transport_and_format: a failed PATCH is followed by a GET and, where
     /// the object is missing, a PUT of it). Returns false when there is nothing to try; the change is then parked.
@@ -150,4 +183,5 @@ public sealed class PushObjectGoneException(string message) : Exception(message)
 [JsonSerializable(typeof(PushMessage))]
 [JsonSerializable(typeof(PushChange))]
 [JsonSerializable(typeof(List<PushChange>))]
+[JsonSerializable(typeof(PushSlotState))]
 public sealed partial class PushJson : JsonSerializerContext;

@@ -53,23 +53,43 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
         var targets = message.PartnerId is null
             ? (await partners.ListAsync(ct)).Where(p => p.State == PartnerState.Registered).ToList()
             : await partners.GetAsync(message.PartnerId, ct) is { State: PartnerState.Registered } one ? [one] : [];
-        if (message.Slots is { Count: > 0 } slots)
-            await Parallel.ForEachAsync(slots.Distinct(), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
-                async (slot, token) => await DrainAsync(slot, targets, token));
+        var fresh = Fresh(work);
+        var drains = (message.Slots ?? []).Distinct().Select(slot => (Slot: slot, Id: (string?)null, Carried: (PushSlotState?)null))
+            .Concat((message.States ?? []).Select(state => (Slot: state.Slot, Id: state.Id, Carried: fresh && state.Carries ? state : null))).ToList();
+        if (drains.Count > 0)
+            await Parallel.ForEachAsync(drains, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
+                async (drain, token) => await DrainAsync(drain.Slot, drain.Id, drain.Carried, targets, token));
         if (message.Changes is { Count: > 0 } changes)
             await SendAsync(targets, changes, message.PartnerId is null ? 1 : message.Attempt + 1, ct);
     }
 
-    /// <summary>Sends a slot's changes until it stays empty; changes that join meanwhile go out in later rounds.</summary>
-    private async Task DrainAsync(PushSlotRef slotRef, IReadOnlyList<Partner> targets, CancellationToken ct)
+    /// <summary>
+    /// Whether the states a message carries may be sent as they are. Only the commit that opened a slot relays its
+    /// state, and nothing else names that slot before the outbox sweep, which waits a grace after the opening: a
+    /// message seen for the first time within half that grace is the only one about its slot, so the state it carries
+    /// is not older than anything sent from the slot yet. Any other (seen again, late, or of unknown age) reads the
+    /// slot, so a stale carried object never follows a newer one to a partner.
+    /// </summary>
+    private bool Fresh(QueueWork work) =>
+        work.DequeueCount <= 1 && work.InsertedOn is { } inserted && clock.GetUtcNow() - inserted < options.Value.OutboxSweepGrace / 2;
+
+    /// <summary>
+    /// Sends a slot's changes until it stays empty; changes that join meanwhile go out in later rounds. The first round
+    /// uses the state its commit left when the message carries it (no read); a slot changed since fails to clear on
+    /// its version and is read for the next round. A slot opened again since the message named it (another
+    /// <paramref name="id"/>) is left to its own message.
+    /// </summary>
+    private async Task DrainAsync(PushSlotRef slotRef, string? id, PushSlotState? carried, IReadOnlyList<Partner> targets, CancellationToken ct)
     {
         using var _ = await _slotLocks.LockAsync(slotRef, ct);
         PushSlot? slot = null;
         for (var round = 0; round < RoundsPerSlot; round++)
         {
-            slot = await outbox.ReadAsync(slotRef, ct);
-            if (slot is null) return;
-            await SendAsync(targets, slot.Changes, 1, ct);
+            slot = round == 0 && carried is { Version: { } version, Changes: { } changes, Content: { } content }
+                ? new PushSlot(slotRef, changes, version) { Id = carried.Id, Content = new PushContent(content) }
+                : await outbox.ReadAsync(slotRef, ct);
+            if (slot is null || (id is not null && slot.Id != id)) return;
+            await SendAsync(targets, slot.Changes, 1, ct, slot.Content);
             if (await outbox.CompleteAsync(slot, ct)) return;
         }
         logger.LogInformation("Push slot {Partition}/{Row} kept changing while it was sent; handed to a new message", slotRef.Partition, slotRef.Row);
@@ -77,11 +97,12 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
     }
 
     /// <param name="retryAttempt">the attempt number a retry of what fails here carries</param>
-    private Task SendAsync(IReadOnlyList<Partner> targets, IReadOnlyList<PushChange> changes, int retryAttempt, CancellationToken ct) =>
+    /// <param name="content">the object the changes are about (one slot's changes are about one), when at hand</param>
+    private Task SendAsync(IReadOnlyList<Partner> targets, IReadOnlyList<PushChange> changes, int retryAttempt, CancellationToken ct, PushContent? content = null) =>
         Parallel.ForEachAsync(targets, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
-            async (partner, token) => await PushToAsync(partner, changes, retryAttempt, token));
+            async (partner, token) => await PushToAsync(partner, changes, retryAttempt, content, token));
 
-    private async Task PushToAsync(Partner partner, IReadOnlyList<PushChange> changes, int retryAttempt, CancellationToken ct)
+    private async Task PushToAsync(Partner partner, IReadOnlyList<PushChange> changes, int retryAttempt, PushContent? content, CancellationToken ct)
     {
         var wanted = new List<PushChange>();
         foreach (var change in changes)
@@ -100,7 +121,7 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
             {
                 try
                 {
-                    await SendAsync(partner, objectChanges[i], parked, token);
+                    await SendAsync(partner, objectChanges[i], content, parked, token);
                 }
                 catch (PushObjectGoneException e)
                 {
@@ -125,13 +146,13 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
     /// One change to one partner. An answer that no retry can change goes to the module's recovery (the spec's GET and
     /// PUT after a failed PATCH), and what that cannot mend is parked instead of being tried again for hours.
     /// </summary>
-    private async Task SendAsync(Partner partner, PushChange change, List<(PushChange, PartnerCallException)> parked, CancellationToken ct)
+    private async Task SendAsync(Partner partner, PushChange change, PushContent? content, List<(PushChange, PartnerCallException)> parked, CancellationToken ct)
     {
         var source = _sources[change.Module];
         var client = Client(partner, change);
         try
         {
-            await source.SendAsync(change, client, ct);
+            await source.SendAsync(change, content, client, ct);
         }
         catch (PartnerCallException refused) when (!refused.IsRetryable())
         {

@@ -32,6 +32,7 @@ public sealed class SessionsModule : IOcpiModule
     {
         Owner = Role.Cpo,
         Counterparts = [Role.Emsp, Role.Hub],
+        PersonalData = true,
         Keying = ObjectKeying.ClientOwned,
         Pushes = true,
         Pulls = true,
