@@ -10,7 +10,8 @@ namespace Roaming.Integration.Tests;
 /// The CSO's back office reporting charge points' answers on "command-results-in" instead of the operator API, between
 /// the eMSP and CPO endpoints of <see cref="CommandsTests"/>: a result on the queue reaches the eMSP as one posted does
 /// (a reservation begins and ends, a charging profile is kept); messages the API would refuse are parked with the API's
-/// reason and change nothing; a message tried again after its result was recorded is done, not parked.
+/// reason and change nothing; a message tried again after its result was recorded is done, not parked; one that meets
+/// storage down is left to the queue to try again.
 /// </summary>
 public class CommandResultsInTests
 {
@@ -204,8 +205,45 @@ public class CommandResultsInTests
         Assert.Equal(["ACCEPTED"], (await SentAsync(pair.Cpo, "commands", request.Str("id")))["results"]!.AsArray().Select(r => r!.Str("result")));
     }
 
+    [Fact]
+    public async Task A_result_that_meets_storage_down_is_left_to_the_queue_to_try_again_and_then_taken()
+    {
+        // The CPO's own storage, so it can be paused (connections accepted, never answered) without touching the shared one.
+        await using var storage = await PrivateAzurite.StartAsync();
+        await using var pair = await CommandsTests.ConnectAsync(new()
+        {
+            ["Storage"] = storage.ConnectionString,
+            ["Roaming:StorageRetry:NetworkTimeout"] = "00:00:01",
+            ["Roaming:StorageRetry:MaxRetries"] = "1",
+        });
+        var sent = await CommandsTests.SendAsync(pair.Emsp, "START_SESSION", CommandsTests.Fields("START_SESSION"));
+        var id = (await pair.Cpo.OperatorAsync(HttpMethod.Get, "/operator/commands?scope=received"))["items"]!.AsArray().Single(i => i!.Str("type") == "START_SESSION")!.Str("id");
+        var message = new JsonObject { ["id"] = id, ["module"] = "commands", ["result"] = Result("ACCEPTED") }.ToJsonString();
+        var processor = pair.Cpo.Services.GetRequiredService<CommandResultsInProcessor>();
+
+        storage.Pause();
+        Exception? failure;
+        try
+        {
+            failure = await Record.ExceptionAsync(() => processor.ProcessAsync(new Work(message).First, CancellationToken.None));
+        }
+        finally
+        {
+            storage.Resume();
+        }
+        // Failed, but not as a message that can never succeed: the queue tries it again (and parks it only after its last try).
+        Assert.NotNull(failure);
+        Assert.IsNotType<UnprocessableMessageException>(failure);
+        Assert.Equal(("WAITING", null), ((await SentAsync(pair.Cpo, "commands", id)).Str("state"), (await SentAsync(pair.Cpo, "commands", id))["results"]));
+
+        await processor.ProcessAsync(new Work(message).Again, CancellationToken.None);
+        Assert.Equal("ACCEPTED", (await FinishedAsync(pair.Emsp, "commands", sent.Str("id"))).Str("outcome"));
+    }
+
     private sealed record Work(string Body)
     {
+        public QueueWork First => new("m-" + Guid.NewGuid().ToString("N"), Encoding.UTF8.GetBytes(Body), DequeueCount: 1, InsertedOn: DateTimeOffset.UtcNow);
+
         public QueueWork Again => new("m-" + Guid.NewGuid().ToString("N"), Encoding.UTF8.GetBytes(Body), DequeueCount: 2, InsertedOn: DateTimeOffset.UtcNow);
     }
 }
