@@ -18,11 +18,12 @@ namespace Roaming.Core.ChargingProfiles;
 /// The back office's charging profiles on /operator/chargingprofiles. A sender (our eMSP, or SCSP) sets, asks for or
 /// clears a session's profile at a CPO partner (<c>POST</c> with <c>request</c>: SET_CHARGING_PROFILE,
 /// GET_ACTIVE_CHARGING_PROFILE, CLEAR_PROFILE) and reads how it went as for commands; a CPO's back office takes the
-/// requests from "commands-out", reports the EVSE's result (<c>POST /{id}/result</c>, <see cref="ChargingProfileResults"/>) and tells the sender of a
-/// changed active profile (<c>PUT /sessions/{country_code}/{party_id}/{session_id}</c>). Both read a session's profile
-/// as they know it (<c>GET /sessions/…?scope=own|received</c>).
+/// requests from "commands-out", reports the EVSE's result (<c>POST /{id}/result</c>, <see cref="ChargingProfileResults"/>)
+/// and tells the sender of a changed active profile (<c>PUT /sessions/{country_code}/{party_id}/{session_id}</c>). Both
+/// read a session's profile as they know it (<c>GET /sessions/…?scope=own|received</c>).
 /// </summary>
-public sealed class ChargingProfilesOperatorApi(RequestSender sender, RequestParties parties, RequestsOperatorApi records, IPartyObjectStore<ProfileSession> sessions, TimeProvider clock) : IRouteGroup
+public sealed class ChargingProfilesOperatorApi(RequestSender sender, RequestParties parties, RequestsOperatorApi records,
+    IPartyObjectStore<ProfileSession> sessions, TimeProvider clock) : IRouteGroup
 {
     private const string Base = "/operator/chargingprofiles";
     private const string Session = Base + "/sessions/{country_code}/{party_id}/{session_id}";
