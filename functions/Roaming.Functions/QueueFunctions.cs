@@ -38,6 +38,11 @@ public sealed class QueueFunctions(IEnumerable<IQueueProcessor> processors)
     public Task Deadlines([QueueTrigger(QueueTriggerNames.DeadlinesExpression, Connection = "Storage")] QueueMessage message, CancellationToken ct) =>
         RunAsync(QueueTriggerNames.Deadlines, message, ct);
 
+    /// <summary>The back office's reports of charge points' answers to commands and charging profile requests.</summary>
+    [Function("command-results-in")]
+    public Task CommandResultsIn([QueueTrigger(QueueTriggerNames.CommandResultsInExpression, Connection = "Storage")] QueueMessage message, CancellationToken ct) =>
+        RunAsync(QueueTriggerNames.CommandResultsIn, message, ct);
+
     private Task RunAsync(string queue, QueueMessage message, CancellationToken ct) =>
         _processors[queue].ProcessAsync(new QueueWork(message.MessageId, message.Body.ToMemory(), message.DequeueCount, message.InsertedOn), ct);
 }

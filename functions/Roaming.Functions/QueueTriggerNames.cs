@@ -22,6 +22,7 @@ public static class QueueTriggerNames
     public const string SdrsIn = SdrsInProcessor.Name;
     public const string CdrsVerify = CdrVerifications.VerifyQueue;
     public const string Deadlines = Core.Commands.Deadlines.QueueName;
+    public const string CommandResultsIn = CommandResultsInProcessor.Name;
 
     public const string PushSetting = "RoamingPushQueue";
     public const string SyncSetting = "RoamingSyncQueue";
@@ -29,6 +30,7 @@ public static class QueueTriggerNames
     public const string SdrsInSetting = "RoamingSdrsInQueue";
     public const string CdrsVerifySetting = "RoamingCdrsVerifyQueue";
     public const string DeadlinesSetting = "RoamingDeadlinesQueue";
+    public const string CommandResultsInSetting = "RoamingCommandResultsInQueue";
 
     public const string PushExpression = "%" + PushSetting + "%";
     public const string SyncExpression = "%" + SyncSetting + "%";
@@ -36,6 +38,7 @@ public static class QueueTriggerNames
     public const string SdrsInExpression = "%" + SdrsInSetting + "%";
     public const string CdrsVerifyExpression = "%" + CdrsVerifySetting + "%";
     public const string DeadlinesExpression = "%" + DeadlinesSetting + "%";
+    public const string CommandResultsInExpression = "%" + CommandResultsInSetting + "%";
 
     /// <summary>Each trigger's app setting and the queue (without the prefix) it must name.</summary>
     public static readonly IReadOnlyList<(string Setting, string Queue)> All =
@@ -46,6 +49,7 @@ public static class QueueTriggerNames
         (SdrsInSetting, SdrsIn),
         (CdrsVerifySetting, CdrsVerify),
         (DeadlinesSetting, Deadlines),
+        (CommandResultsInSetting, CommandResultsIn),
     ];
 
     public static void Check(IConfiguration configuration)

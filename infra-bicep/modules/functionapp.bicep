@@ -165,6 +165,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     RoamingSdrsInQueue: 'sdrs-in'
     RoamingCdrsVerifyQueue: 'cdrs-verify'
     RoamingDeadlinesQueue: 'ocpi-deadlines'
+    RoamingCommandResultsInQueue: 'command-results-in'
   }, extraPartySettings)
 }
 

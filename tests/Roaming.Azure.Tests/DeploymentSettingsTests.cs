@@ -33,7 +33,8 @@ public sealed class DeploymentSettingsTests
                      .Concat(ClientCertificateOptions.DeploymentSettings)
                      .Append(InboundClientCertificate.RequireSetting)
                      // The Functions app's trigger queue names (Roaming.Functions.QueueTriggerNames), checked at its start.
-                     .Concat(["RoamingPushQueue", "RoamingSyncQueue", "RoamingSessionsInQueue", "RoamingSdrsInQueue", "RoamingCdrsVerifyQueue", "RoamingDeadlinesQueue"]))
+                     .Concat(["RoamingPushQueue", "RoamingSyncQueue", "RoamingSessionsInQueue", "RoamingSdrsInQueue", "RoamingCdrsVerifyQueue", "RoamingDeadlinesQueue",
+                         "RoamingCommandResultsInQueue"]))
             data.Add(name);
         return data;
     }

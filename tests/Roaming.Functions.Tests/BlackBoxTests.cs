@@ -36,13 +36,14 @@ public class BlackBoxTests
     }
 
     [Fact]
-    public async Task The_functions_app_as_cpo_takes_commands_hands_them_to_its_back_office_and_keeps_their_deadlines()
+    public async Task The_functions_app_as_cpo_takes_commands_hands_them_to_its_back_office_takes_its_results_and_keeps_their_deadlines()
     {
         await using var cpo = await FunctionsEndpoint.StartAsync([("NL", "CPO", "CPO")], Fixtures.FastRetries);
         await using var emsp = await TestEndpoint.StartEmspAsync();
         await BlackBox.HandshakeAsync(cpo, emsp);
         await BlackBox.CommandsAsync(cpo, emsp);
         Assert.Contains(cpo.Host.Invocations, i => i.Function == "deadlines");
+        Assert.Contains(cpo.Host.Invocations, i => i.Function == "command-results-in");
     }
 
     [Fact]

@@ -23,6 +23,7 @@ public sealed class FunctionsEndpoint : EndpointClient, IAsyncDisposable
         settings["RoamingSdrsInQueue"] = prefix + "sdrs-in";
         settings["RoamingCdrsVerifyQueue"] = prefix + "cdrs-verify";
         settings["RoamingDeadlinesQueue"] = prefix + "ocpi-deadlines";
+        settings["RoamingCommandResultsInQueue"] = prefix + "command-results-in";
         return settings;
     }
 

@@ -48,6 +48,7 @@ public class MetadataTests
     [InlineData("sdrs-in", "%RoamingSdrsInQueue%", "Roaming.Functions.QueueFunctions.SdrsIn")]
     [InlineData("cdrs-verify", "%RoamingCdrsVerifyQueue%", "Roaming.Functions.QueueFunctions.CdrsVerify")]
     [InlineData("deadlines", "%RoamingDeadlinesQueue%", "Roaming.Functions.QueueFunctions.Deadlines")]
+    [InlineData("command-results-in", "%RoamingCommandResultsInQueue%", "Roaming.Functions.QueueFunctions.CommandResultsIn")]
     public void Queue_functions_watch_the_queue_their_app_setting_names_on_the_storage_connection(string name, string queueName, string entryPoint)
     {
         var function = Function(name);
@@ -73,7 +74,7 @@ public class MetadataTests
     [Fact]
     public void Exactly_these_functions_are_declared()
     {
-        Assert.Equal(["cdrs-verify", "deadlines", "ocpi", "operator", "outbox-sweep", "push", "sdrs-in", "sessions-in", "sync"], Read("functions.metadata").AsArray().Select(f => f!["name"]!.GetValue<string>()).Order());
+        Assert.Equal(["cdrs-verify", "command-results-in", "deadlines", "ocpi", "operator", "outbox-sweep", "push", "sdrs-in", "sessions-in", "sync"], Read("functions.metadata").AsArray().Select(f => f!["name"]!.GetValue<string>()).Order());
     }
 
     [Fact]

@@ -36,7 +36,7 @@ public class WorkerPipelineTests(FunctionsCpo app) : IClassFixture<FunctionsCpo>
     {
         // The ASP.NET Core integration: the worker tells the host where its own HTTP listener is.
         Assert.StartsWith("http://localhost:", Host.Init!.Capabilities["HttpUri"]);
-        Assert.Equal(["cdrs-verify", "deadlines", "ocpi", "operator", "outbox-sweep", "push", "sdrs-in", "sessions-in", "sync"], Host.Functions.Select(f => f.Name).Order());
+        Assert.Equal(["cdrs-verify", "command-results-in", "deadlines", "ocpi", "operator", "outbox-sweep", "push", "sdrs-in", "sessions-in", "sync"], Host.Functions.Select(f => f.Name).Order());
         // Worker indexing: the metadata the host gets over gRPC says what functions.metadata says.
         var push = JsonNode.Parse(Host.Functions.Single(f => f.Name == "push").RawBindings.Single())!;
         Assert.Equal("%RoamingPushQueue%", push["queueName"]!.GetValue<string>());

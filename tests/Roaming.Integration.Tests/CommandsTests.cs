@@ -97,7 +97,7 @@ public class CommandsTests
         ["authorization_reference"] = "AUTH-1",
     };
 
-    private static async Task<string> EvseStatusAsync(EndpointClient endpoint, string evse, string scope = "own") =>
+    public static async Task<string> EvseStatusAsync(EndpointClient endpoint, string evse, string scope = "own") =>
         (await endpoint.OperatorAsync(HttpMethod.Get, "/operator/locations/NL/CPO/LOC1?scope=" + scope))["evses"]!.AsArray()
             .Single(e => e!.Str("uid") == evse)!.Str("status");
 
@@ -135,7 +135,7 @@ public class CommandsTests
         Assert.Equal(pair.CpoAtEmsp, outcome.Str("partner_id"));
     }
 
-    private static JsonObject Fields(string command, string reservation = "R1", string evse = "LOC1-E1") => command switch
+    public static JsonObject Fields(string command, string reservation = "R1", string evse = "LOC1-E1") => command switch
     {
         "START_SESSION" => Start(evse),
         "STOP_SESSION" => new JsonObject { ["session_id"] = "S1" },

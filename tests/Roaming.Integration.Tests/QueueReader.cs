@@ -46,10 +46,15 @@ public sealed class QueueReader(EndpointClient endpoint, string queue)
         (await _queue.PeekMessagesAsync(32)).Value.Select(m => JsonNode.Parse(m.Body.ToString())!).ToList();
 }
 
-/// <summary>The CSO's charging station management system: takes a request from "commands-out" and reports the charge point's answer.</summary>
+/// <summary>
+/// The CSO's charging station management system: takes a request from "commands-out" and reports the charge point's
+/// answer, through the operator API or on "command-results-in".
+/// </summary>
 public sealed class StandInBackOffice(EndpointClient cpo)
 {
     public QueueReader Requests { get; } = new(cpo, "commands-out");
+
+    private readonly QueueClient _results = new(Azurite.ConnectionString, cpo.Prefix + "command-results-in", new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
 
     /// <summary>The next request of this type on "commands-out".</summary>
     public Task<JsonNode> NextAsync(string type) => Requests.NextAsync(m => m.Str("type") == type);
@@ -57,4 +62,11 @@ public sealed class StandInBackOffice(EndpointClient cpo)
     /// <summary>The charge point's answer, through the operator API at the path the request names.</summary>
     public Task<JsonNode> AnswerAsync(JsonNode request, string result, int expect = 200) =>
         cpo.OperatorAsync(HttpMethod.Post, request.Str("result_path"), new { result }, expect);
+
+    /// <summary>The charge point's answer on "command-results-in", as the README describes the message: the request's id and module, and the body the operator API takes.</summary>
+    public Task ReportOnQueueAsync(JsonNode request, JsonObject result) =>
+        WriteAsync(new JsonObject { ["id"] = request.Str("id"), ["module"] = request.Str("module"), ["result"] = result }.ToJsonString());
+
+    /// <summary>Any text on "command-results-in" (Base64-encoded, as the Functions queue trigger reads it).</summary>
+    public async Task WriteAsync(string message) => await _results.SendMessageAsync(message);
 }

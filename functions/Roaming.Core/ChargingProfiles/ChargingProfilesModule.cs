@@ -45,6 +45,7 @@ public sealed class ChargingProfilesModule : IOcpiModule
         services.AddSingleton<ChargingProfilesReceiver>();
         services.AddSingleton<ChargingProfilesSender>();
         services.AddSingleton<IPushSource, ChargingProfilesPushSource>();
+        services.AddSingleton<IRequestResults, ChargingProfileResults>();
         services.AddSingleton<IRouteGroup, ChargingProfilesOperatorApi>();
     }
 }

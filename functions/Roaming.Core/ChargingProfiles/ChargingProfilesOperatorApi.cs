@@ -18,12 +18,12 @@ namespace Roaming.Core.ChargingProfiles;
 /// The back office's charging profiles on /operator/chargingprofiles. A sender (our eMSP, or SCSP) sets, asks for or
 /// clears a session's profile at a CPO partner (<c>POST</c> with <c>request</c>: SET_CHARGING_PROFILE,
 /// GET_ACTIVE_CHARGING_PROFILE, CLEAR_PROFILE) and reads how it went as for commands; a CPO's back office takes the
-/// requests from "commands-out", reports the EVSE's result (<c>POST /{id}/result</c>) and tells the sender of a
-/// changed active profile (<c>PUT /sessions/{country_code}/{party_id}/{session_id}</c>). Both read a session's profile
-/// as they know it (<c>GET /sessions/…?scope=own|received</c>).
+/// requests from "commands-out", reports the EVSE's result (<c>POST /{id}/result</c>, <see cref="ChargingProfileResults"/>)
+/// and tells the sender of a changed active profile (<c>PUT /sessions/{country_code}/{party_id}/{session_id}</c>). Both
+/// read a session's profile as they know it (<c>GET /sessions/…?scope=own|received</c>).
 /// </summary>
-public sealed class ChargingProfilesOperatorApi(RequestSender sender, RequestReceiver receiver, RequestBooks books, RequestParties parties,
-    RequestsOperatorApi records, IPartyObjectStore<ProfileSession> sessions, TimeProvider clock) : IRouteGroup
+public sealed class ChargingProfilesOperatorApi(RequestSender sender, RequestParties parties, RequestsOperatorApi records,
+    IPartyObjectStore<ProfileSession> sessions, TimeProvider clock) : IRouteGroup
 {
     private const string Base = "/operator/chargingprofiles";
     private const string Session = Base + "/sessions/{country_code}/{party_id}/{session_id}";
@@ -32,7 +32,6 @@ public sealed class ChargingProfilesOperatorApi(RequestSender sender, RequestRec
     {
         routes.Map("POST", Base, RouteAccess.Operator, SendAsync);
         records.Map(routes, ModuleIds.ChargingProfiles, Base);
-        routes.Map("POST", Base + "/{id}/result", RouteAccess.Operator, ReportAsync);
         routes.Map("GET", Session, RouteAccess.Operator, GetSessionAsync);
         routes.Map("PUT", Session, RouteAccess.Operator, PutActiveAsync);
     }
@@ -67,47 +66,6 @@ public sealed class ChargingProfilesOperatorApi(RequestSender sender, RequestRec
             },
         }, ctx.Cancellation);
         return OcpiResult.Json(w => RequestsOperatorApi.View(record).WriteTo(w), HttpStatusCode.Created);
-    }
-
-    /// <summary>
-    /// The EVSE's answer to a request we received, from the back office, in the shape of the request's result
-    /// (ActiveChargingProfileResult, ChargingProfileResult, ClearProfileResult). A profile the EVSE accepted makes its
-    /// sender the one told of later changes of the session's active profile.
-    /// </summary>
-    private async Task<OcpiResult> ReportAsync(OcpiContext ctx)
-    {
-        var id = ctx.Value("id");
-        var request = await books.FindReceivedAsync(ModuleIds.ChargingProfiles, id, ctx.Cancellation) ?? throw new NotFoundException($"No charging profile request {id}.");
-        IProfileResult result = request.Type switch
-        {
-            ProfileRequests.GetActive => ctx.Body(ChargingProfilesJson.Default.ActiveChargingProfileResult),
-            ProfileRequests.Set => ctx.Body(ChargingProfilesJson.Default.ChargingProfileResult),
-            _ => ctx.Body(ChargingProfilesJson.Default.ClearProfileResult),
-        };
-        if (request.State == RequestState.Waiting && result.Result == ChargingProfileResultType.Accepted)
-            await KeepAsync(request, result, ctx.Cancellation);
-        var updated = await receiver.ReportAsync(ModuleIds.ChargingProfiles, id, ChargingProfilesWire.Canonical(result),
-            ProfileRequests.Name(result.Result!.Value), ctx.Cancellation);
-        return OcpiResult.Json(w => RequestsOperatorApi.View(updated).WriteTo(w));
-    }
-
-    /// <summary>At the CPO: the sender whose profile the EVSE accepted, and the active profile reported.</summary>
-    private async Task KeepAsync(ReceivedRequest request, IProfileResult result, CancellationToken ct)
-    {
-        var sessionId = request.Request!.Value.GetProperty("session_id").GetString()!;
-        var current = await sessions.GetAsync(DataScope.Own, request.Party, sessionId, ct)
-            ?? new ProfileSession { CountryCode = request.CountryCode, PartyId = request.PartyId, SessionId = sessionId };
-        var kept = result switch
-        {
-            ChargingProfileResult => current with
-            {
-                PartnerId = request.PartnerId, FromCountryCode = request.FromCountryCode, FromPartyId = request.FromPartyId,
-                ChargingProfile = request.Request!.Value.GetProperty("charging_profile").Deserialize(ChargingProfilesJson.Default.ChargingProfile),
-            },
-            ActiveChargingProfileResult { Profile: { } profile } => current with { ActiveChargingProfile = profile },
-            _ => current,
-        };
-        await sessions.PutAsync(DataScope.Own, kept with { LastUpdated = Now() }, null, onlyIfNewer: false, ct);
     }
 
     private async Task<OcpiResult> GetSessionAsync(OcpiContext ctx)

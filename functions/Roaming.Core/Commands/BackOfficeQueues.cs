@@ -16,6 +16,9 @@ public static class BackOfficeQueues
 
     /// <summary>Finished commands and charging profile requests we sent, for the CSP's app (one message per outcome).</summary>
     public const string CommandResults = "command-results";
+
+    /// <summary>The back office's reports of charge points' answers to the requests on "commands-out" (one message per result).</summary>
+    public const string CommandResultsIn = "command-results-in";
 }
 
 /// <summary>

@@ -57,6 +57,7 @@ public sealed class CommandsModule : IOcpiModule
         services.AddSingleton<CommandsReceiver>();
         services.AddSingleton<CommandsSender>();
         services.AddSingleton<IPushSource, CommandsPushSource>();
+        services.AddSingleton<IRequestResults, CommandResults>();
         services.AddSingleton<IRouteGroup, CommandsOperatorApi>();
     }
 
@@ -73,6 +74,7 @@ public sealed class CommandsModule : IOcpiModule
         services.AddSingleton<IDeadlineHandler>(sp => sp.GetRequiredService<RequestSender>());
         services.AddSingleton<IDeadlineHandler>(sp => sp.GetRequiredService<RequestReceiver>());
         services.AddSingleton<IQueueProcessor, DeadlineProcessor>();
+        services.AddParkingQueueProcessor<CommandResultsInProcessor>();
         services.AddOutboundQueue(BackOfficeQueues.CommandsOut);
         services.AddOutboundQueue(BackOfficeQueues.CommandResults);
     }

@@ -17,11 +17,11 @@ namespace Roaming.Core.Commands;
 /// The back office's commands on /operator/commands. A CSP's app sends one (<c>POST</c>) to a CPO partner and reads how
 /// it went (<c>GET /{id}</c>, lists with <c>?scope=sent|received</c>); the outcome also arrives on "command-results".
 /// A CSO's charging station management system reads accepted commands from "commands-out" and reports the charge
-/// point's answer with <c>POST /{id}/result</c>; it may cancel an accepted reservation with CANCELED_RESERVATION.
+/// point's answer with <c>POST /{id}/result</c> (<see cref="CommandResults"/>); it may cancel an accepted reservation with CANCELED_RESERVATION.
 /// Reservations are listed on <c>GET /operator/reservations</c>.
 /// </summary>
-public sealed class CommandsOperatorApi(RequestSender sender, RequestReceiver receiver, RequestBooks books, RequestParties parties, RequestsOperatorApi records,
-    Reservations reservations, IPartyObjectStore<Token> tokens) : IRouteGroup
+public sealed class CommandsOperatorApi(RequestSender sender, RequestParties parties, RequestsOperatorApi records, Reservations reservations,
+    IPartyObjectStore<Token> tokens) : IRouteGroup
 {
     private const string Base = "/operator/commands";
 
@@ -29,7 +29,6 @@ public sealed class CommandsOperatorApi(RequestSender sender, RequestReceiver re
     {
         routes.Map("POST", Base, RouteAccess.Operator, SendAsync);
         records.Map(routes, ModuleIds.Commands, Base);
-        routes.Map("POST", Base + "/{id}/result", RouteAccess.Operator, ReportAsync);
         routes.Map("GET", "/operator/reservations", RouteAccess.Operator, ListReservationsAsync);
     }
 
@@ -60,39 +59,6 @@ public sealed class CommandsOperatorApi(RequestSender sender, RequestReceiver re
             },
         }, ctx.Cancellation);
         return OcpiResult.Json(w => RequestsOperatorApi.View(record).WriteTo(w), HttpStatusCode.Created);
-    }
-
-    /// <summary>
-    /// The charge point's answer to a command we received, from the back office: recorded and sent to the eMSP's
-    /// response_url. RESERVE_NOW accepted begins the reservation (its EVSE shows RESERVED), CANCEL_RESERVATION accepted
-    /// ends it; CANCELED_RESERVATION on an accepted RESERVE_NOW is the CPO cancelling it, told to the same response_url.
-    /// </summary>
-    private async Task<OcpiResult> ReportAsync(OcpiContext ctx)
-    {
-        var result = ctx.Body(CommandsJson.Default.CommandResult);
-        var id = ctx.Value("id");
-        var request = await books.FindReceivedAsync(ModuleIds.Commands, id, ctx.Cancellation) ?? throw new NotFoundException($"No command {id}.");
-        var outcome = result.Result!.Value;
-        var waiting = request.State == RequestState.Waiting;
-        switch (CommandTypes.Parse(request.Type!))
-        {
-            case CommandType.ReserveNow when waiting && outcome == CommandResultType.Accepted:
-                await reservations.BeginAsync(request, request.Request!.Value.Deserialize(CommandsJson.Default.ReserveNow)!, ctx.Cancellation);
-                break;
-            case CommandType.ReserveNow when outcome == CommandResultType.CanceledReservation && !waiting:
-                var reserved = request.Request!.Value.Deserialize(CommandsJson.Default.ReserveNow)!;
-                var key = Reservations.Key(request.From, reserved.ReservationId!);
-                if (await reservations.EndAsync(request.Party, key, Reservations.CancelledByUs, ctx.Cancellation) is null)
-                    throw new OcpiException(OcpiStatus.InvalidOrMissingParameters, HttpStatusCode.Conflict, $"The reservation of command {id} is not active.");
-                break;
-            case CommandType.CancelReservation when waiting && outcome == CommandResultType.Accepted:
-                var cancel = request.Request!.Value.Deserialize(CommandsJson.Default.CancelReservation)!;
-                await reservations.EndAsync(request.Party, Reservations.Key(request.From, cancel.ReservationId!), Reservations.Cancelled, ctx.Cancellation);
-                break;
-        }
-        var updated = await receiver.ReportAsync(ModuleIds.Commands, id, JsonSerializer.SerializeToElement(result, CommandsJson.Default.CommandResult),
-            CommandTypes.Name(outcome), ctx.Cancellation);
-        return OcpiResult.Json(w => RequestsOperatorApi.View(updated).WriteTo(w));
     }
 
     private async Task<OcpiResult> ListReservationsAsync(OcpiContext ctx)

@@ -67,17 +67,25 @@ public sealed class RequestReceiver(RequestBooks books, Deadlines deadlines, IWo
     /// The back office's report of the charge point's answer: recorded with its push to the response_url (one table
     /// transaction), once; later only a follow-up the module allows (a reservation cancelled by the CPO).
     /// </summary>
+    /// <param name="again">the report may have been recorded already (<see cref="IRequestResults.ReportAsync"/>)</param>
     /// <exception cref="NotFoundException">no such request</exception>
     /// <exception cref="OcpiException">409: the request takes no result now (answered, timed out, refused)</exception>
-    public async Task<ReceivedRequest> ReportAsync(string module, string id, JsonElement result, string outcome, CancellationToken ct)
+    public async Task<ReceivedRequest> ReportAsync(string module, string id, JsonElement result, string outcome, bool again, CancellationToken ct)
     {
         var book = books.For(module);
         var found = await books.FindReceivedAsync(module, id, ct) ?? throw new NotFoundException($"No {module} request {id}.");
         var now = Now();
         string? refusal = null;
+        ReceivedRequest? recorded = null;
         var updated = await book.Received.UpdateAsync(DataScope.Own, found.Party, id, r =>
         {
             refusal = null;
+            recorded = null;
+            if (again && r.State == RequestState.Finished && r.Outcome == outcome && r.Results is [.., var last] && JsonElement.DeepEquals(last, result))
+            {
+                recorded = r;
+                return null;
+            }
             var followUp = r.State == RequestState.Finished && r.Results is { Count: > 0 } && book.Rules.FollowUp(outcome);
             if (r.State != RequestState.Waiting && !followUp)
             {
@@ -86,6 +94,7 @@ public sealed class RequestReceiver(RequestBooks books, Deadlines deadlines, IWo
             }
             return r with { Results = [.. r.Results ?? [], result], Outcome = outcome, State = RequestState.Finished, LastUpdated = now };
         }, r => ResultPush(book, r), ct);
+        if (recorded is not null) return recorded;
         if (refusal is not null || updated is null)
             throw new OcpiException(OcpiStatus.InvalidOrMissingParameters, HttpStatusCode.Conflict, refusal ?? $"No {module} request {id}.");
         logger.LogInformation("{Module} request {Id} ({Type}): the back office reports {Outcome}", module, id, updated.Type, outcome);

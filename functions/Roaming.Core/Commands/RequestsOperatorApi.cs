@@ -12,13 +12,23 @@ namespace Roaming.Core.Commands;
 /// The back office's view of a module's asynchronous requests on /operator/{module}: one by id (sent or received), and
 /// lists (<c>?scope=sent|received</c>, <c>country_code</c>+<c>party_id</c> of our party, date_from/date_to, paged as
 /// {"total","items","next"}). A sent request's secret never shows: only its hash is kept, and that is left out too.
+/// The back office reports the charge point's answer to a request we received with <c>POST /{id}/result</c>, carried
+/// out by the module's <see cref="IRequestResults"/>, as a message on "command-results-in" is.
 /// </summary>
-public sealed class RequestsOperatorApi(RequestBooks books)
+public sealed class RequestsOperatorApi(RequestBooks books, IEnumerable<IRequestResults> results)
 {
     public void Map(RouteTable routes, string module, string basePath)
     {
         routes.Map("GET", basePath, RouteAccess.Operator, ctx => ListAsync(ctx, module, basePath));
         routes.Map("GET", basePath + "/{id}", RouteAccess.Operator, ctx => GetAsync(ctx, module));
+        var report = results.Single(r => r.Module == module);
+        routes.Map("POST", basePath + "/{id}/result", RouteAccess.Operator, ctx => ReportAsync(ctx, report));
+    }
+
+    private static async Task<OcpiResult> ReportAsync(OcpiContext ctx, IRequestResults report)
+    {
+        var updated = await report.ReportAsync(ctx.Value("id"), ctx.Request.Body, again: false, ctx.Cancellation);
+        return OcpiResult.Json(w => View(updated).WriteTo(w));
     }
 
     private async Task<OcpiResult> GetAsync(OcpiContext ctx, string module)
