@@ -221,6 +221,21 @@ public class CommandsTests
         var cancelled = await GetAsync(pair.Emsp, reserved.Str("id"));
         Assert.Equal(["ACCEPTED", "CANCELED_RESERVATION"], cancelled["results"]!.AsArray().Select(r => r!.Str("result")));
         await pair.Cpo.OperatorAsync(HttpMethod.Post, $"/operator/commands/{atCpo.Str("id")}/result", new { result = "CANCELED_RESERVATION" }, expect: 409);
+
+        // R1 ended as the eMSP cancelled it: not the CPO's to cancel any more.
+        var r1 = (await pair.Cpo.OperatorAsync(HttpMethod.Get, "/operator/commands?scope=received"))["items"]!.AsArray()
+            .Single(i => i!.Str("type") == "RESERVE_NOW" && i!.Str("request.reservation_id") == "R1")!;
+        await pair.Cpo.OperatorAsync(HttpMethod.Post, $"/operator/commands/{r1.Str("id")}/result", new { result = "CANCELED_RESERVATION" }, expect: 409);
+
+        // A cancellation by the CPO whose report stopped after ending the reservation, before recording the result
+        // (a host that stopped): reported again, it is recorded and reaches the eMSP.
+        var r4 = await RoundTripAsync(pair, "RESERVE_NOW", Fields("RESERVE_NOW", "R4", "LOC1-E1"), "ACCEPTED");
+        var r4AtCpo = (await pair.Cpo.OperatorAsync(HttpMethod.Get, "/operator/commands?scope=received"))["items"]!.AsArray()
+            .Single(i => i!.Str("type") == "RESERVE_NOW" && i!.Str("request.reservation_id") == "R4")!;
+        await pair.Cpo.Services.GetRequiredService<Reservations>()
+            .EndAsync(new PartyKey("NL", "CPO"), Reservations.Key(new PartyKey("DE", "MSP"), "R4"), Reservations.CancelledByUs, CancellationToken.None);
+        await pair.Cpo.OperatorAsync(HttpMethod.Post, $"/operator/commands/{r4AtCpo.Str("id")}/result", new { result = "CANCELED_RESERVATION" });
+        await Fixtures.Eventually(async () => (await GetAsync(pair.Emsp, r4.Str("id"))).Str("outcome") == "CANCELED_RESERVATION", "the completed cancellation at the eMSP");
     }
 
     [Fact]

@@ -29,9 +29,17 @@ public sealed class CommandResults(RequestBooks books, RequestReceiver receiver,
             case CommandType.ReserveNow when outcome == CommandResultType.CanceledReservation && !waiting:
                 var reserved = request.Request!.Value.Deserialize(CommandsJson.Default.ReserveNow)!;
                 var key = Reservations.Key(request.From, reserved.ReservationId!);
-                // Tried again after the cancellation was recorded: the receiver finds it there and takes it as done.
-                if (await reservations.EndAsync(request.Party, key, Reservations.CancelledByUs, ct) is null && !(again && request.Outcome == CommandTypes.Name(outcome)))
-                    throw new OcpiException(OcpiStatus.InvalidOrMissingParameters, HttpStatusCode.Conflict, $"The reservation of command {id} is not active.");
+                if (await reservations.EndAsync(request.Party, key, Reservations.CancelledByUs, ct) is null)
+                {
+                    // Already ended by this cancellation: a report that stopped between ending the reservation and recording
+                    // the result is completed now, and one tried again after it was recorded the receiver takes as done.
+                    // Ended any other way (expired, cancelled by the eMSP, replaced), it is not ours to cancel.
+                    var recorded = request.Outcome == CommandTypes.Name(outcome);
+                    var interrupted = !recorded && await reservations.GetAsync(request.Party, key, ct) is { Ended: Reservations.CancelledByUs } ended
+                        && ended.RequestId == request.Id;
+                    if (!interrupted && !(again && recorded))
+                        throw new OcpiException(OcpiStatus.InvalidOrMissingParameters, HttpStatusCode.Conflict, $"The reservation of command {id} is not active.");
+                }
                 break;
             case CommandType.CancelReservation when waiting && outcome == CommandResultType.Accepted:
                 var cancel = request.Request!.Value.Deserialize(CommandsJson.Default.CancelReservation)!;

@@ -61,6 +61,8 @@ public sealed class Reservations(IPartyObjectStore<Reservation> store, ILocation
 
     public static string Key(PartyKey sender, string reservationId) => $"{sender.CountryCode}|{sender.PartyId}|{reservationId.ToUpperInvariant()}";
 
+    public Task<Reservation?> GetAsync(PartyKey ours, string key, CancellationToken ct) => store.GetAsync(DataScope.Own, ours, key, ct);
+
     public async Task<Reservation?> FindActiveAsync(PartyKey ours, PartyKey sender, string reservationId, CancellationToken ct) =>
         await store.GetAsync(DataScope.Own, ours, Key(sender, reservationId), ct) is { Active: true } r ? r : null;
 
