@@ -108,7 +108,7 @@ public class LocationsPushPullTests
             var jobs = (await emsp.OperatorAsync(HttpMethod.Get, $"/operator/partners/{cpoAtEmsp}/sync")).AsArray();
             job = jobs.FirstOrDefault(j => j!["module"]!.GetValue<string>() == "locations")!;
             return job is not null && job["state"]!.GetValue<string>() != "Running";
-        }, "the first full sync", seconds: 120);
+        }, "the first full sync", seconds: 300);
         Assert.Equal("Succeeded", job.Str("state"));
         Assert.Equal(20, job["pages"]!.GetValue<int>());
         Assert.Equal(2000, job["stored"]!.GetValue<int>());
