@@ -24,10 +24,9 @@ public class PushCarriedStateTests
     [Fact]
     public async Task An_evse_change_is_sent_as_written_without_a_read_and_changes_joined_meanwhile_follow_in_order()
     {
-        await using var cpo = await TestEndpoint.StartAsync([("NL", "CPO", "CPO")], settings: ServeOnly);
-        await using var partner = await Registered(cpo);
-        await cpo.OperatorAsync(HttpMethod.Put, "/operator/locations/NL/CPO/CAR1", Fixtures.Location("CAR1", evses: 1), expect: 201);
-        foreach (var message in await TakeAsync(cpo)) await ProcessAsync(cpo, message);
+        var (cpo, partner) = await WithLocationAtPartnerAsync("CAR1");
+        await using var _cpo = cpo;
+        await using var _partner = partner;
 
         // One change: its message carries the EVSE; sending it touches the locations table once (the slot's removal).
         await cpo.OperatorAsync(HttpMethod.Patch, "/operator/locations/NL/CPO/CAR1/CAR1-E1", new { status = "CHARGING" });
@@ -55,10 +54,9 @@ public class PushCarriedStateTests
     [Fact]
     public async Task A_message_seen_again_late_or_of_an_earlier_version_sends_no_state_older_than_the_slot_holds()
     {
-        await using var cpo = await TestEndpoint.StartAsync([("NL", "CPO", "CPO")], settings: ServeOnly);
-        await using var partner = await Registered(cpo);
-        await cpo.OperatorAsync(HttpMethod.Put, "/operator/locations/NL/CPO/CAR2", Fixtures.Location("CAR2", evses: 1), expect: 201);
-        foreach (var message in await TakeAsync(cpo)) await ProcessAsync(cpo, message);
+        var (cpo, partner) = await WithLocationAtPartnerAsync("CAR2");
+        await using var _cpo = cpo;
+        await using var _partner = partner;
 
         await cpo.OperatorAsync(HttpMethod.Patch, "/operator/locations/NL/CPO/CAR2/CAR2-E1", new { status = "CHARGING" });
         var charging = Assert.Single(await TakeAsync(cpo));
@@ -137,11 +135,15 @@ public class PushCarriedStateTests
         await Fixtures.Eventually(async () => await CdrFixtures.FindAsync(emsp, "/operator/sessions/NL/CPO/S1?scope=received") is not null, "the session at the eMSP");
     }
 
-    private static async Task<SpecPartner> Registered(TestEndpoint cpo)
+    /// <summary>A CPO that processes no queue, a partner registered with it, and a location of one EVSE pushed to the partner.</summary>
+    private static async Task<(TestEndpoint Cpo, SpecPartner Partner)> WithLocationAtPartnerAsync(string id)
     {
+        var cpo = await TestEndpoint.StartAsync([("NL", "CPO", "CPO")], settings: ServeOnly);
         var partner = await SpecPartner.StartAsync();
         await cpo.OperatorAsync(HttpMethod.Post, "/operator/registrations", new { versions_url = partner.VersionsUrl, token = partner.Issue("A") }, expect: 201);
-        return partner;
+        await cpo.OperatorAsync(HttpMethod.Put, $"/operator/locations/NL/CPO/{id}", Fixtures.Location(id, evses: 1), expect: 201);
+        foreach (var message in await TakeAsync(cpo)) await ProcessAsync(cpo, message);
+        return (cpo, partner);
     }
 
     private static QueueClient Queue(TestEndpoint endpoint) => endpoint.Services.GetRequiredService<StorageQueues>().Get(PushQueue.QueueName);
