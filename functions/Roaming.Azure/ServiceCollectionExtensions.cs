@@ -41,6 +41,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IInputNoteStore, TableInputNoteStore>();
         services.AddSingleton<IRouteGroup, DiagnosticsApi>();
         services.AddSingleton<IRouteGroup, ReindexApi>();
+        services.AddSingleton<StorageReadiness>();
         services.AddHostedService<StorageInitializer>();
         return services;
     }
@@ -50,15 +51,40 @@ public static class ServiceCollectionExtensions
         services.AddHostedService<QueueProcessorService>().AddHostedService<OutboxSweepService>();
 }
 
+/// <summary>
+/// Whether the tables and queues exist yet. The ASP.NET Core host serves nothing before its hosted services have
+/// started; a Functions worker is handed invocations as soon as its channel to the host is open, which may be before
+/// <see cref="StorageInitializer"/> has run, so its invocations wait for this.
+/// </summary>
+public sealed class StorageReadiness
+{
+    private readonly TaskCompletionSource _created = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task WaitAsync(CancellationToken ct) => _created.Task.WaitAsync(ct);
+
+    internal void Created() => _created.TrySetResult();
+
+    internal void Failed(Exception error) => _created.TrySetException(error);
+}
+
 /// <summary>Creates the tables and queues before the host serves its first request.</summary>
 internal sealed class StorageInitializer(StorageTables tables, StorageQueues queues, IEnumerable<IQueueProcessor> processors,
-    IEnumerable<IPartyObjectStore> objectStores, IEnumerable<OutboundQueue> outbound) : IHostedService
+    IEnumerable<IPartyObjectStore> objectStores, IEnumerable<OutboundQueue> outbound, StorageReadiness readiness) : IHostedService
 {
     public async Task StartAsync(CancellationToken ct)
     {
-        await tables.CreateAllAsync(StorageTables.All.Concat(objectStores.Select(s => s.Collection)).Distinct(), ct);
-        await queues.CreateAllAsync(processors.Select(p => p.QueueName).Distinct(), ct);
-        await queues.CreateAllAsync(outbound.Select(q => q.Name).Distinct(), ct, withPoison: false);
+        try
+        {
+            await tables.CreateAllAsync(StorageTables.All.Concat(objectStores.Select(s => s.Collection)).Distinct(), ct);
+            await queues.CreateAllAsync(processors.Select(p => p.QueueName).Distinct(), ct);
+            await queues.CreateAllAsync(outbound.Select(q => q.Name).Distinct(), ct, withPoison: false);
+            readiness.Created();
+        }
+        catch (Exception e)
+        {
+            readiness.Failed(e);
+            throw;
+        }
     }
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;

@@ -15,6 +15,7 @@ using Roaming.Web;
 // so the polling service of the other host is not added.
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
+builder.UseMiddleware<StorageReadyMiddleware>();
 // The worker's own Kestrel (the host forwards requests to it) with the same ceilings as the other host's, so the
 // adapter, not Kestrel, answers requests over its limits, in the envelope.
 builder.Services.Configure<KestrelServerOptions>(options => RoamingHttp.ConfigureServerLimits(options.Limits));

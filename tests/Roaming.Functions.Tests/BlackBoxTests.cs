@@ -10,6 +10,18 @@ namespace Roaming.Functions.Tests;
 public class BlackBoxTests
 {
     [Fact]
+    public async Task A_request_that_comes_while_the_worker_still_creates_its_tables_waits_for_them()
+    {
+        // Table storage answers slowly: the host forwards the first request while the worker is still creating tables.
+        await using var slow = new FreezableProxy(10002) { RequestDelay = TimeSpan.FromMilliseconds(400) };
+        await using var emsp = await FunctionsEndpoint.StartAsync([("DE", "MSP", "EMSP")],
+            new() { ["Storage"] = Azurite.ConnectionStringVia(tablePort: slow.Port) });
+        // CDRs' table is among the last created.
+        Assert.Equal(0, (await emsp.OperatorAsync(HttpMethod.Get, "/operator/cdrs?scope=received"))["total"]!.GetValue<int>());
+        await emsp.OperatorAsync(HttpMethod.Post, "/operator/invitations", new { name = "first" }, expect: 201);
+    }
+
+    [Fact]
     public async Task The_functions_app_as_cpo_registers_with_a_host_emsp_and_pushes_locations_to_it()
     {
         await using var cpo = await FunctionsEndpoint.StartAsync([("NL", "CPO", "CPO")], Fixtures.FastRetries);
