@@ -51,8 +51,18 @@ public sealed class PrivateAzurite : IAsyncDisposable
         ]) { RedirectStandardOutput = true, RedirectStandardError = true };
         var process = Process.Start(start)!;
         var azurite = new PrivateAzurite(process, ports[0], ports[1], ports[2]);
-        for (var i = 0; i < 200 && !(await Listening(ports[0]) && await Listening(ports[1])); i++) await Task.Delay(50);
-        if (!await Listening(ports[0])) throw new InvalidOperationException("The private Azurite did not start: " + await process.StandardError.ReadToEndAsync());
+        // About 2 s on a quiet machine; a loaded one (a whole test run beside it) has taken over 10.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!(await Listening(ports[0]) && await Listening(ports[1])))
+        {
+            if (process.HasExited || DateTime.UtcNow > deadline)
+            {
+                // Ended first, so its error output has an end to read to.
+                if (!process.HasExited) process.Kill(entireProcessTree: true);
+                throw new InvalidOperationException("The private Azurite did not start: " + await process.StandardError.ReadToEndAsync());
+            }
+            await Task.Delay(50);
+        }
         return azurite;
     }
 
