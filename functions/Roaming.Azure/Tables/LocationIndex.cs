@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
@@ -37,6 +38,10 @@ internal sealed class LocationIndex
 
     private readonly StorageTables _tables;
     private readonly PartitionWork<Op> _work;
+    // Each party's count shards as this instance last wrote them (value and ETag). Its writes of a party take turns
+    // (PartitionWork), so the next count change need not read them first; another instance's change fails the ETag
+    // and the shards are read again.
+    private readonly ConcurrentDictionary<string, Dictionary<string, TableEntity>> _shards = new(StringComparer.Ordinal);
 
     public LocationIndex(StorageTables tables)
     {
@@ -166,11 +171,23 @@ internal sealed class LocationIndex
             var shardDeltas = actions.Where(a => Delta(a) != 0)
                 .GroupBy(a => PartyCounts.ShardRow(a.Entity.RowKey[MemberPrefix.Length..]))
                 .Select(g => (Row: g.Key, Delta: g.Sum(Delta))).Where(s => s.Delta != 0).ToList();
-            var shards = shardDeltas.Count == 0 ? [] : await PartyCounts.ReadAsync(Table, party, CancellationToken.None);
+            var shards = shardDeltas.Count == 0 ? []
+                : attempt == 1 && _shards.TryGetValue(party, out var known) ? known
+                : await PartyCounts.ReadAsync(Table, party, CancellationToken.None);
             var all = actions.Concat(shardDeltas.Select(s => PartyCounts.Change(party, s.Row, shards.GetValueOrDefault(s.Row), s.Delta))).ToList();
             try
             {
-                await Table.SubmitTransactionAsync(all);
+                var committed = await Table.SubmitTransactionAsync(all);
+                if (shardDeltas.Count > 0)
+                {
+                    var written = new Dictionary<string, TableEntity>(shards, StringComparer.Ordinal);
+                    for (var i = actions.Count; i < all.Count; i++)
+                    {
+                        var shard = new TableEntity((TableEntity)all[i].Entity) { ETag = committed.Value[i].Headers.ETag ?? default };
+                        written[shard.RowKey] = shard;
+                    }
+                    _shards[party] = written;
+                }
                 return;
             }
             catch (TableTransactionFailedException e) when (e.FailedTransactionActionIndex is { } index && index < actions.Count
@@ -182,6 +199,7 @@ internal sealed class LocationIndex
             }
             catch (RequestFailedException e) when (StorageRetry.IsConflict(e))
             {
+                _shards.TryRemove(party, out _);
                 if (attempt >= StorageRetry.MaxAttempts) throw StorageRetry.GaveUp("The location index of " + party);
                 await StorageRetry.BackoffAsync(attempt, CancellationToken.None);
             }
