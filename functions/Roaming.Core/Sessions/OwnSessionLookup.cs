@@ -12,7 +12,5 @@ namespace Roaming.Core.Sessions;
 public sealed class OwnSessionLookup(IPartyObjectStore<Session> sessions) : ISessionLookup
 {
     public async Task<SessionFacts?> FindAsync(PartyKey cpo, string sessionId, CancellationToken ct) =>
-        await sessions.GetAsync(DataScope.Own, cpo, sessionId, ct) is { } session
-            ? new SessionFacts(session.CdrToken is { CountryCode: { } cc, PartyId: { } pid } ? new PartyKey(cc, pid) : null)
-            : null;
+        await sessions.GetAsync(DataScope.Own, cpo, sessionId, ct) is { } session ? new SessionFacts(session.TokenParty) : null;
 }
