@@ -115,15 +115,20 @@ internal static class TableKey
 /// </summary>
 internal sealed record PageCursor(int Total, string PartitionKey, string RowKey)
 {
-    public override string ToString() => $"{Total.ToString(CultureInfo.InvariantCulture)}|{RowKey}|{PartitionKey}";
+    // Both keys may hold '|' (an index entry's row key does), so the row key's length says where it ends.
+    public override string ToString() =>
+        $"{Total.ToString(CultureInfo.InvariantCulture)}|{RowKey.Length.ToString(CultureInfo.InvariantCulture)}|{RowKey}{PartitionKey}";
 
     public static PageCursor? Parse(string? text, string start, string end)
     {
         if (text is null) return null;
         var first = text.IndexOf('|');
         var second = first < 0 ? -1 : text.IndexOf('|', first + 1);
-        if (second < 0 || !int.TryParse(text.AsSpan(0, first), NumberStyles.None, CultureInfo.InvariantCulture, out var total)) return null;
-        var cursor = new PageCursor(total, text[(second + 1)..], text[(first + 1)..second]);
+        if (second < 0
+            || !int.TryParse(text.AsSpan(0, first), NumberStyles.None, CultureInfo.InvariantCulture, out var total)
+            || !int.TryParse(text.AsSpan(first + 1, second - first - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var length)
+            || length > text.Length - second - 1) return null;
+        var cursor = new PageCursor(total, text[(second + 1 + length)..], text.Substring(second + 1, length));
         return string.CompareOrdinal(cursor.PartitionKey, start) >= 0 && string.CompareOrdinal(cursor.PartitionKey, end) < 0 ? cursor : null;
     }
 }
