@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Roaming.Azure;
+using Roaming.Azure.Tables;
 
 namespace Roaming.Integration.Tests;
 
@@ -146,6 +149,36 @@ public class CountsAndChangeIndexTests
             var stored = await one.OperatorAsync(HttpMethod.Get, $"/operator/locations/NL/CPO/{item!["id"]}");
             Assert.Equal(stored.ToJsonString(), item.ToJsonString());
         }
+    }
+
+    [Theory]
+    [InlineData("date_from")]
+    [InlineData("date_to")]
+    public async Task A_deep_date_filtered_page_of_locations_reads_what_the_second_page_reads(string filter)
+    {
+        // The next link carries a key cursor into the index; were it lost, each page would skip through every location
+        // before it, and a full pull (which always sends date_to) would cost the square of its size.
+        await using var cpo = await TestEndpoint.StartCpoAsync();
+        var ids = Enumerable.Range(0, 60).Select(i => $"L{i:D3}").ToList();
+        var before = await ServerTimeAfterAsync(cpo);
+        await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (id, _) =>
+            await cpo.OperatorAsync(HttpMethod.Put, $"/operator/locations/NL/CPO/{id}", Unstamped(id, 1), expect: 201));
+        var after = await ServerTimeAfterAsync(cpo);
+        var operations = cpo.Services.GetRequiredService<StorageOperations>();
+        var costs = new List<long>();
+        var walked = new List<string>();
+        string? next = $"/operator/locations?scope=own&{filter}={(filter == "date_from" ? before : after)}&limit=6";
+        while (next is not null)
+        {
+            var start = operations[StorageTables.Locations];
+            var page = await cpo.OperatorAsync(HttpMethod.Get, next[next.IndexOf("/operator", StringComparison.Ordinal)..]);
+            costs.Add(operations[StorageTables.Locations] - start);
+            walked.AddRange(page["items"]!.AsArray().Select(i => i!["id"]!.GetValue<string>()));
+            next = page["next"]?.GetValue<string>();
+        }
+        Assert.Equal(ids, walked.Order());
+        Assert.True(costs.Count >= 10, $"{costs.Count} pages");
+        Assert.All(costs.Skip(2), cost => Assert.InRange(cost, 0, costs[1] + 2));
     }
 
     private static JsonObject Unstamped(string id, int evses)
