@@ -463,8 +463,10 @@ public sealed class TableLocationStore : ILocationStore, IReindexable, ISlotTarg
     {
         var (start, end) = TableKey.Range(scope, query.Party);
         var cursor = PageCursor.Parse(query.Continuation, start, end);
-        if (query.Status is null && (query.DateFrom is not null || query.DateTo is not null)) return await ChangedAsync(scope, query, cursor, ct);
-        var total = cursor?.Total ?? (query.Status is null ? (int)await _index.CountAsync(scope, query.Party, ct) : await CountAsync(start, end, query, ct));
+        // date_from: what changed since, through the index. date_to alone (a full pull bounded by its start) is nearly
+        // everything: walked in key order like a plain list, which reads a page's locations in one query.
+        if (query.Status is null && query.DateFrom is not null) return await ChangedAsync(scope, query, cursor, ct);
+        var total = cursor?.Total ?? (query.Status is null ? await CountBeforeAsync(scope, query, ct) : await CountAsync(start, end, query, ct));
         var from = cursor?.PartitionKey ?? start;
         var skip = cursor is null ? query.Offset : 0;
         var items = new List<Location>(Math.Min(query.Limit, 1000));
@@ -472,7 +474,7 @@ public sealed class TableLocationStore : ILocationStore, IReindexable, ISlotTarg
         if (skip >= total) return new LocationPage(items, total, null);
 
         string? next = null;
-        if (query.Status is null && query.DateFrom is null && query.DateTo is null)
+        if (query.Status is null)
         {
             var rows = new List<TableEntity>();
             string? current = null;
@@ -480,7 +482,7 @@ public sealed class TableLocationStore : ILocationStore, IReindexable, ISlotTarg
             var split = false;
             async Task TakeAsync()
             {
-                if (Assemble(split ? await ReadAsync(current!, null, ct) : new Rows(rows)) is not { } location) return;
+                if (Assemble(split ? await ReadAsync(current!, null, ct) : new Rows(rows)) is not { } location || !Matches(location, query)) return;
                 if (skip > 0) skip--;
                 else items.Add(location);
             }
@@ -554,6 +556,19 @@ public sealed class TableLocationStore : ILocationStore, IReindexable, ISlotTarg
             if (next is not null) return new LocationPage(page.Items, total, new PageCursor(total, party, next).ToString());
         }
         return new LocationPage(page.Items, total, null);
+    }
+
+    /// <summary>
+    /// X-Total-Count without a date_from: the maintained count, less, with a date_to, the locations whose last change is
+    /// at or after it (read from the index entries since then: few, for a pull bounded by its own start).
+    /// </summary>
+    private async Task<int> CountBeforeAsync(DataScope scope, LocationQuery query, CancellationToken ct)
+    {
+        var total = (int)await _index.CountAsync(scope, query.Party, ct);
+        if (query.DateTo is not { } to) return total;
+        foreach (var party in await _index.PartiesAsync(scope, query.Party, ct))
+            total -= await _index.CountChangedAsync(TableKey.Range(scope, party).Start, to, null, ct);
+        return Math.Max(total, 0);
     }
 
     /// <summary>Reads the locations the entries name (in parallel, each once) and keeps those at their latest entry; returns where the next page starts once this one is full.</summary>
