@@ -11,7 +11,8 @@ namespace Roaming.Azure.Queues;
 /// <summary>
 /// Runs the queue processors outside Azure Functions (local runs, containers) by the rules of the Functions
 /// queue trigger: batches, the next fetched once half a batch is left, a failed message made visible again after the visibility timeout,
-/// moved to "&lt;queue&gt;-poison" when its last try (maxDequeueCount) fails, polling backing off when idle.
+/// moved to "&lt;queue&gt;-poison" when its last try (maxDequeueCount) fails, polling backing off when idle
+/// (and woken when this instance queues work for itself).
 /// </summary>
 public sealed class QueueProcessorService(IEnumerable<IQueueProcessor> processors, StorageQueues queues, IOptions<QueueRules> rules,
     ILogger<QueueProcessorService> logger) : BackgroundService
@@ -40,10 +41,12 @@ public sealed class QueueProcessorService(IEnumerable<IQueueProcessor> processor
                     await Task.WhenAny(running);
                     continue;
                 }
+                // Taken before the receive: a message this instance sends while the receive is under way still wakes it.
+                var sent = queues.SentAsync(processor.QueueName);
                 QueueMessage[] messages = await queue.ReceiveMessagesAsync(rules.Value.BatchSize, Lease, stoppingToken);
                 if (messages.Length == 0)
                 {
-                    await Task.WhenAny(running.Append(Task.Delay(idle, stoppingToken)));
+                    await Task.WhenAny(running.Append(Task.Delay(idle, stoppingToken)).Append(sent));
                     idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, rules.Value.MaxPollingInterval.Ticks));
                     continue;
                 }

@@ -15,13 +15,25 @@ public sealed class StorageQueues(StorageConnection connection, IOptions<Roaming
     private static readonly TimeSpan TakeLease = TimeSpan.FromMinutes(1);
 
     private readonly ConcurrentDictionary<string, QueueClient> _clients = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _sent = new();
     private readonly string _prefix = options.Value.StoragePrefix;
 
     /// <param name="name">the queue's name without the deployment's prefix</param>
     public QueueClient Get(string name) => _clients.GetOrAdd(name, n => connection.CreateQueueClient(_prefix + n, "queue:" + n));
 
-    public async Task SendAsync(string queueName, ReadOnlyMemory<byte> body, TimeSpan? visibilityDelay = null, CancellationToken ct = default) =>
+    public async Task SendAsync(string queueName, ReadOnlyMemory<byte> body, TimeSpan? visibilityDelay = null, CancellationToken ct = default)
+    {
         await Get(queueName).SendMessageAsync(BinaryData.FromBytes(body), visibilityDelay, cancellationToken: ct);
+        if (visibilityDelay is null or { Ticks: <= 0 } && _sent.TryRemove(queueName, out var sent)) sent.TrySetResult();
+    }
+
+    /// <summary>
+    /// Completes when this instance next sends a message that is visible at once to the queue. An idle poller waits for
+    /// it beside its back-off, so work this instance queues for itself (a sync's next page, the push of a change it
+    /// stored) starts at once instead of after the poller's back-off; messages other instances send still wait for it.
+    /// </summary>
+    public Task SentAsync(string queueName) =>
+        _sent.GetOrAdd(queueName, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
     public async Task CreateAllAsync(IEnumerable<string> queueNames, CancellationToken ct, bool withPoison = true)
     {
