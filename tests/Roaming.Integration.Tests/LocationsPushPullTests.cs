@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Roaming.Azure.Queues;
 
 namespace Roaming.Integration.Tests;
@@ -85,6 +86,31 @@ public class LocationsPushPullTests
         await Fixtures.Eventually(async () => (await poison.PeekMessagesAsync(1)).Value.Length == 1, "the push in the poison queue");
         await Fixtures.Eventually(async () => (await cpo.OperatorAsync(HttpMethod.Get, "/operator/partners/" + emspAtCpo))["needs_resync"]!.GetValue<bool>(),
             "the partner marked for resync");
+    }
+
+    [Fact]
+    public async Task The_pulls_a_registration_starts_wait_for_the_partner_to_finish_its_side_and_succeed_on_their_first_try()
+    {
+        // The CPO registers with the eMSP: the eMSP starts its pulls while answering, before the CPO has stored that
+        // answer, and the CPO refuses its token on other modules until it has. Sent at once, every first page failed
+        // and came back only after the queue's visibility timeout.
+        // The CPO takes a second to receive the answer (a slow link), as real partners do to store it.
+        var emspLogs = new CapturingLogs();
+        var (cpo, emsp, _, cpoAtEmsp) = await Fixtures.ConnectAsync(
+            beforeRegistration: c => c.OperatorAsync(HttpMethod.Put, "/operator/locations/NL/CPO/FIRST1", Fixtures.Location("FIRST1"), expect: 201),
+            emspHost: b => b.Logging.AddProvider(emspLogs),
+            cpoHost: b => b.Services.ConfigureHttpClientDefaults(c => c.AddHttpMessageHandler(() => new SlowCredentialsAnswers())));
+        await using var _cpo = cpo;
+        await using var _emsp = emsp;
+        JsonArray jobs = null!;
+        await Fixtures.Eventually(async () =>
+        {
+            jobs = (await emsp.OperatorAsync(HttpMethod.Get, $"/operator/partners/{cpoAtEmsp}/sync")).AsArray();
+            return jobs.Count > 0 && jobs.All(j => j!["state"]!.GetValue<string>() != "Running");
+        }, "the first pulls done");
+        Assert.All(jobs, j => Assert.Equal("Succeeded", j!["state"]!.GetValue<string>()));
+        Assert.NotNull(await Received(emsp, "FIRST1"));
+        Assert.DoesNotContain(emspLogs.Lines, l => l.Contains("ocpi-sync failed", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -200,5 +226,17 @@ public class LocationsPushPullTests
         // Tokens are the eMSP's: there is nothing to pull from a CPO.
         using var bad = await emsp.Http.SendAsync(emsp.Operator(HttpMethod.Post, $"/operator/partners/{cpoAtEmsp}/sync", new { module = "tokens" }));
         Assert.Equal(400, (int)bad.StatusCode);
+    }
+}
+
+/// <summary>Holds back the answer to a POST of credentials for a second.</summary>
+internal sealed class SlowCredentialsAnswers : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+    {
+        var response = await base.SendAsync(request, ct);
+        if (request.Method == HttpMethod.Post && request.RequestUri!.AbsolutePath.EndsWith("/credentials", StringComparison.Ordinal))
+            await Task.Delay(TimeSpan.FromSeconds(1), ct);
+        return response;
     }
 }

@@ -105,7 +105,7 @@ public sealed class CredentialsEndpoint(PartnerRegistry registry, PartnerAccess 
         logger.LogInformation("Partner {PartnerId} {What} ({Roles}; pending approval: {Pending})", partner.Id, what,
             string.Join(", ", partner.Roles.Select(PartyRole.Of)), string.Join(", ", partner.PendingRoles.Select(PartyRole.Of)));
         if (firstRegistration)
-            foreach (var listener in listeners) await listener.OnRegisteredAsync(partner, ctx.Cancellation);
+            foreach (var listener in listeners) await listener.OnRegisteredAsync(partner, partnerFinishing: true, ctx.Cancellation);
         return Answer(wire, Ours(ctx, tokenC));
     }
 }

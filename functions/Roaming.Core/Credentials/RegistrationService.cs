@@ -84,7 +84,7 @@ public sealed class RegistrationService(PartnerRegistry registry, PartnerAccess 
         await access.SettleAsync(partner.Id, claim, ct);
         if (degraded is null) logger.LogInformation("Registered with partner {PartnerId}", partner.Id);
         else logger.LogWarning("Registered with partner {PartnerId}, flagged: {Problem}", partner.Id, degraded);
-        foreach (var listener in listeners) await listener.OnRegisteredAsync(partner, ct);
+        foreach (var listener in listeners) await listener.OnRegisteredAsync(partner, partnerFinishing: false, ct);
         return partner;
     }
 

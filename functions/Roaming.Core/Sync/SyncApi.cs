@@ -75,7 +75,9 @@ public sealed partial class SyncApiJson : JsonSerializerContext;
 /// <summary>Something to do once a partner connection is registered (both directions of the handshake).</summary>
 public interface IRegistrationListener
 {
-    Task OnRegisteredAsync(Partner partner, CancellationToken ct);
+    /// <param name="partnerFinishing">the partner registered with us and is still finishing its side of the handshake with
+    /// our answer: it may refuse its token on other modules until then</param>
+    Task OnRegisteredAsync(Partner partner, bool partnerFinishing, CancellationToken ct);
 }
 
 /// <summary>
@@ -84,12 +86,16 @@ public interface IRegistrationListener
 /// </summary>
 public sealed class SyncOnRegistration(SyncService sync, IEnumerable<IPullHandler> handlers, ILogger<SyncOnRegistration> logger) : IRegistrationListener
 {
-    public async Task OnRegisteredAsync(Partner partner, CancellationToken ct)
+    // Time for a partner to store our answer to its POST of credentials. Seen: a pull sent at once was refused (401,
+    // registration not complete), and the queue's retry came only after its visibility timeout.
+    private static readonly TimeSpan PartnerFinishing = TimeSpan.FromSeconds(3);
+
+    public async Task OnRegisteredAsync(Partner partner, bool partnerFinishing, CancellationToken ct)
     {
         foreach (var handler in handlers)
         {
             if (!sync.CanPull(partner, handler.Module)) continue;
-            try { await sync.StartAsync(partner, handler.Module, SyncMode.Full, null, ct); }
+            try { await sync.StartAsync(partner, handler.Module, SyncMode.Full, null, ct, partnerFinishing ? PartnerFinishing : null); }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // The registration stands; the operator can start the sync by hand.

@@ -46,7 +46,8 @@ public sealed class SyncService(ISyncJobStore jobs, IWorkQueue queue, ModuleCata
             : partner.Roles.Where(r => r.Role == owner).Select(r => r.Key).Distinct().ToList();
 
     /// <param name="maxRemovalShare">the share of objects a full pull may remove (null: Roaming:SyncMaxRemovalShare)</param>
-    public async Task<SyncJob> StartAsync(Partner partner, string module, SyncMode mode, double? maxRemovalShare, CancellationToken ct)
+    /// <param name="after">how long the first page waits (null: it is fetched at once)</param>
+    public async Task<SyncJob> StartAsync(Partner partner, string module, SyncMode mode, double? maxRemovalShare, CancellationToken ct, TimeSpan? after = null)
     {
         if (!CanPull(partner, module))
             throw new InvalidParametersException($"Partner {partner.Id} offers no {module} sender interface to pull from.");
@@ -73,7 +74,7 @@ public sealed class SyncService(ISyncJobStore jobs, IWorkQueue queue, ModuleCata
             MaxRemovalShare = maxRemovalShare ?? o.SyncMaxRemovalShare,
         };
         await jobs.CreateAsync(job, ct);
-        await EnqueuePageAsync(new SyncPageMessage(partner.Id, job.JobId, FirstPage(partner, job), 1), ct);
+        await EnqueuePageAsync(new SyncPageMessage(partner.Id, job.JobId, FirstPage(partner, job), 1), ct, after);
         logger.LogInformation("Sync {JobId} of {Module} from partner {PartnerId} started ({Mode}, {Parties})", job.JobId, module, partner.Id, job.Mode,
             string.Join(", ", job.Parties));
         return job;
@@ -90,6 +91,6 @@ public sealed class SyncService(ISyncJobStore jobs, IWorkQueue queue, ModuleCata
 
     public static string WithQuery(string url, string query) => url + (url.Contains('?') ? "&" : "?") + query;
 
-    internal Task EnqueuePageAsync(SyncPageMessage message, CancellationToken ct) =>
-        queue.SendAsync(QueueName, JsonSerializer.SerializeToUtf8Bytes(message, SyncJson.Default.SyncPageMessage), ct: ct);
+    internal Task EnqueuePageAsync(SyncPageMessage message, CancellationToken ct, TimeSpan? after = null) =>
+        queue.SendAsync(QueueName, JsonSerializer.SerializeToUtf8Bytes(message, SyncJson.Default.SyncPageMessage), after, ct);
 }
