@@ -16,7 +16,8 @@ public sealed class LocationsPullHandler(ILocationStore store, ModuleCatalog cat
         var version = scope.Partner.Version;
         var wire = catalog.Wire<LocationsWire>(Module, version) ?? throw new InvalidOperationException($"{Module} is not served in {version}.");
         var (valid, errors) = PulledObjects.Read(scope, objects, wire.Location, "location", l => l.Party, l => l.Id);
-        await Parallel.ForEachAsync(valid, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
+        // Each location waits on a few round trips of its own; more of them in flight fill the index's shared batches.
+        await Parallel.ForEachAsync(valid, new ParallelOptions { MaxDegreeOfParallelism = 50, CancellationToken = ct },
             async (location, token) => await store.PutAsync(DataScope.Received, location, onlyIfNewer: true, null, token));
         return (valid.Count, errors);
     }
