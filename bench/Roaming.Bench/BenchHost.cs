@@ -70,6 +70,27 @@ internal static class Bench
     }
 }
 
+/// <summary>CPU time of the Azurite process (a Node process, single-threaded): what the storage side of a figure costs this machine.</summary>
+internal static class AzuriteCpu
+{
+    public static double Seconds()
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                if (!int.TryParse(Path.GetFileName(dir), out _) || !File.ReadAllText(Path.Combine(dir, "cmdline")).Contains("azurite", StringComparison.Ordinal)) continue;
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th, in clock ticks (100/s).
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+            }
+            catch (IOException) { }
+        }
+        return double.NaN;
+    }
+}
+
 /// <summary>One endpoint host as a separate process on 127.0.0.1, on its own tables and queues in Azurite (removed when disposed).</summary>
 internal sealed class BenchHost : IAsyncDisposable
 {

@@ -23,27 +23,24 @@ public static class LocationsBenchmark
         var hostDir = Bench.PrepareHost();
 
         await using var cpo = await BenchHost.StartAsync(hostDir, "CPO", "CPO");
-        await using var emsp = await BenchHost.StartAsync(hostDir, "MSP", "EMSP");
-        Console.WriteLine($"hosts: CPO {cpo.Url} (pid {cpo.Pid}), eMSP {emsp.Url} (pid {emsp.Pid}); {locations:N0} locations x {evses} EVSEs");
+        // One PATCH per EVSE update (OCPI has no bulk status), all on one partner connection: the eMSP's default limit of
+        // 100 requests/s per partner would be the figure. Off here to measure the channel; a deployment sets its own.
+        await using var emsp = await BenchHost.StartAsync(hostDir, "MSP", "EMSP", new Dictionary<string, string> { ["Roaming__RateLimit__Enabled"] = "false" });
+        Console.WriteLine($"hosts: CPO {cpo.Url} (pid {cpo.Pid}), eMSP {emsp.Url} (pid {emsp.Pid}, no rate limit per partner); {locations:N0} locations x {evses} EVSEs");
 
-        var seed = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(Enumerable.Range(0, locations), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
-            await cpo.SendAsync(HttpMethod.Put, $"/operator/locations/NL/CPO/L{i:D6}", Location($"L{i:D6}", evses)));
-        Console.WriteLine($"seeded the CPO in {seed.Elapsed.TotalSeconds:F1} s ({locations / seed.Elapsed.TotalSeconds:N0} locations/s through the operator API)");
+        var seed = await SeedAsync(cpo, locations, evses);
+        Console.WriteLine($"seeded the CPO in {seed.TotalSeconds:F1} s ({locations / seed.TotalSeconds:N0} locations/s through the operator API)");
 
         // Registration starts the eMSP's full pull.
+        var (cpoBeforePull, emspBeforePull) = (await HostUsage.ReadAsync(cpo), await HostUsage.ReadAsync(emsp));
         var pull = Stopwatch.StartNew();
         var cpoAtEmsp = await cpo.RegisterWithAsync(emsp);
-        JsonNode? job = null;
-        while (pull.Elapsed < TimeSpan.FromMinutes(30))
-        {
-            var jobs = (await emsp.SendAsync(HttpMethod.Get, $"/operator/partners/{cpoAtEmsp}/sync"))!.AsArray();
-            job = jobs.FirstOrDefault(j => j!["module"]!.GetValue<string>() == "locations");
-            if (job is not null && job["state"]!.GetValue<string>() != "Running") break;
-            await Task.Delay(250);
-        }
+        var job = await FinishedAsync(emsp, cpoAtEmsp, null);
         pull.Stop();
         Console.WriteLine($"full pull: {job?["state"]} in {pull.Elapsed.TotalSeconds:F1} s, {job?["pages"]} pages, {job?["stored"]} locations ({(double)locations * evses / pull.Elapsed.TotalSeconds:N0} EVSEs/s)");
+        var (cpoPull, emspPull) = ((await HostUsage.ReadAsync(cpo)).Since(cpoBeforePull, locations), (await HostUsage.ReadAsync(emsp)).Since(emspBeforePull, locations));
+        Console.WriteLine($"  storage operations per location pulled: CPO {cpoPull.StoragePerRequest:F2} ({cpoPull.Breakdown()}), CPU {cpoPull.CpuMicrosPerRequest:N0} us; "
+            + $"eMSP {emspPull.StoragePerRequest:F2} ({emspPull.Breakdown()}), CPU {emspPull.CpuMicrosPerRequest:N0} us");
         Console.WriteLine($"peak memory (VmHWM): eMSP host {emsp.PeakMiB():N0} MiB, CPO host {cpo.PeakMiB():N0} MiB");
         // The raw pair: the same rows scanned from the CPO's table and batch-written to another, in this run.
         var (copied, raw) = await RawStorage.CopyAsync(cpo.Prefix + "locations", cpo.Prefix + "rawcopy", "PartitionKey ge 'O|' and PartitionKey lt 'O}'");
@@ -66,6 +63,10 @@ public static class LocationsBenchmark
         // The raw pair of an update: one upsert of one entity per location, as many in flight as the single calls.
         var upserts = await RawStorage.UpsertsAsync(cpo.Prefix + "rawupserts", n, 32);
         Console.WriteLine($"raw Azurite: {n:N0} single upserts (32 in flight) in {upserts.TotalSeconds:F1} s: {n / upserts.TotalSeconds:N0} upserts/s");
+        var (calls, callsCpu) = await RawStorage.UpdateCallsAsync(cpo.Prefix + "locations", emsp.Prefix + "locations", n, 32);
+        var callsRate = n / calls.TotalSeconds;
+        Console.WriteLine($"raw Azurite: the table calls of {n:N0} updates (per update a read and two writes at the CPO, a read and a write at the eMSP; 32 in flight) "
+            + $"in {calls.TotalSeconds:F1} s: {callsRate:N0} updates/s, Azurite CPU {callsCpu * 1e6 / n:N0} us per update");
         // What one poll of the eMSP's count costs, taken off its figures below.
         var idle = await HostUsage.ReadAsync(emsp);
         await emsp.SendAsync(HttpMethod.Get, "/operator/locations?scope=received&status=CHARGING&limit=1");
@@ -74,6 +75,7 @@ public static class LocationsBenchmark
         {
             var status = bulk == 1 ? "CHARGING" : "BLOCKED";
             var (cpoBefore, emspBefore) = (await HostUsage.ReadAsync(cpo), await HostUsage.ReadAsync(emsp));
+            var azuriteBefore = AzuriteCpu.Seconds();
             var polls = 0;
             var clock = Stopwatch.StartNew();
             if (bulk == 1)
@@ -99,15 +101,45 @@ public static class LocationsBenchmark
                 await Task.Delay(2000);
             }
             var rate = n / clock.Elapsed.TotalSeconds;
+            var azuriteUsed = AzuriteCpu.Seconds() - azuriteBefore;
             Console.WriteLine($"EVSE status updates, {label}: {n:N0} accepted in {accepted.TotalSeconds:F1} s, all at the eMSP after {clock.Elapsed.TotalSeconds:F1} s: "
-                + $"{rate:N0} updates/s end to end; raw upserts {n / upserts.TotalSeconds:N0}/s; ratio {rate / (n / upserts.TotalSeconds):F2}");
+                + $"{rate:N0} updates/s end to end; raw upserts {n / upserts.TotalSeconds:N0}/s; ratio {rate / (n / upserts.TotalSeconds):F2}; "
+                + $"the same table calls raw {callsRate:N0}/s; ratio {rate / callsRate:F2}");
             var (cpoUsed, emspUsed) = ((await HostUsage.ReadAsync(cpo)).Since(cpoBefore, n), (await HostUsage.ReadAsync(emsp)).Since(emspBefore, n));
             var emspOps = (emspUsed.StorageTotal - (polls + 1) * perPoll) / (double)n;
             Console.WriteLine($"  storage operations per update: CPO {cpoUsed.StoragePerRequest:F2} ({cpoUsed.Breakdown()}); "
                 + $"eMSP {emspOps:F2} without its {polls} count polls ({emspUsed.Breakdown()} with them)");
+            // Where the time goes on this 2-core machine: CPU per update in each process, and the rate it alone would allow.
+            var cpuPerUpdate = (cpoUsed.CpuSeconds + emspUsed.CpuSeconds + azuriteUsed) / n;
+            Console.WriteLine($"  CPU per update: CPO host {cpoUsed.CpuMicrosPerRequest:N0} us, eMSP host {emspUsed.CpuMicrosPerRequest:N0} us (with its polls), Azurite {azuriteUsed * 1e6 / n:N0} us; "
+                + $"at {Environment.ProcessorCount} cores that alone allows {Environment.ProcessorCount / cpuPerUpdate:N0} updates/s (Azurite, one thread: {1 / (azuriteUsed / n):N0}/s)");
         }
         Console.WriteLine($"peak memory (VmHWM) at the end: eMSP host {emsp.PeakMiB():N0} MiB, CPO host {cpo.PeakMiB():N0} MiB");
         return 0;
+    }
+
+    /// <summary>PUTs locations L000000… with their EVSEs through the CPO's operator API, 16 in flight.</summary>
+    internal static async Task<TimeSpan> SeedAsync(BenchHost cpo, int locations, int evses)
+    {
+        var clock = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(0, locations), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
+            await cpo.SendAsync(HttpMethod.Put, $"/operator/locations/NL/CPO/L{i:D6}", Location($"L{i:D6}", evses)));
+        return clock.Elapsed;
+    }
+
+    /// <summary>The eMSP's newest locations sync job of the partner once it has ended (other than <paramref name="after"/>, an earlier job's id).</summary>
+    internal static async Task<JsonNode?> FinishedAsync(BenchHost emsp, string partner, string? after)
+    {
+        var clock = Stopwatch.StartNew();
+        JsonNode? job = null;
+        while (clock.Elapsed < TimeSpan.FromHours(2))
+        {
+            var jobs = (await emsp.SendAsync(HttpMethod.Get, $"/operator/partners/{partner}/sync"))!.AsArray();
+            job = jobs.FirstOrDefault(j => j!["module"]!.GetValue<string>() == "locations" && j["job_id"]!.GetValue<string>() != after);
+            if (job is not null && job["state"]!.GetValue<string>() != "Running") break;
+            await Task.Delay(250);
+        }
+        return job;
     }
 
     internal static JsonObject Location(string id, int evses) => new()
@@ -138,7 +170,7 @@ internal static class RawStorage
 {
     private static TableClient Table(string name) => new global::Azure.Data.Tables.TableServiceClient("UseDevelopmentStorage=true").GetTableClient(name);
 
-    /// <summary>Scans the rows of <paramref name="from"/> the filter selects and writes them to <paramref name="to"/> in transactions of 100 per partition, 8 in flight.</summary>
+    /// <summary>Scans the rows of <paramref name="from"/> the filter selects and writes them to <paramref name="to"/> in transactions of 100 per partition, 32 in flight.</summary>
     public static async Task<(int Entities, TimeSpan Elapsed)> CopyAsync(string from, string to, string filter)
     {
         var target = Table(to);
@@ -146,7 +178,7 @@ internal static class RawStorage
         var clock = Stopwatch.StartNew();
         var count = 0;
         var writes = new List<Task>();
-        using var gate = new SemaphoreSlim(8);
+        using var gate = new SemaphoreSlim(32);
         var batch = new List<TableTransactionAction>();
         async Task FlushAsync()
         {
@@ -169,6 +201,55 @@ internal static class RawStorage
         await FlushAsync();
         await Task.WhenAll(writes);
         return (count, clock.Elapsed);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="count"/> locations as a location's rows are written: a header and an EVSE, in one transaction
+    /// each, <paramref name="inFlight"/> at a time, into partitions "Z|raw|…" of the given table (beside the real rows, so
+    /// Azurite, which scans a whole table for a query, works on a table of the same size).
+    /// </summary>
+    public static async Task<TimeSpan> LocationWritesAsync(string name, int count, int inFlight)
+    {
+        var table = Table(name);
+        await table.CreateIfNotExistsAsync();
+        var body = LocationsBenchmark.Location("L000000", 1).ToJsonString();
+        var clock = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = inFlight }, async (i, ct) =>
+            await table.SubmitTransactionAsync(
+            [
+                new TableTransactionAction(TableTransactionActionType.Add, new TableEntity($"Z|raw|L{i:D6}", "rawE") { ["Json"] = body, ["Status"] = "AVAILABLE" }),
+                new TableTransactionAction(TableTransactionActionType.Add, new TableEntity($"Z|raw|L{i:D6}", "rawA") { ["Json"] = body, ["LastUpdated"] = DateTimeOffset.UtcNow }),
+            ], ct));
+        return clock.Elapsed;
+    }
+
+    /// <summary>
+    /// The table calls of EVSE status updates, made straight to Azurite on the hosts' own tables (so on tables of the same
+    /// size): the CPO's read of the location's header and EVSE (one query), the transaction of the EVSE and its slot, the
+    /// slot's removal once pushed; the eMSP's read of the same, and the write of the EVSE. Writes go to partitions
+    /// "Z|raw|…" beside the real rows. Returns the time and the Azurite CPU seconds used.
+    /// </summary>
+    public static async Task<(TimeSpan Elapsed, double AzuriteCpu)> UpdateCallsAsync(string cpoTable, string emspTable, int count, int inFlight)
+    {
+        var (cpo, emsp) = (Table(cpoTable), Table(emspTable));
+        var cpuBefore = AzuriteCpu.Seconds();
+        var clock = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = inFlight }, async (i, ct) =>
+        {
+            var id = $"L{i:D6}";
+            string Read(string scope) => $"PartitionKey eq '{scope}|NL|CPO|{id}' and ((RowKey ge 'A' and RowKey lt 'A}}') or (RowKey ge 'E|{id}-E1|' and RowKey lt 'E|{id}-E1}}'))";
+            await foreach (var _ in cpo.QueryAsync<TableEntity>(Read("O"), cancellationToken: ct)) { }
+            var raw = $"Z|raw|{id}";
+            await cpo.SubmitTransactionAsync(
+            [
+                new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(raw, "E") { ["Status"] = "CHARGING", ["LastUpdated"] = DateTimeOffset.UtcNow }),
+                new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(raw, "E~push") { ["Changes"] = "status" }),
+            ], ct);
+            await cpo.DeleteEntityAsync(raw, "E~push", cancellationToken: ct);
+            await foreach (var _ in emsp.QueryAsync<TableEntity>(Read("R"), cancellationToken: ct)) { }
+            await emsp.UpsertEntityAsync(new TableEntity(raw, "E") { ["Status"] = "CHARGING", ["LastUpdated"] = DateTimeOffset.UtcNow }, TableUpdateMode.Replace, ct);
+        });
+        return (clock.Elapsed, AzuriteCpu.Seconds() - cpuBefore);
     }
 
     /// <summary>Upserts one small entity in each of <paramref name="count"/> partitions, <paramref name="inFlight"/> at a time.</summary>
