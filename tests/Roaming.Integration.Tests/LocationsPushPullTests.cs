@@ -94,7 +94,7 @@ public class LocationsPushPullTests
         // The CPO registers with the eMSP: the eMSP starts its pulls while answering, before the CPO has stored that
         // answer, and the CPO refuses its token on other modules until it has. Sent at once, every first page failed
         // and came back only after the queue's visibility timeout.
-        // The CPO takes a second to receive the answer (a slow link), as real partners do to store it.
+        // The CPO takes half a second to receive the answer (a slow link), as real partners take to store it.
         var emspLogs = new CapturingLogs();
         var (cpo, emsp, _, cpoAtEmsp) = await Fixtures.ConnectAsync(
             beforeRegistration: c => c.OperatorAsync(HttpMethod.Put, "/operator/locations/NL/CPO/FIRST1", Fixtures.Location("FIRST1"), expect: 201),
@@ -229,14 +229,14 @@ public class LocationsPushPullTests
     }
 }
 
-/// <summary>Holds back the answer to a POST of credentials for a second.</summary>
+/// <summary>Holds back the answer to a POST of credentials for half a second.</summary>
 internal sealed class SlowCredentialsAnswers : DelegatingHandler
 {
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
     {
         var response = await base.SendAsync(request, ct);
         if (request.Method == HttpMethod.Post && request.RequestUri!.AbsolutePath.EndsWith("/credentials", StringComparison.Ordinal))
-            await Task.Delay(TimeSpan.FromSeconds(1), ct);
+            await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
         return response;
     }
 }
