@@ -114,6 +114,28 @@ public class LocationsPushPullTests
     }
 
     [Fact]
+    public async Task A_partner_that_answers_429_with_Retry_After_is_not_pushed_to_again_before_then()
+    {
+        // Hubs rate-limit status pushes per partner; their gateway answers 429 with Retry-After and no OCPI envelope.
+        await using var cpo = await TestEndpoint.StartAsync([("NL", "CPO", "CPO")], settings: new Dictionary<string, string?>
+        {
+            ["Roaming:PushRetryDelay"] = "00:00:00.200",
+            ["Roaming:PushMaxRetryDelay"] = "00:00:30",
+        });
+        await using var partner = await SpecPartner.StartAsync();
+        await cpo.OperatorAsync(HttpMethod.Post, "/operator/registrations", new { versions_url = partner.VersionsUrl, token = partner.Issue("A") }, expect: 201);
+        partner.RetryAfterSeconds = 3;
+        partner.RefuseNext = 1;
+        await cpo.OperatorAsync(HttpMethod.Put, "/operator/locations/NL/CPO/RA1", Fixtures.Location("RA1"), expect: 201);
+
+        await Fixtures.Eventually(() => Task.FromResult(!partner.Refused.IsEmpty), "the push refused");
+        await Fixtures.Eventually(() => Task.FromResult(partner.LocationPushes.Any(p => p.Path.EndsWith("/RA1", StringComparison.Ordinal))), "the push sent again");
+        // Our own retry delay (200 ms) would have sent it at once; the partner's word is kept.
+        var refused = partner.Refused.Single();
+        Assert.True(DateTimeOffset.UtcNow - refused >= TimeSpan.FromSeconds(2.9), "sent again before the partner's Retry-After");
+    }
+
+    [Fact]
     public async Task The_emsps_full_pull_of_2000_locations_in_pages_of_100_ends_with_the_cpos_set()
     {
         var ids = Enumerable.Range(0, 2000).Select(i => $"PULL{i:D4}").ToList();

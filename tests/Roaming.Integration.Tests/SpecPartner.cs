@@ -41,6 +41,11 @@ public sealed class SpecPartner : IAsyncDisposable
     public ConcurrentQueue<(string Method, string Path, JsonNode Body)> LocationPushes { get; } = new();
     /// <summary>How long its Locations receiver takes to answer (a slow partner widens every race of the sender).</summary>
     public Func<TimeSpan> ReceiverDelay { get; set; } = () => TimeSpan.Zero;
+    /// <summary>How many Locations receiver calls it refuses first, as a rate-limiting hub's gateway does: HTTP 429 with
+    /// Retry-After <see cref="RetryAfterSeconds"/> and no OCPI envelope; when each was refused.</summary>
+    public int RefuseNext;
+    public int RetryAfterSeconds { get; set; } = 60;
+    public ConcurrentQueue<DateTimeOffset> Refused { get; } = new();
     /// <summary>As a CPO: offers a commands receiver that takes every command (ACCEPTED, with <see cref="CommandTimeout"/>) and keeps what it was sent.</summary>
     public bool ReceivesCommands { get; set; }
     public int CommandTimeout { get; set; } = 30;
@@ -97,6 +102,12 @@ public sealed class SpecPartner : IAsyncDisposable
         _app.MapPut("/2.2.1/credentials", (Delegate)((HttpContext ctx) => Authorized(ctx, () => ExchangeAsync(ctx))));
         _app.MapMethods("/2.2.1/locations/{**rest}", ["PUT", "PATCH"], (Delegate)((HttpContext ctx) => Authorized(ctx, async () =>
         {
+            if (Interlocked.Decrement(ref RefuseNext) >= 0)
+            {
+                Refused.Enqueue(DateTimeOffset.UtcNow);
+                ctx.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return Results.Text("rate limit exceeded", statusCode: 429);
+            }
             var body = JsonNode.Parse(await new StreamReader(ctx.Request.Body).ReadToEndAsync())!;
             // Taken in when it is done with: a call that took longer is applied after one that came later.
             await Task.Delay(ReceiverDelay());

@@ -232,6 +232,9 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
         }
         var retry = JsonSerializer.SerializeToUtf8Bytes(new PushMessage(left, partner.Id, attempt), PushJson.Default.PushMessage);
         var delay = TimeSpan.FromTicks(Math.Min(o.PushRetryDelay.Ticks * (1L << Math.Min(attempt - 1, 20)), o.PushMaxRetryDelay.Ticks));
+        // A partner that says when (a hub's rate limit: 429 with Retry-After) is not asked again before then; the objects
+        // are read when sent, so what changed meanwhile goes with them.
+        if (error.RetryAfter is { } asked && asked > delay) delay = asked < o.PushMaxRetryDelay ? asked : o.PushMaxRetryDelay;
         logger.LogWarning("Push of {Count} changes to partner {PartnerId} failed ({Error}); try {Attempt} in {Delay}", left.Count, partner.Id, error.Message, attempt, delay);
         await queue.SendAsync(QueueName, retry, delay, ct);
     }

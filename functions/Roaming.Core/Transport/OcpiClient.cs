@@ -17,6 +17,8 @@ public sealed class PartnerCallException(string message, HttpStatusCode? httpSta
 {
     public HttpStatusCode? HttpStatus { get; } = httpStatus;
     public int? OcpiStatus { get; } = ocpiStatus;
+    /// <summary>How long the partner asked us to wait (its Retry-After: a 429 of a rate-limiting hub, a 503).</summary>
+    public TimeSpan? RetryAfter { get; init; }
 }
 
 /// <summary>The answer of a partner: the envelope's data, the pagination headers and the Location header, when any.</summary>
@@ -76,13 +78,25 @@ public sealed class OcpiClient(IHttpClientFactory httpClients, IOptions<RoamingO
         {
             var body = await response.Content.ReadAsByteArrayAsync(ct);
             logger.LogDebug("{Method} {Url} answered HTTP {Status}", method, shown, (int)response.StatusCode);
-            var (statusCode, message, data) = ReadEnvelope(body, responseType, method, shown, response.StatusCode);
+            var retryAfter = response.IsSuccessStatusCode ? null : RetryAfter(response);
+            int statusCode;
+            string? message;
+            T? data;
+            try
+            {
+                (statusCode, message, data) = ReadEnvelope(body, responseType, method, shown, response.StatusCode);
+            }
+            catch (PartnerCallException e) when (retryAfter is not null)
+            {
+                // A gateway's 429 in front of a partner is seldom an OCPI envelope; its Retry-After still counts.
+                throw new PartnerCallException(e.Message, e.HttpStatus, e.OcpiStatus, e.InnerException) { RetryAfter = retryAfter };
+            }
             if (shownAs is not null) message = null;
             if (!response.IsSuccessStatusCode || !OcpiStatus.IsSuccess(statusCode))
             {
                 throw new PartnerCallException(
                     $"{method} {shown} answered HTTP {(int)response.StatusCode}, status_code {statusCode}{(message is null ? "" : ": " + message)}",
-                    response.StatusCode, statusCode);
+                    response.StatusCode, statusCode) { RetryAfter = retryAfter };
             }
             return new PartnerResponse<T>(data, response.StatusCode, statusCode, NextLink(response, uri), TotalCount(response), Location(response, uri));
         }
@@ -133,6 +147,14 @@ public sealed class OcpiClient(IHttpClientFactory httpClients, IOptions<RoamingO
         {
             throw new PartnerCallException($"{method} {shown} answered HTTP {(int)http} with unreadable JSON: {e.Message}", http, inner: e);
         }
+    }
+
+    /// <summary>Retry-After as seconds or as a date, when it names a wait (capped: a day is no answer a queue can keep).</summary>
+    private static TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        var wait = header?.Delta ?? (header?.Date is { } date ? date - DateTimeOffset.UtcNow : null);
+        return wait is { } w && w > TimeSpan.Zero ? (w < TimeSpan.FromHours(1) ? w : TimeSpan.FromHours(1)) : null;
     }
 
     /// <summary>The next-page link, made absolute against the request (some partners send a path).</summary>
