@@ -31,31 +31,16 @@ public static class LocationsBenchmark
         var seed = await SeedAsync(cpo, locations, evses);
         Console.WriteLine($"seeded the CPO in {seed.TotalSeconds:F1} s ({locations / seed.TotalSeconds:N0} locations/s through the operator API)");
 
-        // Registration starts the eMSP's full pull.
-        var (cpoBeforePull, emspBeforePull) = (await HostUsage.ReadAsync(cpo), await HostUsage.ReadAsync(emsp));
-        var pull = Stopwatch.StartNew();
-        var cpoAtEmsp = await cpo.RegisterWithAsync(emsp);
-        var job = await FinishedAsync(emsp, cpoAtEmsp, null);
-        pull.Stop();
-        Console.WriteLine($"full pull: {job?["state"]} in {pull.Elapsed.TotalSeconds:F1} s, {job?["pages"]} pages, {job?["stored"]} locations ({(double)locations * evses / pull.Elapsed.TotalSeconds:N0} EVSEs/s)");
-        var (cpoPull, emspPull) = ((await HostUsage.ReadAsync(cpo)).Since(cpoBeforePull, locations), (await HostUsage.ReadAsync(emsp)).Since(emspBeforePull, locations));
-        Console.WriteLine($"  storage operations per location pulled: CPO {cpoPull.StoragePerRequest:F2} ({cpoPull.Breakdown()}), CPU {cpoPull.CpuMicrosPerRequest:N0} us; "
-            + $"eMSP {emspPull.StoragePerRequest:F2} ({emspPull.Breakdown()}), CPU {emspPull.CpuMicrosPerRequest:N0} us");
+        var pull = await FullPullAsync(cpo, emsp, locations);
+        Console.WriteLine($"full pull: {pull.Job?["state"]} in {pull.Elapsed.TotalSeconds:F1} s, {pull.Job?["pages"]} pages, {pull.Job?["stored"]} locations ({(double)locations * evses / pull.Elapsed.TotalSeconds:N0} EVSEs/s)");
+        Console.WriteLine($"  storage operations per location pulled: CPO {pull.Cpo.StoragePerRequest:F2} ({pull.Cpo.Breakdown()}), CPU {pull.Cpo.CpuMicrosPerRequest:N0} us; "
+            + $"eMSP {pull.Emsp.StoragePerRequest:F2} ({pull.Emsp.Breakdown()}), CPU {pull.Emsp.CpuMicrosPerRequest:N0} us");
         Console.WriteLine($"peak memory (VmHWM): eMSP host {emsp.PeakMiB():N0} MiB, CPO host {cpo.PeakMiB():N0} MiB");
-        // The raw pair: the same rows scanned from the CPO's table and batch-written to another, in this run.
-        var (copied, raw) = await RawStorage.CopyAsync(cpo.Prefix + "locations", cpo.Prefix + "rawcopy", "PartitionKey ge 'O|' and PartitionKey lt 'O}'");
-        Console.WriteLine($"raw Azurite: scan and batch-write of the same {copied:N0} entities in {raw.TotalSeconds:F1} s; full pull / raw = {pull.Elapsed / raw:F2}");
+        Console.WriteLine($"raw Azurite: scan and batch-write of the same {pull.RawEntities:N0} entities in {pull.Raw.TotalSeconds:F1} s; full pull / raw = {pull.Elapsed / pull.Raw:F2}");
+        var cpoAtEmsp = pull.Partner;
 
         // Deep pages: the next link carries a key cursor, so page 100 should cost what page 1 costs.
-        var pageTimes = new List<double>();
-        string? next = "/operator/locations?scope=own&limit=100";
-        while (next is not null)
-        {
-            var t = Stopwatch.StartNew();
-            var page = await cpo.SendAsync(HttpMethod.Get, next[next.IndexOf("/operator", StringComparison.Ordinal)..]);
-            pageTimes.Add(t.Elapsed.TotalMilliseconds);
-            next = page!["next"]?.GetValue<string>();
-        }
+        var pageTimes = await PageTimesAsync(cpo, int.MaxValue);
         Console.WriteLine($"paging the CPO's {locations:N0} locations by 100: first page {pageTimes[0]:F0} ms (counts the total), second {pageTimes.ElementAtOrDefault(1):F0} ms, "
             + $"median {pageTimes.Order().ElementAt(pageTimes.Count / 2):F0} ms, last (page {pageTimes.Count}) {pageTimes[^1]:F0} ms");
 
@@ -125,6 +110,40 @@ public static class LocationsBenchmark
         await Parallel.ForEachAsync(Enumerable.Range(0, locations), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
             await cpo.SendAsync(HttpMethod.Put, $"/operator/locations/NL/CPO/L{i:D6}", Location($"L{i:D6}", evses)));
         return clock.Elapsed;
+    }
+
+    /// <summary>A full pull as the eMSP makes it after the CPO registers with it, and its raw pair measured right after.</summary>
+    internal sealed record Pull(string Partner, JsonNode? Job, TimeSpan Elapsed, HostUsage Cpo, HostUsage Emsp, int RawEntities, TimeSpan Raw);
+
+    /// <summary>
+    /// Registers the CPO with the eMSP, which starts its full pull; waits for it; counts each host's work per location;
+    /// then scans the CPO's own locations and batch-writes them to another table straight on Azurite (the raw pair).
+    /// </summary>
+    internal static async Task<Pull> FullPullAsync(BenchHost cpo, BenchHost emsp, int locations)
+    {
+        var (cpoBefore, emspBefore) = (await HostUsage.ReadAsync(cpo), await HostUsage.ReadAsync(emsp));
+        var clock = Stopwatch.StartNew();
+        var partner = await cpo.RegisterWithAsync(emsp);
+        var job = await FinishedAsync(emsp, partner, null);
+        clock.Stop();
+        var (cpoUsed, emspUsed) = ((await HostUsage.ReadAsync(cpo)).Since(cpoBefore, locations), (await HostUsage.ReadAsync(emsp)).Since(emspBefore, locations));
+        var (copied, raw) = await RawStorage.CopyAsync(cpo.Prefix + "locations", cpo.Prefix + "rawcopy", "PartitionKey ge 'O|' and PartitionKey lt 'O}'");
+        return new Pull(partner, job, clock.Elapsed, cpoUsed, emspUsed, copied, raw);
+    }
+
+    /// <summary>The time of each page of the CPO's own locations by 100, following the next links, up to <paramref name="pages"/> pages.</summary>
+    internal static async Task<List<double>> PageTimesAsync(BenchHost cpo, int pages)
+    {
+        var times = new List<double>();
+        string? next = "/operator/locations?scope=own&limit=100";
+        while (next is not null && times.Count < pages)
+        {
+            var clock = Stopwatch.StartNew();
+            var page = await cpo.SendAsync(HttpMethod.Get, next[next.IndexOf("/operator", StringComparison.Ordinal)..]);
+            times.Add(clock.Elapsed.TotalMilliseconds);
+            next = page!["next"]?.GetValue<string>();
+        }
+        return times;
     }
 
     /// <summary>The eMSP's newest locations sync job of the partner once it has ended (other than <paramref name="after"/>, an earlier job's id).</summary>

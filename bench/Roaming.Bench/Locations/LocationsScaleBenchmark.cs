@@ -40,23 +40,16 @@ public static class LocationsScaleBenchmark
         Console.WriteLine($"  CPO storage operations per location: {seedUsed.StoragePerRequest:F2} ({seedUsed.Breakdown()}), CPU {seedUsed.CpuMicrosPerRequest:N0} us");
         Console.WriteLine($"  peak memory (VmHWM) after the seed: CPO host {cpo.PeakMiB():N0} MiB");
 
-        // Full pull, started by the registration.
-        var (cpoBefore, emspBefore) = (await HostUsage.ReadAsync(cpo), await HostUsage.ReadAsync(emsp));
-        var pull = Stopwatch.StartNew();
-        var cpoAtEmsp = await cpo.RegisterWithAsync(emsp);
-        var full = await LocationsBenchmark.FinishedAsync(emsp, cpoAtEmsp, null);
-        pull.Stop();
-        var (cpoPull, emspPull) = ((await HostUsage.ReadAsync(cpo)).Since(cpoBefore, locations), (await HostUsage.ReadAsync(emsp)).Since(emspBefore, locations));
-        var (copied, rawPull) = await RawStorage.CopyAsync(cpo.Prefix + "locations", cpo.Prefix + "rawcopy", "PartitionKey ge 'O|' and PartitionKey lt 'O}'");
-        Console.WriteLine($"full pull: {full?["state"]} in {pull.Elapsed.TotalSeconds:F1} s, {full?["pages"]} pages, {full?["stored"]} locations, {locations / pull.Elapsed.TotalSeconds:N0} locations/s; "
-            + $"raw Azurite scan and batch-write of the same {copied:N0} entities {rawPull.TotalSeconds:F1} s; ratio {pull.Elapsed / rawPull:F2}");
-        if (full?["started"] is { } started && full["finished"] is { } finished)
+        var pull = await LocationsBenchmark.FullPullAsync(cpo, emsp, locations);
+        Console.WriteLine($"full pull: {pull.Job?["state"]} in {pull.Elapsed.TotalSeconds:F1} s, {pull.Job?["pages"]} pages, {pull.Job?["stored"]} locations, {locations / pull.Elapsed.TotalSeconds:N0} locations/s; "
+            + $"raw Azurite scan and batch-write of the same {pull.RawEntities:N0} entities {pull.Raw.TotalSeconds:F1} s; ratio {pull.Elapsed / pull.Raw:F2}");
+        if (pull.Job?["started"] is { } started && pull.Job["finished"] is { } finished)
             Console.WriteLine($"  (of which the job itself {(finished.GetValue<DateTimeOffset>() - started.GetValue<DateTimeOffset>()).TotalSeconds:F1} s, with the 3 s a registration's pulls wait for the partner)");
-        Console.WriteLine($"  storage operations per location: CPO {cpoPull.StoragePerRequest:F2}, eMSP {emspPull.StoragePerRequest:F2} ({emspPull.Breakdown()})");
+        Console.WriteLine($"  storage operations per location: CPO {pull.Cpo.StoragePerRequest:F2}, eMSP {pull.Emsp.StoragePerRequest:F2} ({pull.Emsp.Breakdown()})");
         Console.WriteLine($"  peak memory (VmHWM): eMSP host {emsp.PeakMiB():N0} MiB, CPO host {cpo.PeakMiB():N0} MiB");
 
         await DeepPagesAsync(cpo, locations);
-        await DeltaAsync(cpo, emsp, cpoAtEmsp, full?["job_id"]?.GetValue<string>(), locations);
+        await DeltaAsync(cpo, emsp, pull.Partner, pull.Job?["job_id"]?.GetValue<string>(), locations);
         Console.WriteLine($"peak memory (VmHWM) at the end: eMSP host {emsp.PeakMiB():N0} MiB, CPO host {cpo.PeakMiB():N0} MiB");
         return 0;
     }
@@ -65,25 +58,19 @@ public static class LocationsScaleBenchmark
     private static async Task DeepPagesAsync(BenchHost cpo, int locations)
     {
         var deep = Math.Min(1_000, (locations + 99) / 100);
-        var first = await TimedAsync(() => cpo.SendAsync(HttpMethod.Get, "/operator/locations?scope=own&limit=100"));
-        var next = first.Page!["next"]?.GetValue<string>();
-        var times = new List<double> { first.Ms };
-        for (var page = 2; page <= deep && next is not null; page++)
-        {
-            var t = await TimedAsync(() => cpo.SendAsync(HttpMethod.Get, next[next.IndexOf("/operator", StringComparison.Ordinal)..]));
-            times.Add(t.Ms);
-            next = t.Page!["next"]?.GetValue<string>();
-        }
-        var byOffset = await TimedAsync(() => cpo.SendAsync(HttpMethod.Get, $"/operator/locations?scope=own&limit=100&offset={(deep - 1) * 100}"));
+        var times = await LocationsBenchmark.PageTimesAsync(cpo, deep);
+        var clock = Stopwatch.StartNew();
+        await cpo.SendAsync(HttpMethod.Get, $"/operator/locations?scope=own&limit=100&offset={(deep - 1) * 100}");
+        var byOffset = clock.Elapsed.TotalMilliseconds;
         // The raw pair: a query of a page's rows (two per location) at the start of the table and at the deep page.
         var table = new TableClient("UseDevelopmentStorage=true", cpo.Prefix + "locations");
         var rawFirst = await RawPageAsync(table, "O|NL|CPO|L000000");
         var rawDeep = await RawPageAsync(table, $"O|NL|CPO|L{(deep - 1) * 100:D6}");
         var middle = times.Skip(1).Order().ElementAtOrDefault(Math.Max(0, times.Count - 1) / 2);
         Console.WriteLine($"list by 100: page 1 {times[0]:F0} ms (reads the count), page 2 {times.ElementAtOrDefault(1):F0} ms, median {middle:F0} ms, "
-            + $"page {times.Count} {times[^1]:F0} ms by the next links; page {deep} by offset alone {byOffset.Ms:F0} ms");
+            + $"page {times.Count} {times[^1]:F0} ms by the next links; page {deep} by offset alone {byOffset:F0} ms");
         Console.WriteLine($"  raw Azurite query of a page's rows: at the start {rawFirst:F0} ms, at page {deep} {rawDeep:F0} ms; "
-            + $"page {times.Count} / raw {times[^1] / rawDeep:F1}, page {deep} by offset / raw {byOffset.Ms / rawDeep:F0}");
+            + $"page {times.Count} / raw {times[^1] / rawDeep:F1}, page {deep} by offset / raw {byOffset / rawDeep:F0}");
     }
 
     /// <summary>1% of the locations change (bulk status calls); once their pushes are in, the eMSP pulls what changed since its full pull.</summary>
@@ -115,13 +102,6 @@ public static class LocationsScaleBenchmark
         Console.WriteLine($"delta pull after {changed:N0} locations (1%) changed: {job?["state"]} ({job?["mode"]}) in {clock.Elapsed.TotalSeconds:F1} s, "
             + $"{job?["fetched"]} fetched, {job?["pages"]} pages; raw Azurite scan and batch-write of {copied:N0} entities {raw.TotalSeconds:F1} s; ratio {clock.Elapsed / raw:F2}");
         Console.WriteLine($"  eMSP storage operations per changed location: {used.StoragePerRequest:F2} ({used.Breakdown()})");
-    }
-
-    private static async Task<(double Ms, JsonNode? Page)> TimedAsync(Func<Task<JsonNode?>> call)
-    {
-        var clock = Stopwatch.StartNew();
-        var page = await call();
-        return (clock.Elapsed.TotalMilliseconds, page);
     }
 
     private static async Task<double> RawPageAsync(TableClient table, string from)
