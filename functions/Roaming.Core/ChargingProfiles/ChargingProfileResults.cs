@@ -29,7 +29,7 @@ public sealed class ChargingProfileResults(RequestBooks books, RequestReceiver r
         };
         if (request.State == RequestState.Waiting && result.Result == ChargingProfileResultType.Accepted)
             await KeepAsync(request, result, ct);
-        return await receiver.ReportAsync(ModuleIds.ChargingProfiles, id, ChargingProfilesWire.Canonical(result),
+        return await receiver.ReportAsync(ModuleIds.ChargingProfiles, request, ChargingProfilesWire.Canonical(result),
             ProfileRequests.Name(result.Result!.Value), again, ct);
     }
 

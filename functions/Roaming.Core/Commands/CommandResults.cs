@@ -46,7 +46,7 @@ public sealed class CommandResults(RequestBooks books, RequestReceiver receiver,
                 await reservations.EndAsync(request.Party, Reservations.Key(request.From, cancel.ReservationId!), Reservations.Cancelled, ct);
                 break;
         }
-        return await receiver.ReportAsync(ModuleIds.Commands, id, JsonSerializer.SerializeToElement(result, CommandsJson.Default.CommandResult),
+        return await receiver.ReportAsync(ModuleIds.Commands, request, JsonSerializer.SerializeToElement(result, CommandsJson.Default.CommandResult),
             CommandTypes.Name(outcome), again, ct);
     }
 }

@@ -68,12 +68,12 @@ public sealed class RequestReceiver(RequestBooks books, Deadlines deadlines, IWo
     /// transaction), once; later only a follow-up the module allows (a reservation cancelled by the CPO).
     /// </summary>
     /// <param name="again">the report may have been recorded already (<see cref="IRequestResults.ReportAsync"/>)</param>
-    /// <exception cref="NotFoundException">no such request</exception>
+    /// <param name="found">the request as its module found it (each module answers an unknown one in its own words)</param>
     /// <exception cref="OcpiException">409: the request takes no result now (answered, timed out, refused)</exception>
-    public async Task<ReceivedRequest> ReportAsync(string module, string id, JsonElement result, string outcome, bool again, CancellationToken ct)
+    public async Task<ReceivedRequest> ReportAsync(string module, ReceivedRequest found, JsonElement result, string outcome, bool again, CancellationToken ct)
     {
         var book = books.For(module);
-        var found = await books.FindReceivedAsync(module, id, ct) ?? throw new NotFoundException($"No {module} request {id}.");
+        var id = found.Id!;
         var now = Now();
         string? refusal = null;
         ReceivedRequest? recorded = null;
