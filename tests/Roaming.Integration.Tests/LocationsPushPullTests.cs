@@ -114,6 +114,26 @@ public class LocationsPushPullTests
     }
 
     [Fact]
+    public async Task A_partner_that_stores_its_registration_later_than_the_pulls_wait_is_still_pulled_by_them()
+    {
+        // Six seconds to store the answer, twice the wait: the first pages are refused (401). While the registration is
+        // young they are asked again every two seconds instead of using up the queue's tries (none between them here).
+        var (cpo, emsp, _, cpoAtEmsp) = await Fixtures.ConnectAsync(
+            beforeRegistration: c => c.OperatorAsync(HttpMethod.Put, "/operator/locations/NL/CPO/LATE1", Fixtures.Location("LATE1"), expect: 201),
+            cpoHost: b => b.Services.ConfigureHttpClientDefaults(c => c.AddHttpMessageHandler(() => new SlowCredentialsAnswers(6_000))));
+        await using var _cpo = cpo;
+        await using var _emsp = emsp;
+        JsonArray jobs = null!;
+        await Fixtures.Eventually(async () =>
+        {
+            jobs = (await emsp.OperatorAsync(HttpMethod.Get, $"/operator/partners/{cpoAtEmsp}/sync")).AsArray();
+            return jobs.Count > 0 && jobs.All(j => j!["state"]!.GetValue<string>() != "Running");
+        }, "the first pulls done", seconds: 60);
+        Assert.All(jobs, j => Assert.Equal("Succeeded", j!["state"]!.GetValue<string>()));
+        Assert.NotNull(await Received(emsp, "LATE1"));
+    }
+
+    [Fact]
     public async Task A_partner_that_answers_429_with_Retry_After_is_not_pushed_to_again_before_then()
     {
         // Hubs rate-limit status pushes per partner; their gateway answers 429 with Retry-After and no OCPI envelope.
@@ -251,14 +271,14 @@ public class LocationsPushPullTests
     }
 }
 
-/// <summary>Holds back the answer to a POST of credentials for half a second.</summary>
-internal sealed class SlowCredentialsAnswers : DelegatingHandler
+/// <summary>Holds back the answer to a POST of credentials (half a second unless told).</summary>
+internal sealed class SlowCredentialsAnswers(int milliseconds = 500) : DelegatingHandler
 {
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
     {
         var response = await base.SendAsync(request, ct);
         if (request.Method == HttpMethod.Post && request.RequestUri!.AbsolutePath.EndsWith("/credentials", StringComparison.Ordinal))
-            await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
+            await Task.Delay(TimeSpan.FromMilliseconds(milliseconds), ct);
         return response;
     }
 }

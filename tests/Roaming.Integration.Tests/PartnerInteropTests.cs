@@ -109,6 +109,27 @@ public class PartnerInteropTests
     }
 
     [Fact]
+    public async Task A_hub_that_rate_limits_pages_is_asked_again_after_its_Retry_After_and_the_pull_still_succeeds()
+    {
+        await using var emsp = await TestEndpoint.StartEmspAsync();
+        await using var platform = await SloppyPartnerPlatform.StartAsync();
+        for (var i = 1; i <= 25; i++) platform.Publish(Located("NL", "SLP", $"RL{i:D2}"));
+        // More refusals than the queue's tries: they are the partner's pace, not failures.
+        platform.RateLimitedPages = 6;
+        platform.ListRetryAfterSeconds = 1;
+
+        var partnerId = (await platform.RegisterWithAsync(emsp)).Str("id");
+        var job = await SyncedAsync(emsp, partnerId);
+
+        Assert.Equal("Succeeded", job.Str("state"));
+        Assert.Equal(25, (await ReceivedAsync(emsp)).Count);
+        var pages = platform.Calls("GET", "/locations").Where(r => r.Param("offset") is "10").Select(r => r.At).ToList();
+        Assert.Equal(7, pages.Count);
+        // Each try came after the Retry-After of the one before (a next link refused with 429 is not a broken link).
+        Assert.All(pages.Zip(pages.Skip(1)), p => Assert.True(p.Second - p.First >= TimeSpan.FromMilliseconds(900), $"asked again after {(p.Second - p.First).TotalMilliseconds:F0} ms"));
+    }
+
+    [Fact]
     public async Task A_partner_whose_list_is_capped_by_a_default_date_to_loses_nothing_and_a_large_removal_is_held()
     {
         await using var emsp = await TestEndpoint.StartEmspAsync();

@@ -29,6 +29,7 @@ namespace Roaming.Integration.Tests;
 /// <item><see cref="HonoursOcpiTo"/> (on): a list addressed to one of its parties holds only that party's objects.</item>
 /// <item><see cref="RefusedLocations"/>: PUTs of these location ids are answered 2001, always.</item>
 /// <item><see cref="CredentialsAnswer"/>: rewrites its answer to our credentials POST (after it has committed it).</item>
+/// <item><see cref="RateLimitedPages"/>: as a hub's gateway, answers that many list requests for later pages 429 with Retry-After and no envelope.</item>
 /// <item>A receiver that lost a location (<see cref="Forget"/>) answers 2003 (HTTP 404) to PATCHes of it and its EVSEs.</item>
 /// <item>With a HUB role it is a hub: its list holds the objects of every party behind it, whatever they are.</item>
 /// </list>
@@ -40,9 +41,10 @@ public sealed class SloppyPartnerPlatform : IAsyncDisposable
         public string Key => $"{Country}/{Id}";
     }
 
-    /// <summary>One request as it arrived: method, path and query as sent, and the headers.</summary>
+    /// <summary>One request as it arrived: method, path and query as sent, the headers, and when.</summary>
     public sealed record Request(string Method, string Target, IReadOnlyDictionary<string, string> Headers)
     {
+        public DateTimeOffset At { get; } = DateTimeOffset.UtcNow;
         public string? Header(string name) => Headers.TryGetValue(name, out var v) ? v : null;
         public string Path => Target.Split('?')[0];
         public string Query => Target.Contains('?') ? Target[(Target.IndexOf('?') + 1)..] : "";
@@ -73,6 +75,8 @@ public sealed class SloppyPartnerPlatform : IAsyncDisposable
     public int PageSize { get; set; } = 10;
     public HashSet<string> RefusedLocations { get; } = [];
     public Func<JsonObject, JsonObject>? CredentialsAnswer { get; set; }
+    public int RateLimitedPages;
+    public int ListRetryAfterSeconds { get; set; } = 1;
 
     /// <summary>The locations it publishes as a CPO (or a hub), keyed "CC/PID/ID".</summary>
     public ConcurrentDictionary<string, JsonObject> Published { get; } = new();
@@ -178,7 +182,7 @@ public sealed class SloppyPartnerPlatform : IAsyncDisposable
             (_, ["2.2.1", "emsp", "locations", var cc, var pid, var id, .. var rest]) => Receive(ctx.Request.Method, $"{cc}/{pid}/{id}".ToUpperInvariant(), rest, body),
             _ => (404, Envelope(2000, "no such route")),
         };
-        if (answer is null) await ctx.Response.WriteAsync("<html><body>400 Bad Request</body></html>");
+        if (answer is null) await ctx.Response.WriteAsync($"<html><body>{status}</body></html>");
         else await WriteAsync(ctx, status, answer);
     }
 
@@ -245,6 +249,12 @@ public sealed class SloppyPartnerPlatform : IAsyncDisposable
         var from = q["date_from"] is { } f ? DateTimeOffset.Parse(f, CultureInfo.InvariantCulture) : (DateTimeOffset?)null;
         var to = q["date_to"] is { } t ? DateTimeOffset.Parse(t, CultureInfo.InvariantCulture) : DefaultDateTo;
         var offset = int.Parse(q["offset"] ?? "0", CultureInfo.InvariantCulture);
+        if (offset > 0 && Interlocked.Decrement(ref RateLimitedPages) >= 0)
+        {
+            ctx.Response.StatusCode = 429;
+            ctx.Response.Headers.RetryAfter = ListRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            return (429, null);
+        }
         var limit = Math.Min(int.Parse(q["limit"] ?? PageSize.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture), PageSize);
 
         var toParty = ctx.Request.Headers["OCPI-to-country-code"] + "/" + ctx.Request.Headers["OCPI-to-party-id"];

@@ -27,6 +27,11 @@ public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, Pa
     private const int MaxSeenParties = 2000;
     private const int PreviousPageWaits = 100;
     private static readonly TimeSpan PreviousPageWait = TimeSpan.FromMilliseconds(50);
+    private const int MaxDeferrals = 30;
+    private static readonly TimeSpan RateLimitWait = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan YoungTokenWait = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan YoungJob = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan LongestWait = TimeSpan.FromHours(1);
     private readonly Dictionary<string, IPullHandler> _handlers = handlers.ToDictionary(h => h.Module);
 
     public string QueueName => SyncService.QueueName;
@@ -89,7 +94,19 @@ public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, Pa
         var client = clients.Find(partner, job.Module, InterfaceRole.Sender, new RoutingHeaders(sync.OwnCounterpart(module), Party(job.Parties[message.Party])))
             ?? throw new InvalidOperationException($"Partner {partner.Id} no longer offers a {job.Module} sender interface.");
         var started = Stopwatch.GetTimestamp();
-        var response = await FetchAsync(client, partner, job, message, ct);
+        PartnerResponse<List<JsonElement>> response;
+        try
+        {
+            response = await FetchAsync(client, partner, job, message, ct);
+        }
+        catch (PartnerCallException e) when (message.Deferrals < MaxDeferrals && Deferral(e, job, message) is { } wait)
+        {
+            // Asked again when the partner said, as a new message: the queue's tries stay for real failures, and a hub
+            // that rate-limits a long pull's pages cannot use them up.
+            logger.LogInformation("Sync {JobId}: page {Page} put off by the partner ({Error}); asked again in {Wait}", job.JobId, message.Page, e.Message, wait);
+            await sync.EnqueuePageAsync(message with { Deferrals = message.Deferrals + 1 }, ct, wait);
+            return;
+        }
         var fetched = Stopwatch.GetElapsedTime(started);
 
         var objects = response.Data ?? [];
@@ -116,7 +133,7 @@ public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, Pa
         // next; a duplicate page that races this one fails on the job's ETag and is dropped.
         if (response.NextLink is { } next && objects.Count > 0)
         {
-            await sync.EnqueuePageAsync(message with { Url = next, Page = message.Page + 1, Offset = message.Offset + objects.Count, Limit = objects.Count }, ct);
+            await sync.EnqueuePageAsync(message with { Url = next, Page = message.Page + 1, Offset = message.Offset + objects.Count, Limit = objects.Count, Deferrals = 0, Registering = false }, ct);
             await jobs.UpdateAsync(job, ct);
             return;
         }
@@ -152,11 +169,30 @@ public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, Pa
         }
     }
 
-    /// <summary>A link the partner's own server refuses: 400/404/422, 2001, or an answer that is not OCPI at all.</summary>
+    /// <summary>
+    /// A link the partner's own server refuses: 400/404/422, 2001, or an answer that is not OCPI at all (but not a rate
+    /// limit, an outage or a refused token, whatever their body: asking again at once would not help).
+    /// </summary>
     private static bool BrokenLink(PartnerCallException e) =>
         e.HttpStatus is HttpStatusCode.BadRequest or HttpStatusCode.NotFound or HttpStatusCode.UnprocessableEntity
         || e.OcpiStatus == OcpiStatus.InvalidOrMissingParameters
-        || (e.HttpStatus is not null && e.OcpiStatus is null);
+        || (e.HttpStatus is not null and not (HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable or HttpStatusCode.Unauthorized)
+            && e.OcpiStatus is null);
+
+    /// <summary>
+    /// How long to put a page off when the partner asks for patience rather than fails: its Retry-After (a rate-limiting
+    /// hub's 429, a 503), a while on a 429 without one, and a short wait on a 401 in the first minute of a pull that a
+    /// partner's registration started: it accepts our token only once it has stored our answer, which may take longer
+    /// than the wait such pulls begin with. Any other 401 is a failure.
+    /// </summary>
+    private TimeSpan? Deferral(PartnerCallException e, SyncJob job, SyncPageMessage message)
+    {
+        if (e.RetryAfter is { } asked && e.HttpStatus is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable)
+            return asked < LongestWait ? asked : LongestWait;
+        if (e.HttpStatus == HttpStatusCode.TooManyRequests) return RateLimitWait;
+        if (e.HttpStatus == HttpStatusCode.Unauthorized && message.Registering && clock.GetUtcNow() - job.Started < YoungJob) return YoungTokenWait;
+        return null;
+    }
 
     /// <summary>
     /// Removes what the full pull did not see, scoped to what it pulled: each party it addressed, or through a hub the

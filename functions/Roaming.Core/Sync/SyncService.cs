@@ -46,7 +46,10 @@ public sealed class SyncService(ISyncJobStore jobs, IWorkQueue queue, ModuleCata
             : partner.Roles.Where(r => r.Role == owner).Select(r => r.Key).Distinct().ToList();
 
     /// <param name="maxRemovalShare">the share of objects a full pull may remove (null: Roaming:SyncMaxRemovalShare)</param>
-    /// <param name="after">how long the first page waits (null: it is fetched at once)</param>
+    /// <param name="after">
+    /// how long the first page waits for a partner that registered with us to store our token (null: it is fetched at
+    /// once); a 401 in the job's first minute then puts the page off rather than failing it
+    /// </param>
     public async Task<SyncJob> StartAsync(Partner partner, string module, SyncMode mode, double? maxRemovalShare, CancellationToken ct, TimeSpan? after = null)
     {
         if (!CanPull(partner, module))
@@ -74,7 +77,7 @@ public sealed class SyncService(ISyncJobStore jobs, IWorkQueue queue, ModuleCata
             MaxRemovalShare = maxRemovalShare ?? o.SyncMaxRemovalShare,
         };
         await jobs.CreateAsync(job, ct);
-        await EnqueuePageAsync(new SyncPageMessage(partner.Id, job.JobId, FirstPage(partner, job), 1), ct, after);
+        await EnqueuePageAsync(new SyncPageMessage(partner.Id, job.JobId, FirstPage(partner, job), 1, Registering: after is not null), ct, after);
         logger.LogInformation("Sync {JobId} of {Module} from partner {PartnerId} started ({Mode}, {Parties})", job.JobId, module, partner.Id, job.Mode,
             string.Join(", ", job.Parties));
         return job;
