@@ -28,7 +28,6 @@ namespace Roaming.Azure.Tables;
 /// </summary>
 internal sealed class LocationIndex
 {
-    public const string EntryPrefix = "~lu|";
     private const string MemberPrefix = "M|";
     /// <summary>The part of an entry written by a PUT: the whole location.</summary>
     public const string Whole = "*";
@@ -60,25 +59,20 @@ internal sealed class LocationIndex
 
     public static string EvsePart(string evseKey) => "E|" + evseKey;
 
-    public static string Entry(string location, DateTimeOffset? time, string part) => Bound(time) + location + "|" + part;
-
-    /// <summary>Entries at or after this time sort at or after this key.</summary>
-    public static string Bound(DateTimeOffset? time) =>
-        EntryPrefix + (time ?? DateTimeOffset.MinValue).UtcTicks.ToString("D19", CultureInfo.InvariantCulture) + "|";
+    public static string Entry(string location, DateTimeOffset? time, string part) => TimeKeys.Bound(time) + location + "|" + part;
 
     /// <summary>Past every entry of a location at one time (its parts sort below '~').</summary>
     public static string After(string entry)
     {
         var (time, location, _) = Parse(entry);
-        return EntryPrefix + time.ToString("D19", CultureInfo.InvariantCulture) + "|" + location + "|~";
+        return TimeKeys.Bound(time) + location + "|~";
     }
 
     public static (long Ticks, string Location, string Part) Parse(string entry)
     {
-        var ticks = long.Parse(entry.AsSpan(EntryPrefix.Length, 19), NumberStyles.None, CultureInfo.InvariantCulture);
-        var rest = entry[(EntryPrefix.Length + 20)..];
+        var rest = TimeKeys.Rest(entry);
         var bar = rest.IndexOf('|');
-        return (ticks, rest[..bar], rest[(bar + 1)..]);
+        return (TimeKeys.Ticks(entry), rest[..bar], rest[(bar + 1)..]);
     }
 
     /// <summary>An index change: an entry written or removed, or a location counted (+1) or no longer (-1).</summary>
@@ -207,12 +201,7 @@ internal sealed class LocationIndex
     }
 
     /// <summary>The locations of a scope (or of one party): the sum of the parties' count shards.</summary>
-    public async Task<long> CountAsync(DataScope scope, PartyKey? party, CancellationToken ct)
-    {
-        long total = 0;
-        foreach (var p in await PartyCounts.CoveredAsync(Table, scope, party, ct)) total += await PartyCounts.SumAsync(Table, TableKey.Range(scope, p).Start, ct);
-        return total;
-    }
+    public Task<long> CountAsync(DataScope scope, PartyKey? party, CancellationToken ct) => PartyCounts.CountAsync(Table, scope, party, ct);
 
     /// <summary>Lists the party in its scope (once per process) before its first location is counted.</summary>
     public Task ListAsync(string locationPartition) =>
@@ -246,7 +235,7 @@ internal sealed class LocationIndex
     public async Task<int> CountChangedAsync(string party, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct)
     {
         var latest = new Dictionary<string, long>(StringComparer.Ordinal);
-        await foreach (var entry in EntriesAsync(party, Bound(from), "~lu}", ct))
+        await foreach (var entry in EntriesAsync(party, TimeKeys.Bound(from), TimeKeys.End, ct))
         {
             var (ticks, location, _) = Parse(entry.RowKey);
             latest[location] = ticks;

@@ -28,8 +28,6 @@ internal static class PartyCounts
         return Prefix + (hash % Shards).ToString("D2", CultureInfo.InvariantCulture);
     }
 
-    public static bool IsShard(string rowKey) => rowKey.StartsWith(Prefix, StringComparison.Ordinal);
-
     public static long ValueOf(TableEntity? shard) => shard?[CountColumn] switch
     {
         long l => l,
@@ -50,21 +48,30 @@ internal static class PartyCounts
     public static async Task<long> SumAsync(TableClient table, string partitionKey, CancellationToken ct)
     {
         long sum = 0;
-        await foreach (var shard in table.QueryAsync<TableEntity>(
-                           $"PartitionKey eq {TableKey.Quote(partitionKey)} and RowKey ge '{Prefix}' and RowKey lt '~count}}'", select: [CountColumn], cancellationToken: ct))
-            sum += ValueOf(shard);
+        await foreach (var shard in table.QueryAsync<TableEntity>(ShardsOf(partitionKey), select: [CountColumn], cancellationToken: ct)) sum += ValueOf(shard);
         return sum;
+    }
+
+    /// <summary>
+    /// What a scope (or one party of it) holds: the sum of each party's shards, where the party's partition in
+    /// <paramref name="table"/> is the prefix of its objects' partitions.
+    /// </summary>
+    public static async Task<long> CountAsync(TableClient table, DataScope scope, PartyKey? party, CancellationToken ct)
+    {
+        long total = 0;
+        foreach (var p in await CoveredAsync(table, scope, party, ct)) total += await SumAsync(table, TableKey.Range(scope, p).Start, ct);
+        return total;
     }
 
     /// <summary>A partition's shards as read, by row key.</summary>
     public static async Task<Dictionary<string, TableEntity>> ReadAsync(TableClient table, string partitionKey, CancellationToken ct)
     {
         var shards = new Dictionary<string, TableEntity>(StringComparer.Ordinal);
-        await foreach (var shard in table.QueryAsync<TableEntity>(
-                           $"PartitionKey eq {TableKey.Quote(partitionKey)} and RowKey ge '{Prefix}' and RowKey lt '~count}}'", cancellationToken: ct))
-            shards[shard.RowKey] = shard;
+        await foreach (var shard in table.QueryAsync<TableEntity>(ShardsOf(partitionKey), cancellationToken: ct)) shards[shard.RowKey] = shard;
         return shards;
     }
+
+    private static string ShardsOf(string partitionKey) => $"PartitionKey eq {TableKey.Quote(partitionKey)} and RowKey ge '{Prefix}' and RowKey lt '~count}}'";
 
     private static string DirectoryPartition(DataScope scope) => "D|" + TableKey.Prefix(scope);
 

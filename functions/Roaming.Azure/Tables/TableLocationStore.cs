@@ -136,10 +136,13 @@ public sealed class TableLocationStore : ILocationStore, IReindexable, ISlotTarg
         var entry = LocationIndex.Upsert(pk, latest, LocationIndex.Whole);
         // Before the location: its latest time has an entry whatever happens next.
         await _index.WriteAsync([entry]);
-        if (_creates.Worth(pk) && await CreateAsync(pk, work, latest)) return;
-        for (var attempt = 1; ; attempt++)
+        // A location seldom met here before is written as new, without reading first: its rows are all Adds in one
+        // transaction, which fails whole (409) when any of them exists; then it is read and replaced. That try is not
+        // one of the attempts.
+        var blind = _creates.Worth(pk) && (location.Evses?.Count ?? 0) + 2 <= MaxTransaction;
+        for (var attempt = blind ? 0 : 1; ; attempt++)
         {
-            var rows = await ReadAsync(pk, null, CancellationToken.None);
+            var rows = blind ? NoRows : await ReadAsync(pk, null, CancellationToken.None);
             try
             {
                 if (rows.Header is not null && work.OnlyIfNewer && Assemble(rows)!.LastUpdated > location.LastUpdated)
@@ -192,6 +195,11 @@ public sealed class TableLocationStore : ILocationStore, IReindexable, ISlotTarg
                 await DeleteAsync(rows.Stale(generation));
                 return;
             }
+            catch (RequestFailedException e) when (blind && e.Status == 409)
+            {
+                _creates.Saw(pk, created: false);
+                blind = false;
+            }
             catch (RequestFailedException e) when (StorageRetry.IsConflict(e))
             {
                 if (attempt >= StorageRetry.MaxAttempts)
@@ -202,45 +210,6 @@ public sealed class TableLocationStore : ILocationStore, IReindexable, ISlotTarg
                 await StorageRetry.BackoffAsync(attempt, CancellationToken.None);
             }
         }
-    }
-
-    /// <summary>
-    /// A location that is new, written without reading first: its rows (generation 1) and its slot are added in one
-    /// transaction, which fails whole when any of them is there already. Then it is counted.
-    /// </summary>
-    /// <returns>false when the location (or a row of it) exists: it must be read and replaced</returns>
-    private async Task<bool> CreateAsync(string pk, PutWork work, DateTimeOffset? latest)
-    {
-        var location = work.Location;
-        var evses = location.Evses ?? [];
-        if (evses.Count + 2 > MaxTransaction) return false;
-        var actions = evses.Select((evse, i) => new TableTransactionAction(TableTransactionActionType.Add,
-            EvseEntity(pk, TableKey.Encode(evse.Uid!), 1, i, evse, indexed: false))).ToList();
-        actions.Add(new TableTransactionAction(TableTransactionActionType.Add,
-            Header(pk, location with { Evses = null }, 1, location.Evses is not null, PutTicks(latest), fieldsIndexed: false)));
-        SlotWrite? slot = null;
-        if (work.Push is not null)
-        {
-            slot = _outbox.Join(pk, HeaderSlot, null, [work.Push]);
-            actions.Add(slot.Action);
-            await _outbox.MarkAsync(StorageTables.Locations, pk, CancellationToken.None);
-        }
-        Response<IReadOnlyList<Response>> committed;
-        try
-        {
-            committed = await Table.SubmitTransactionAsync(actions);
-        }
-        catch (TableTransactionFailedException e) when (e.Status == 409)
-        {
-            _creates.Saw(pk, created: false);
-            return false;
-        }
-        if (slot is not null) await _outbox.RelayAsync(StorageTables.Locations, [new OpenedSlot(slot.Row, committed.Value[^1].Headers.ETag, null)]);
-        _creates.Saw(pk, created: true);
-        await _index.ListAsync(pk);
-        await _index.WriteAsync([LocationIndex.Counted(pk, 1)]);
-        work.Done.TrySetResult(PutOutcome.Created);
-        return true;
     }
 
     /// <summary>The index entries a location's rows as read say it has.</summary>
@@ -466,7 +435,7 @@ public sealed class TableLocationStore : ILocationStore, IReindexable, ISlotTarg
         // date_from: what changed since, through the index. date_to alone (a full pull bounded by its start) is nearly
         // everything: walked in key order like a plain list, which reads a page's locations in one query.
         if (query.Status is null && query.DateFrom is not null) return await ChangedAsync(scope, query, cursor, ct);
-        var total = cursor?.Total ?? (query.Status is null ? await CountBeforeAsync(scope, query, ct) : await CountAsync(start, end, query, ct));
+        var total = cursor?.Total ?? (query.Status is { } status ? await CountByStatusAsync(start, end, query, status, ct) : await CountBeforeAsync(scope, query, ct));
         var from = cursor?.PartitionKey ?? start;
         var skip = cursor is null ? query.Offset : 0;
         var items = new List<Location>(Math.Min(query.Limit, 1000));
@@ -507,12 +476,11 @@ public sealed class TableLocationStore : ILocationStore, IReindexable, ISlotTarg
         }
         else
         {
-            // Candidates from the most selective index at hand (the Status or LastUpdated columns), each read whole and
-            // checked against every filter: a location's last_updated is its EVSEs' too, and a candidate may be a
-            // replaced generation's row.
+            // Candidates from the Status column, each read whole and checked against every filter: a location's
+            // last_updated is its EVSEs' too, and a candidate may be a replaced generation's row.
             var page = new FilteredPage(query, items, skip);
             var candidates = new List<string>(page.Window);
-            await foreach (var pk in PartitionsAsync(CandidateFilter(from, end, query), ct))
+            await foreach (var pk in PartitionsAsync(StatusFilter(from, end, query.Status!.Value), ct))
             {
                 candidates.Add(pk);
                 if (candidates.Count < page.Window) continue;
@@ -538,12 +506,12 @@ public sealed class TableLocationStore : ILocationStore, IReindexable, ISlotTarg
         else total = cursor.Total;
         var page = new FilteredPage(query, new List<Location>(Math.Min(query.Limit, 1000)), cursor is null ? query.Offset : 0);
         if (page.Skip >= total) return new LocationPage(page.Items, total, null);
-        var to = query.DateTo is { } t ? LocationIndex.Bound(t) : "~lu}";
+        var to = query.DateTo is { } t ? TimeKeys.Bound(t) : TimeKeys.End;
         string? next = null;
         foreach (var party in parties.Select(p => TableKey.Range(scope, p).Start))
         {
             if (cursor is not null && string.CompareOrdinal(party, cursor.PartitionKey) < 0) continue;
-            var from = cursor is not null && party == cursor.PartitionKey ? cursor.RowKey : LocationIndex.Bound(query.DateFrom);
+            var from = cursor is not null && party == cursor.PartitionKey ? cursor.RowKey : TimeKeys.Bound(query.DateFrom);
             var candidates = new List<string>(page.Window);
             await foreach (var entry in _index.EntriesAsync(party, from, to, ct))
             {
@@ -564,10 +532,10 @@ public sealed class TableLocationStore : ILocationStore, IReindexable, ISlotTarg
     /// </summary>
     private async Task<int> CountBeforeAsync(DataScope scope, LocationQuery query, CancellationToken ct)
     {
-        var total = (int)await _index.CountAsync(scope, query.Party, ct);
-        if (query.DateTo is not { } to) return total;
+        if (query.DateTo is not { } to) return (int)await _index.CountAsync(scope, query.Party, ct);
+        var total = 0;
         foreach (var party in await _index.PartiesAsync(scope, query.Party, ct))
-            total -= await _index.CountChangedAsync(TableKey.Range(scope, party).Start, to, null, ct);
+            total += (int)await _index.CountAsync(scope, party, ct) - await _index.CountChangedAsync(TableKey.Range(scope, party).Start, to, null, ct);
         return Math.Max(total, 0);
     }
 
@@ -703,27 +671,20 @@ public sealed class TableLocationStore : ILocationStore, IReindexable, ISlotTarg
         && (query.DateFrom is not { } from || location.LastUpdated >= from)
         && (query.DateTo is not { } to || location.LastUpdated < to);
 
-    private static string CandidateFilter(string from, string end, LocationQuery query)
-    {
-        var range = TableKey.RangeFilter(from, end);
-        if (query.Status is { } status) return $"{range} and {StatusFilter(status)}";
-        if (query.DateFrom is { } f) return $"{range} and LastUpdated ge {TableKey.DateTime(f)}";
-        return $"{range} and RowKey eq '{HeaderRow}'";
-    }
-
-    private static string StatusFilter(EvseStatus status) => $"RowKey ge 'E|' and RowKey lt 'E}}' and Status eq '{status}'";
+    /// <summary>The rows of EVSEs in the status, whose partitions are the candidates of a status-filtered list.</summary>
+    private static string StatusFilter(string from, string end, EvseStatus status) =>
+        $"{TableKey.RangeFilter(from, end)} and RowKey ge 'E|' and RowKey lt 'E}}' and Status eq '{status}'";
 
     /// <summary>
-    /// X-Total-Count of a list: key-only scans of the index columns, combined per partition (a location passes a date
-    /// filter by its own last_updated or any EVSE's). Counted once, on the first page.
+    /// X-Total-Count of a status-filtered list (status lists are not counted ahead): key-only scans of the index
+    /// columns, combined per partition (a location passes a date filter by its own last_updated or any EVSE's).
+    /// Counted once, on the first page.
     /// </summary>
-    private async Task<int> CountAsync(string start, string end, LocationQuery query, CancellationToken ct)
+    private async Task<int> CountByStatusAsync(string start, string end, LocationQuery query, EvseStatus status, CancellationToken ct)
     {
         var range = TableKey.RangeFilter(start, end);
-        if (query.Status is null && query.DateFrom is null && query.DateTo is null)
-            return await Table.CountAsync($"{range} and RowKey eq '{HeaderRow}'", ct);
-        var set = await PartitionSetAsync(CandidateFilter(start, end, query), ct);
-        if (query.Status is not null && query.DateFrom is { } f) set.IntersectWith(await PartitionSetAsync($"{range} and LastUpdated ge {TableKey.DateTime(f)}", ct));
+        var set = await PartitionSetAsync(StatusFilter(start, end, status), ct);
+        if (query.DateFrom is { } f) set.IntersectWith(await PartitionSetAsync($"{range} and LastUpdated ge {TableKey.DateTime(f)}", ct));
         if (query.DateTo is { } t) set.ExceptWith(await PartitionSetAsync($"{range} and LastUpdated ge {TableKey.DateTime(t)}", ct));
         return set.Count;
     }
@@ -778,6 +739,8 @@ public sealed class TableLocationStore : ILocationStore, IReindexable, ISlotTarg
     /// <summary>The header, its slot, and the rows and slots of some EVSEs.</summary>
     private static string TargetedFilter(IEnumerable<string> evseKeys) => string.Join(" or ",
         evseKeys.Select(k => $"(RowKey ge {TableKey.Quote($"E|{k}|")} and RowKey lt {TableKey.Quote($"E|{k}}}")})").Prepend($"(RowKey ge '{HeaderRow}' and RowKey lt '{HeaderRow}}}')"));
+
+    private static readonly Rows NoRows = new([]);
 
     /// <summary>The rows of one location, sorted out.</summary>
     private sealed class Rows

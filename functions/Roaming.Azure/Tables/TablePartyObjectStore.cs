@@ -32,7 +32,6 @@ public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClien
     where T : class
 {
     private const string SlotPrefix = "~push|";
-    private const string IndexPrefix = "~lu|";
     private const string IndexedColumn = "Indexed";
     // Writers of one object in this instance take turns; other instances are met by the ETag.
     private readonly KeyedLocks<(string, string)> _writers = new();
@@ -180,22 +179,23 @@ public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClien
         }
         else if (query.DateFrom is null && query.DateTo is null)
         {
-            total = cursor?.Total ?? (int)await CountAsync(scope, query.Party, ct);
+            total = cursor?.Total ?? (int)await PartyCounts.CountAsync(table, scope, query.Party, ct);
             // Past the end (offset=2147483647): nothing to walk the table for.
             if (page.Skip < total) await TakeAsync(From($"{TableKey.RangeFilter(start, end)} and RowKey lt '{SystemRows}'", cursor), page, ct);
         }
         else
         {
-            var window = IndexWindow(query.DateFrom, query.DateTo);
+            var window = TimeKeys.Window(query.DateFrom, query.DateTo);
             var parties = await PartyCounts.CoveredAsync(table, scope, query.Party, ct);
             if (cursor is not null) total = cursor.Total;
             else if (query.DateFrom is null)
             {
                 // date_to alone (a full pull bounded by its start) is nearly everything: the count less the few entries
                 // from date_to on, each object having exactly one entry.
-                total = (int)await CountAsync(scope, query.Party, ct);
-                var since = IndexWindow(query.DateTo, null);
-                foreach (var party in parties) total -= await table.CountAsync($"PartitionKey eq {TableKey.Quote(Partition(scope, party))} and {since}", ct);
+                var since = TimeKeys.Window(query.DateTo, null);
+                total = 0;
+                foreach (var party in parties.Select(p => Partition(scope, p)))
+                    total += (int)await PartyCounts.SumAsync(table, party, ct) - await table.CountAsync($"PartitionKey eq {TableKey.Quote(party)} and {since}", ct);
             }
             else
             {
@@ -246,18 +246,6 @@ public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClien
 
     private static string From(string filter, PageCursor? cursor) => cursor is null ? filter
         : $"{filter} and (PartitionKey gt {TableKey.Quote(cursor.PartitionKey)} or (PartitionKey eq {TableKey.Quote(cursor.PartitionKey)} and RowKey ge {TableKey.Quote(cursor.RowKey)}))";
-
-    /// <summary>The index entries of objects last updated in [from, to).</summary>
-    private static string IndexWindow(DateTimeOffset? from, DateTimeOffset? to) =>
-        $"RowKey ge {TableKey.Quote(IndexBound(from ?? DateTimeOffset.MinValue))} and RowKey lt {TableKey.Quote(to is { } t ? IndexBound(t) : "~lu}")}";
-
-    /// <summary>The objects of the scope (or of one party): the sum of the parties' count shards.</summary>
-    private async Task<long> CountAsync(DataScope scope, PartyKey? party, CancellationToken ct)
-    {
-        long total = 0;
-        foreach (var p in await PartyCounts.CoveredAsync(table, scope, party, ct)) total += await PartyCounts.SumAsync(table, Partition(scope, p), ct);
-        return total;
-    }
 
     public Task<NotSeenCount> CountNotSeenAsync(NotSeenQuery query, CancellationToken ct) => table.CountNotSeenAsync(ReceivedObjects(query.Parties), query, ct);
 
@@ -318,7 +306,7 @@ public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClien
                 await PartyCounts.ListAsync(table, scope, kind.Party(value));
                 var entity = Entity(scope, value);
                 entity["Stored"] = rows.Row.GetDateTimeOffset("Stored");
-                await table.SubmitTransactionAsync(Changes(rows, entity), ct);
+                await CommitAsync(rows, entity, null, ct);
                 return true;
             }, ct);
             if (indexed) done++;
@@ -422,9 +410,7 @@ public sealed class TablePartyObjectStore<T>(PartyObjectKind<T> kind, TableClien
     private static string Partition(DataScope scope, PartyKey party) => TableKey.Range(scope, party).Start;
 
     /// <summary>An object's index entry: its time (ticks, so keys sort as times do), then its key.</summary>
-    private static string IndexRow(DateTimeOffset? lastUpdated, string rowKey) => IndexBound(lastUpdated ?? DateTimeOffset.MinValue) + rowKey;
-
-    private static string IndexBound(DateTimeOffset time) => IndexPrefix + time.UtcTicks.ToString("D19", CultureInfo.InvariantCulture) + "|";
+    private static string IndexRow(DateTimeOffset? lastUpdated, string rowKey) => TimeKeys.Bound(lastUpdated) + rowKey;
 
     private static string IdPartition(DataScope scope, string encodedId) => $"I{TableKey.Prefix(scope)}|{encodedId}";
 
