@@ -151,8 +151,35 @@ public class LocationsPushPullTests
         await Fixtures.Eventually(() => Task.FromResult(!partner.Refused.IsEmpty), "the push refused");
         await Fixtures.Eventually(() => Task.FromResult(partner.LocationPushes.Any(p => p.Path.EndsWith("/RA1", StringComparison.Ordinal))), "the push sent again");
         // Our own retry delay (200 ms) would have sent it at once; the partner's word is kept.
-        var refused = partner.Refused.Single();
-        Assert.True(DateTimeOffset.UtcNow - refused >= TimeSpan.FromSeconds(2.9), "sent again before the partner's Retry-After");
+        var sent = partner.LocationPushes.First(p => p.Path.EndsWith("/RA1", StringComparison.Ordinal)).At;
+        Assert.True(sent - partner.Refused.Single() >= TimeSpan.FromSeconds(2.9), "sent again before the partner's Retry-After");
+    }
+
+    [Fact]
+    public async Task Pushes_to_a_partner_keep_to_the_pace_the_operator_set_for_it()
+    {
+        // A hub publishes its limit (e.g. 2,000 status pushes a minute); ours is set lower so that bursts never meet its 429s.
+        await using var cpo = await TestEndpoint.StartCpoAsync();
+        await using var partner = await SpecPartner.StartAsync();
+        var partnerId = (await cpo.OperatorAsync(HttpMethod.Post, "/operator/registrations", new { versions_url = partner.VersionsUrl, token = partner.Issue("A") }, expect: 201)).Str("id");
+        var refused = await cpo.OperatorAsync(HttpMethod.Put, $"/operator/partners/{partnerId}/outbound-pace", new { requests_per_minute = 0 }, expect: 400);
+        Assert.Contains("requests_per_minute", refused.Str("error"));
+        var view = await cpo.OperatorAsync(HttpMethod.Put, $"/operator/partners/{partnerId}/outbound-pace", new { requests_per_minute = 60 });
+        Assert.Equal(60, view["outbound_requests_per_minute"]!.GetValue<int>());
+
+        var ids = new[] { "PACE1", "PACE2", "PACE3", "PACE4" };
+        await Task.WhenAll(ids.Select(id => cpo.OperatorAsync(HttpMethod.Put, $"/operator/locations/NL/CPO/{id}", Fixtures.Location(id, evses: 1), expect: 201)));
+
+        await Fixtures.Eventually(() => Task.FromResult(partner.LocationPushes.Count(p => p.Path.Contains("/PACE", StringComparison.Ordinal)) == ids.Length), "every location pushed");
+        // One a second, however many are ready at once (without the pace the four go together); the limiter's clock ticks
+        // once a second, the calls' own latency varies, so the gaps are read loosely and the whole span strictly.
+        var times = partner.LocationPushes.Where(p => p.Path.Contains("/PACE", StringComparison.Ordinal)).Select(p => p.At).Order().ToList();
+        Assert.All(times.Zip(times.Skip(1)), t => Assert.True(t.Second - t.First >= TimeSpan.FromMilliseconds(500), $"pushed {(t.Second - t.First).TotalMilliseconds:F0} ms after the one before"));
+        Assert.True(times[^1] - times[0] >= TimeSpan.FromSeconds(2.5), $"four pushes within {(times[^1] - times[0]).TotalMilliseconds:F0} ms");
+
+        // Off again: the next ones go as fast as they come.
+        view = await cpo.OperatorAsync(HttpMethod.Put, $"/operator/partners/{partnerId}/outbound-pace", new { requests_per_minute = (int?)null });
+        Assert.Null(view["outbound_requests_per_minute"]);
     }
 
     [Fact]

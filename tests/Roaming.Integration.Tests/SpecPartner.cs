@@ -38,7 +38,7 @@ public sealed class SpecPartner : IAsyncDisposable
     /// <summary>Modules it offers as a sender, by identifier: their objects, served at /2.2.1/{module} in pages of offset/limit.</summary>
     public ConcurrentDictionary<string, List<JsonNode>> SenderLists { get; } = new();
     /// <summary>What its Locations receiver was sent, in the order it took the requests in (after <see cref="ReceiverDelay"/>).</summary>
-    public ConcurrentQueue<(string Method, string Path, JsonNode Body)> LocationPushes { get; } = new();
+    public ConcurrentQueue<(string Method, string Path, JsonNode Body, DateTimeOffset At)> LocationPushes { get; } = new();
     /// <summary>How long its Locations receiver takes to answer (a slow partner widens every race of the sender).</summary>
     public Func<TimeSpan> ReceiverDelay { get; set; } = () => TimeSpan.Zero;
     /// <summary>How many Locations receiver calls it refuses first, as a rate-limiting hub's gateway does: HTTP 429 with
@@ -102,6 +102,7 @@ public sealed class SpecPartner : IAsyncDisposable
         _app.MapPut("/2.2.1/credentials", (Delegate)((HttpContext ctx) => Authorized(ctx, () => ExchangeAsync(ctx))));
         _app.MapMethods("/2.2.1/locations/{**rest}", ["PUT", "PATCH"], (Delegate)((HttpContext ctx) => Authorized(ctx, async () =>
         {
+            var at = DateTimeOffset.UtcNow;
             if (Interlocked.Decrement(ref RefuseNext) >= 0)
             {
                 Refused.Enqueue(DateTimeOffset.UtcNow);
@@ -111,7 +112,7 @@ public sealed class SpecPartner : IAsyncDisposable
             var body = JsonNode.Parse(await new StreamReader(ctx.Request.Body).ReadToEndAsync())!;
             // Taken in when it is done with: a call that took longer is applied after one that came later.
             await Task.Delay(ReceiverDelay());
-            LocationPushes.Enqueue((ctx.Request.Method, ctx.Request.Path.Value!, body));
+            LocationPushes.Enqueue((ctx.Request.Method, ctx.Request.Path.Value!, body, at));
             return Envelope(null);
         })));
         _app.MapDelete("/2.2.1/credentials", (HttpContext ctx) => Authorized(ctx, () =>

@@ -187,7 +187,7 @@ public static class LocationsBenchmark
 /// <summary>The same work done on Azurite directly, in the same run, as the pair of an end-to-end figure.</summary>
 internal static class RawStorage
 {
-    private static TableClient Table(string name) => new global::Azure.Data.Tables.TableServiceClient("UseDevelopmentStorage=true").GetTableClient(name);
+    internal static TableClient Table(string name) => new global::Azure.Data.Tables.TableServiceClient("UseDevelopmentStorage=true").GetTableClient(name);
 
     /// <summary>Scans the rows of <paramref name="from"/> the filter selects and writes them to <paramref name="to"/> in transactions of 100 per partition, 32 in flight.</summary>
     public static async Task<(int Entities, TimeSpan Elapsed)> CopyAsync(string from, string to, string filter)
@@ -270,6 +270,17 @@ internal static class RawStorage
         });
         return (clock.Elapsed, AzuriteCpu.Seconds() - cpuBefore);
     }
+
+    /// <summary>The time of one query of a page of rows (200) from a partition on, in milliseconds.</summary>
+    public static async Task<double> PageQueryAsync(TableClient table, string fromPartition)
+    {
+        var clock = Stopwatch.StartNew();
+        await foreach (var _ in table.QueryAsync<TableEntity>($"PartitionKey ge {Quote(fromPartition)} and PartitionKey lt 'O}}'", maxPerPage: 200).AsPages())
+            break;
+        return clock.Elapsed.TotalMilliseconds;
+    }
+
+    private static string Quote(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
 
     /// <summary>Upserts one small entity in each of <paramref name="count"/> partitions, <paramref name="inFlight"/> at a time.</summary>
     public static async Task<TimeSpan> UpsertsAsync(string name, int count, int inFlight)

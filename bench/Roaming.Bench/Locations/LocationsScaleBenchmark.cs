@@ -64,8 +64,8 @@ public static class LocationsScaleBenchmark
         var byOffset = clock.Elapsed.TotalMilliseconds;
         // The raw pair: a query of a page's rows (two per location) at the start of the table and at the deep page.
         var table = new TableClient("UseDevelopmentStorage=true", cpo.Prefix + "locations");
-        var rawFirst = await RawPageAsync(table, "O|NL|CPO|L000000");
-        var rawDeep = await RawPageAsync(table, $"O|NL|CPO|L{(deep - 1) * 100:D6}");
+        var rawFirst = await RawStorage.PageQueryAsync(table, "O|NL|CPO|L000000");
+        var rawDeep = await RawStorage.PageQueryAsync(table, $"O|NL|CPO|L{(deep - 1) * 100:D6}");
         var middle = times.Skip(1).Order().ElementAtOrDefault(Math.Max(0, times.Count - 1) / 2);
         Console.WriteLine($"list by 100: page 1 {times[0]:F0} ms (reads the count), page 2 {times.ElementAtOrDefault(1):F0} ms, median {middle:F0} ms, "
             + $"page {times.Count} {times[^1]:F0} ms by the next links; page {deep} by offset alone {byOffset:F0} ms");
@@ -102,13 +102,5 @@ public static class LocationsScaleBenchmark
         Console.WriteLine($"delta pull after {changed:N0} locations (1%) changed: {job?["state"]} ({job?["mode"]}) in {clock.Elapsed.TotalSeconds:F1} s, "
             + $"{job?["fetched"]} fetched, {job?["pages"]} pages; raw Azurite scan and batch-write of {copied:N0} entities {raw.TotalSeconds:F1} s; ratio {clock.Elapsed / raw:F2}");
         Console.WriteLine($"  eMSP storage operations per changed location: {used.StoragePerRequest:F2} ({used.Breakdown()})");
-    }
-
-    private static async Task<double> RawPageAsync(TableClient table, string from)
-    {
-        var clock = Stopwatch.StartNew();
-        await foreach (var _ in table.QueryAsync<TableEntity>($"PartitionKey ge '{from}' and PartitionKey lt 'O}}'", maxPerPage: 200).AsPages())
-            break;
-        return clock.Elapsed.TotalMilliseconds;
     }
 }

@@ -90,6 +90,7 @@ public sealed class TablePartnerStore(StorageTables tables) : IPartnerStore
         ["NeedsResync"] = p.NeedsResync,
         ["Issues"] = p.Issues.Count == 0 ? null : JsonSerializer.Serialize(p.Issues, PartnersJson.Default.ListPartnerIssue),
         ["OutboundTokenEncodingFixed"] = p.OutboundTokenEncodingFixed,
+        ["OutboundRequestsPerMinute"] = p.OutboundRequestsPerMinute,
         ["CertThumbprint"] = p.ClientCertificate?.Thumbprint,
         ["CertIssuer"] = p.ClientCertificate?.Issuer,
         ["CertSubject"] = p.ClientCertificate?.Subject,
@@ -118,6 +119,7 @@ public sealed class TablePartnerStore(StorageTables tables) : IPartnerStore
         NeedsResync = e.GetBoolean("NeedsResync") ?? false,
         Issues = e.GetString("Issues") is { } issues ? JsonSerializer.Deserialize(issues, PartnersJson.Default.ListPartnerIssue) ?? [] : [],
         OutboundTokenEncodingFixed = e.GetBoolean("OutboundTokenEncodingFixed") ?? false,
+        OutboundRequestsPerMinute = e.GetInt32("OutboundRequestsPerMinute"),
         ClientCertificate = e.GetString("CertThumbprint") is null && e.GetString("CertSubject") is null ? null
             : new ClientCertificateRule(e.GetString("CertThumbprint"), e.GetString("CertIssuer"), e.GetString("CertSubject"), e.GetString("CertIssuerPem")),
         Created = e.GetDateTimeOffset("Created") ?? default,

@@ -116,7 +116,13 @@ public sealed record PartnerView(
     public static PartnerView Of(Partner p, List<ClientInfo>? hubClientInfo) => new(
         p.Id, p.Name, p.State, p.Roles.Select(PartnerRoleView.Of).ToList(), p.PendingRoles.Select(PartnerRoleView.Of).ToList(), p.InvitedRoles,
         p.HubParties, hubClientInfo, p.VersionsUrl, p.Version, p.Endpoints, p.OutboundTokenBase64, p.OutboundTokenEncodingFixed, p.InboundTokenBase64,
-        p.NeedsResync, p.Issues, p.ClientCertificate is { } c ? new CertificateView(c.Thumbprint, c.Issuer, c.Subject) : null, p.Created, p.Updated);
+        p.NeedsResync, p.Issues, p.ClientCertificate is { } c ? new CertificateView(c.Thumbprint, c.Issuer, c.Subject) : null, p.Created, p.Updated)
+    {
+        OutboundRequestsPerMinute = p.OutboundRequestsPerMinute,
+    };
+
+    /// <summary>The pace of our calls to the partner set by the operator (PUT …/outbound-pace); absent: none.</summary>
+    public int? OutboundRequestsPerMinute { get; init; }
 
     /// <summary>
     /// What this partner's input needed over the last days (one partner's view only): per field, how often it was
@@ -129,6 +135,12 @@ public sealed record PartnerView(
 public sealed record TokenEncodingRequest
 {
     public bool? Base64 { get; init; }
+}
+
+/// <summary>The most calls a minute we make to a partner; null: no pace.</summary>
+public sealed record OutboundPaceRequest
+{
+    public int? RequestsPerMinute { get; init; }
 }
 
 public sealed record CertificateView(string? Thumbprint, string? Issuer, string? Subject);
@@ -151,5 +163,6 @@ public sealed record PartnerRoleView(Role? Role, string? CountryCode, string? Pa
 [JsonSerializable(typeof(RolesRequest))]
 [JsonSerializable(typeof(HubPartiesRequest))]
 [JsonSerializable(typeof(TokenEncodingRequest))]
+[JsonSerializable(typeof(OutboundPaceRequest))]
 [JsonSerializable(typeof(List<PartnerView>))]
 public sealed partial class OperatorJson : JsonSerializerContext;

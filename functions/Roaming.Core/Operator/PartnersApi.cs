@@ -24,6 +24,7 @@ public sealed class PartnersApi(PartnerRegistry registry, PartnerAccess access, 
         routes.Map("PUT", "/operator/partners/{id}/certificate", RouteAccess.Operator, SetCertificate);
         routes.Map("DELETE", "/operator/partners/{id}/certificate", RouteAccess.Operator, ClearCertificate);
         routes.Map("PUT", "/operator/partners/{id}/token-encoding", RouteAccess.Operator, SetTokenEncoding);
+        routes.Map("PUT", "/operator/partners/{id}/outbound-pace", RouteAccess.Operator, SetOutboundPace);
         routes.Map("DELETE", "/operator/partners/{id}/issues/{kind}", RouteAccess.Operator, AcknowledgeIssue);
     }
 
@@ -105,6 +106,20 @@ public sealed class PartnersApi(PartnerRegistry registry, PartnerAccess access, 
         await registry.SaveAsync(partner, ctx.Cancellation);
         return OcpiResult.Json(PartnerView.Of(partner), OperatorJson.Default.PartnerView);
     }
+
+    /// <summary>Keeps our calls to the partner under a rate (a hub's published limit); null: no pace.</summary>
+    private async Task<OcpiResult> SetOutboundPace(OcpiContext ctx)
+    {
+        var request = ctx.Body(OperatorJson.Default.OutboundPaceRequest);
+        if (request.RequestsPerMinute is < 1 or > MaxRequestsPerMinute)
+            throw new InvalidParametersException($"requests_per_minute must be 1 to {MaxRequestsPerMinute}, or null for no pace.");
+        var partner = await Find(ctx);
+        partner.OutboundRequestsPerMinute = request.RequestsPerMinute;
+        await registry.SaveAsync(partner, ctx.Cancellation);
+        return OcpiResult.Json(PartnerView.Of(partner), OperatorJson.Default.PartnerView);
+    }
+
+    private const int MaxRequestsPerMinute = 1_000_000;
 
     /// <summary>The operator has seen to an issue (e.g. told the partner about refused pushes): it leaves the partner view.</summary>
     private async Task<OcpiResult> AcknowledgeIssue(OcpiContext ctx)

@@ -50,6 +50,8 @@ public sealed class Partner
     public bool OutboundTokenBase64 { get; set; } = true;
     /// <summary>Set by the operator: <see cref="OutboundTokenBase64"/> is used as it is, never switched after a 401.</summary>
     public bool OutboundTokenEncodingFixed { get; set; }
+    /// <summary>Set by the operator: the most calls a minute we make to this partner (<see cref="OutboundPace"/>); null: as fast as they come.</summary>
+    public int? OutboundRequestsPerMinute { get; set; }
     /// <summary>How the partner last sent its own token to us; informational, for the operator.</summary>
     public bool? InboundTokenBase64 { get; set; }
 

@@ -12,7 +12,7 @@ namespace Roaming.Core.Partners;
 /// it, our token for it, and the routing headers of the call, set once. Push and pull code never assembles URLs,
 /// tokens or headers by hand.
 /// </summary>
-public sealed class PartnerClients(OcpiClient client, PartnerRegistry registry, ModuleCatalog catalog)
+public sealed class PartnerClients(OcpiClient client, PartnerRegistry registry, ModuleCatalog catalog, OutboundPace pace)
 {
     /// <summary>The partner's interface of a module, or null when it offers none we can speak (or no such module in our version).</summary>
     /// <param name="routing">both parties of the call: every request to a functional module names them (transport_and_format, message routing)</param>
@@ -21,7 +21,7 @@ public sealed class PartnerClients(OcpiClient client, PartnerRegistry registry, 
         if (routing.From is null || routing.To is null)
             throw new InvalidOperationException($"A call to the {module} module names both parties; from {routing.From}, to {routing.To}.");
         if (!Offers(partner, module, role)) return null;
-        return new InterfaceClient(client, registry, partner, partner.FindEndpoint(module, role)!.Url!, routing, catalog, catalog.Module(module).PersonalIds);
+        return new InterfaceClient(client, registry, pace, partner, partner.FindEndpoint(module, role)!.Url!, routing, catalog, catalog.Module(module).PersonalIds);
     }
 
     /// <summary>Whether the partner offers the interface in its version, and we hold a token to call it with.</summary>
@@ -42,7 +42,7 @@ public sealed class PartnerClients(OcpiClient client, PartnerRegistry registry, 
         if (routing.From is null || routing.To is null)
             throw new InvalidOperationException($"A call to the {module} module names both parties; from {routing.From}, to {routing.To}.");
         if (!Reaches(partner, module)) return null;
-        return new InterfaceClient(client, registry, partner, partner.FindEndpoint(module, role)?.Url, routing, catalog, catalog.Module(module).PersonalIds);
+        return new InterfaceClient(client, registry, pace, partner, partner.FindEndpoint(module, role)?.Url, routing, catalog, catalog.Module(module).PersonalIds);
     }
 }
 
@@ -51,13 +51,16 @@ public sealed class InterfaceClient
 {
     private readonly OcpiClient _client;
     private readonly PartnerRegistry _registry;
+    private readonly OutboundPace _pace;
     private readonly bool _personalIds;
     private readonly ModuleCatalog _catalog;
 
-    internal InterfaceClient(OcpiClient client, PartnerRegistry registry, Partner partner, string? url, RoutingHeaders routing, ModuleCatalog catalog, bool personalIds)
+    internal InterfaceClient(OcpiClient client, PartnerRegistry registry, OutboundPace pace, Partner partner, string? url, RoutingHeaders routing, ModuleCatalog catalog,
+        bool personalIds)
     {
         _client = client;
         _registry = registry;
+        _pace = pace;
         _personalIds = personalIds;
         _catalog = catalog;
         Partner = partner;
@@ -90,10 +93,14 @@ public sealed class InterfaceClient
         Action<Utf8JsonWriter>? body = null, CancellationToken ct = default, string? shownAs = null) =>
         Send(method, url, response, body, shownAs, ct);
 
-    private Task<PartnerResponse<T>> Send<T>(HttpMethod method, string url, JsonTypeInfo<T>? response, Action<Utf8JsonWriter>? body, string? shownAs, CancellationToken ct) =>
-        TokenEncoding.CallAsync(_registry.OutboundToken(Partner), !Partner.OutboundTokenEncodingFixed,
+    private async Task<PartnerResponse<T>> Send<T>(HttpMethod method, string url, JsonTypeInfo<T>? response, Action<Utf8JsonWriter>? body, string? shownAs,
+        CancellationToken ct)
+    {
+        await _pace.WaitAsync(Partner, ct);
+        return await TokenEncoding.CallAsync(_registry.OutboundToken(Partner), !Partner.OutboundTokenEncodingFixed,
             token => _client.SendAsync(method, url, token, response, body, Routing, ct: ct, shownAs: shownAs),
             worked => _registry.RememberTokenEncodingAsync(Partner, worked.Base64, ct));
+    }
 
     /// <summary>A module whose ids are personal data: the call is named by the interface URL and "…" per segment below it.</summary>
     private string? ShownAs(IReadOnlyList<string> segments) =>

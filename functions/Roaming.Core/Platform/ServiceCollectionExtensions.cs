@@ -42,6 +42,7 @@ public static class ServiceCollectionExtensions
 
         services.AddSingleton<ModuleCatalog>();
         services.AddSingleton<PartnerClients>();
+        services.AddSingleton<OutboundPace>();
         services.AddSingleton<IRouteGroup, VersionsModule>();
         services.AddSingleton<IOcpiModule, CredentialsModule>();
         services.AddSingleton<CredentialsEndpoint>();

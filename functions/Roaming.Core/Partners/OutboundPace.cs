@@ -1,0 +1,61 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Threading.RateLimiting;
+using Roaming.Core.Transport;
+
+namespace Roaming.Core.Partners;
+
+/// <summary>
+/// Our calls to a partner kept under the rate the operator set for it (<see cref="Partner.OutboundRequestsPerMinute"/>:
+/// a hub's published limit, such as 2,000 status pushes a minute). A call waits its turn, spread evenly over the
+/// minute rather than in one burst; one that would wait longer than <see cref="MaxWait"/> is not sent and fails as the
+/// partner's own 429 would, with a Retry-After, so the push and pull channels put it off the way they already do for
+/// a partner that refused it. The pace is per instance: with N instances the partner sees up to N times the rate.
+/// </summary>
+public sealed class OutboundPace : IDisposable
+{
+    public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(10);
+    private readonly ConcurrentDictionary<string, (int Rate, TokenBucketRateLimiter Limiter)> _limiters = new(StringComparer.Ordinal);
+
+    public async ValueTask WaitAsync(Partner partner, CancellationToken ct)
+    {
+        if (partner.OutboundRequestsPerMinute is not { } rate) return;
+        var limiter = _limiters.AddOrUpdate(partner.Id, _ => (rate, Create(rate)), (_, current) =>
+        {
+            if (current.Rate == rate) return current;
+            current.Limiter.Dispose();
+            return (rate, Create(rate));
+        }).Limiter;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(MaxWait);
+        try
+        {
+            using var lease = await limiter.AcquireAsync(1, timeout.Token);
+            if (lease.IsAcquired) return;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
+        catch (ObjectDisposedException) { return; } // the operator changed the rate meanwhile: go on at the new one next time
+        throw new PartnerCallException($"Not sent to partner {partner.Id}: more calls are waiting than its pace of {rate} a minute lets through in {MaxWait.TotalSeconds:F0} s.",
+            HttpStatusCode.TooManyRequests) { RetryAfter = MaxWait };
+    }
+
+    /// <summary>An even pace: at 60 a minute or more, a second's share every second; below that, one call per interval.</summary>
+    private static TokenBucketRateLimiter Create(int perMinute)
+    {
+        var (tokens, period) = perMinute >= 60 ? (perMinute / 60, TimeSpan.FromSeconds(1)) : (1, TimeSpan.FromMinutes(1) / perMinute);
+        return new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = tokens,
+            TokensPerPeriod = tokens,
+            ReplenishmentPeriod = period,
+            QueueLimit = int.MaxValue,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            AutoReplenishment = true,
+        });
+    }
+
+    public void Dispose()
+    {
+        foreach (var (_, limiter) in _limiters.Values) limiter.Dispose();
+    }
+}
