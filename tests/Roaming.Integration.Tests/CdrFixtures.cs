@@ -121,8 +121,6 @@ public static class CdrFixtures
         return done;
     }
 
-    public static async Task<int> TotalAsync(TestEndpoint endpoint, string path) => (await endpoint.OperatorAsync(HttpMethod.Get, path))["total"]!.GetValue<int>();
-
     /// <summary>A message written straight onto a queue of the endpoint, as the CSMS does.</summary>
     public static Task SendAsync(TestEndpoint endpoint, string queue, string body) =>
         endpoint.Services.GetRequiredService<IWorkQueue>().SendAsync(queue, Encoding.UTF8.GetBytes(body));

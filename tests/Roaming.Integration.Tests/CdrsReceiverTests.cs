@@ -82,7 +82,7 @@ public class CdrsReceiverTests : IAsyncLifetime
         // The operator lists the disputed CDR; billing gets only the matching one.
         var list = await _emsp.OperatorAsync(HttpMethod.Get, "/operator/cdrs?scope=received&verdict=differs");
         Assert.Equal("WRONG1", Assert.Single(list["items"]!.AsArray())!.Str("id"));
-        Assert.Equal(1, await TotalAsync(_emsp, "/operator/cdrs/verifications?verdict=DIFFERS"));
+        Assert.Equal(1, await Fixtures.TotalAsync(_emsp, "/operator/cdrs/verifications?verdict=DIFFERS"));
         Assert.Equal("RIGHT1", Assert.Single(await PeekAsync(_emsp, "cdrs-verified")).Str("id"));
     }
 
@@ -109,7 +109,7 @@ public class CdrsReceiverTests : IAsyncLifetime
         Assert.Equal(2001, (await Post(other)).Body["status_code"]!.GetValue<int>());
 
         await Fixtures.Eventually(async () => (await Verdict("DUP1"))?["forwarded_at"] is not null, "the CDR verified");
-        Assert.Equal(1, await TotalAsync(_emsp, "/operator/cdrs?scope=received"));
+        Assert.Equal(1, await Fixtures.TotalAsync(_emsp, "/operator/cdrs?scope=received"));
         Assert.Equal(4.30m, (await FindAsync(_emsp, "/operator/cdrs/BE/BEC/DUP1?scope=received"))!.Dec("total_cost.excl_vat"));
         Assert.Single(await PeekAsync(_emsp, "cdrs-verified"));
     }
@@ -123,7 +123,7 @@ public class CdrsReceiverTests : IAsyncLifetime
         var (_, body, _) = await Post(foreign);
         Assert.Equal(2001, body["status_code"]!.GetValue<int>());
         Assert.Contains("NL/CPO is not a CPO party of this connection", body["status_message"]!.GetValue<string>());
-        Assert.Equal(0, await TotalAsync(_emsp, "/operator/cdrs?scope=received"));
+        Assert.Equal(0, await Fixtures.TotalAsync(_emsp, "/operator/cdrs?scope=received"));
         // Nor may it read one there.
         Assert.Equal(404, (await _emsp.OcpiAsync(HttpMethod.Get, Cdrs + "/NL/CPO/FOREIGN1", _token)).Http);
     }
@@ -178,8 +178,8 @@ public class CdrsReceiverTests : IAsyncLifetime
         Assert.Equal(404, (await _emsp.OcpiAsync(HttpMethod.Get, Sessions + "102", _token)).Http);
         var stored = (await _emsp.OcpiAsync(HttpMethod.Get, Sessions + "101", _token)).Body["data"]!;
         Assert.Equal((15m, 4), (stored.Dec("kwh"), stored["charging_periods"]!.AsArray().Count));
-        Assert.Equal(1, await TotalAsync(_emsp, "/operator/sessions?scope=received"));
-        Assert.Equal(1, await TotalAsync(_emsp, "/operator/cdrs?scope=received"));
+        Assert.Equal(1, await Fixtures.TotalAsync(_emsp, "/operator/sessions?scope=received"));
+        Assert.Equal(1, await Fixtures.TotalAsync(_emsp, "/operator/cdrs?scope=received"));
 
         // And the route a CPO's sessions sender takes from an eMSP: charging preferences.
         await using var cpoEndpoint = await TestEndpoint.StartCpoAsync();

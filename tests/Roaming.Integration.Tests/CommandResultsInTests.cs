@@ -32,7 +32,7 @@ public class CommandResultsInTests
     /// <summary>Waits until <paramref name="count"/> messages are parked, and returns them.</summary>
     private static async Task<JsonArray> ParkedAsync(TestEndpoint cpo, int count)
     {
-        await Fixtures.Eventually(async () => await CdrFixtures.TotalAsync(cpo, Poison) >= count, $"{count} messages parked");
+        await Fixtures.Eventually(async () => await Fixtures.TotalAsync(cpo, Poison) >= count, $"{count} messages parked");
         var parked = (await cpo.OperatorAsync(HttpMethod.Get, Poison))["items"]!.AsArray();
         Assert.Equal(count, parked.Count);
         return parked;
@@ -65,7 +65,7 @@ public class CommandResultsInTests
         // The CSP's app hears of it as of the other.
         var outcome = await pair.CspApp.NextAsync(o => o.Str("id") == queued.Str("id"));
         Assert.Equal(("ACCEPTED", "ACCEPTED"), (outcome.Str("outcome"), outcome.Str("result.result")));
-        Assert.Equal(0, await CdrFixtures.TotalAsync(pair.Cpo, Poison));
+        Assert.Equal(0, await Fixtures.TotalAsync(pair.Cpo, Poison));
     }
 
     [Fact]
@@ -88,7 +88,7 @@ public class CommandResultsInTests
         Assert.Equal(["ACCEPTED", "CANCELED_RESERVATION"], (await SentAsync(pair.Emsp, "commands", sent.Str("id")))["results"]!.AsArray().Select(r => r!.Str("result")));
         Assert.Equal("AVAILABLE", await CommandsTests.EvseStatusAsync(pair.Cpo, "LOC1-E1"));
         Assert.Equal("CANCELED_RESERVATION", (await pair.Cpo.OperatorAsync(HttpMethod.Get, "/operator/reservations"))["items"]![0]!.Str("ended"));
-        Assert.Equal(0, await CdrFixtures.TotalAsync(pair.Cpo, Poison));
+        Assert.Equal(0, await Fixtures.TotalAsync(pair.Cpo, Poison));
     }
 
     [Fact]
@@ -134,7 +134,7 @@ public class CommandResultsInTests
         Assert.Equal("12", got.Str("results.0.profile.charging_profile.charging_profile_period.0.limit"));
         Assert.Equal("12", (await pair.Cpo.OperatorAsync(HttpMethod.Get, "/operator/chargingprofiles/sessions/NL/CPO/S1?scope=own"))
             .Str("active_charging_profile.charging_profile.charging_profile_period.0.limit"));
-        Assert.Equal(0, await CdrFixtures.TotalAsync(pair.Cpo, Poison));
+        Assert.Equal(0, await Fixtures.TotalAsync(pair.Cpo, Poison));
     }
 
     [Fact]
@@ -195,7 +195,7 @@ public class CommandResultsInTests
         var processor = pair.Cpo.Services.GetServices<IQueueProcessor>().Single(p => p.QueueName == CommandResultsInProcessor.Name);
         Work Message(string result) => new(new JsonObject { ["id"] = request.Str("id"), ["module"] = "commands", ["result"] = Result(result) }.ToJsonString());
         await processor.ProcessAsync(Message("ACCEPTED").Again, CancellationToken.None);
-        Assert.Equal(0, await CdrFixtures.TotalAsync(pair.Cpo, Poison));
+        Assert.Equal(0, await Fixtures.TotalAsync(pair.Cpo, Poison));
         var atCpo = await SentAsync(pair.Cpo, "commands", request.Str("id"));
         Assert.Equal(["ACCEPTED"], atCpo["results"]!.AsArray().Select(r => r!.Str("result")));
 

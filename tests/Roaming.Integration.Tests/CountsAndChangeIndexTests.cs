@@ -21,7 +21,7 @@ public class CountsAndChangeIndexTests
         // Every id PUT twice at once: each is created once, counted once.
         await Parallel.ForEachAsync(ids.Concat(ids), new ParallelOptions { MaxDegreeOfParallelism = 24 }, async (id, _) =>
             await cpo.OperatorAsync(HttpMethod.Put, $"/operator/tariffs/NL/CPO/{id}", Fixtures.Tariff(id), expect: EndpointClient.AnyOutcome));
-        Assert.Equal(120, await TotalAsync(cpo, "/operator/tariffs?scope=own&limit=1"));
+        Assert.Equal(120, await Fixtures.TotalAsync(cpo, "/operator/tariffs?scope=own&limit=1"));
 
         // At once: 40 deleted (some twice), 15 of those created again, 40 others replaced, 25 new ones created.
         var deleted = ids.Take(40).ToList();
@@ -35,7 +35,7 @@ public class CountsAndChangeIndexTests
         await Parallel.ForEachAsync(again, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (id, _) =>
             await cpo.OperatorAsync(HttpMethod.Put, $"/operator/tariffs/NL/CPO/{id}", Fixtures.Tariff(id), expect: 201));
 
-        var (total, walked) = await WalkAsync(cpo, "/operator/tariffs?scope=own&limit=17");
+        var (total, walked) = await Fixtures.WalkAsync(cpo, "/operator/tariffs?scope=own&limit=17");
         Assert.Equal(120 - 40 + 15 + 25, walked.Count);
         Assert.Equal(walked.Count, walked.Distinct().Count());
         Assert.Equal(walked.Count, total);
@@ -69,7 +69,7 @@ public class CountsAndChangeIndexTests
             await cpo.OperatorAsync(HttpMethod.Put, $"/operator/tariffs/NL/CPO/{w.Id}", Tariff(w.Id, w.Price), expect: EndpointClient.AnyOutcome);
         });
 
-        var (total, walked) = await WalkAsync(cpo, $"/operator/tariffs?scope=own&date_from={since}&limit=6");
+        var (total, walked) = await Fixtures.WalkAsync(cpo, $"/operator/tariffs?scope=own&date_from={since}&limit=6");
         Assert.Equal(changed.Concat(created).Order(), walked.Order());
         Assert.Equal(walked.Count, total);
         // Each appears with what is stored now.
@@ -81,11 +81,11 @@ public class CountsAndChangeIndexTests
             Assert.Equal(stored.ToJsonString(), listed.ToJsonString());
         }
         // Before it: exactly the ones untouched since.
-        var (before, untouched) = await WalkAsync(cpo, $"/operator/tariffs?scope=own&date_to={since}&limit=9");
+        var (before, untouched) = await Fixtures.WalkAsync(cpo, $"/operator/tariffs?scope=own&date_to={since}&limit=9");
         Assert.Equal(ids.Except(changed).Except(deleted).Order(), untouched.Order());
         Assert.Equal(untouched.Count, before);
         // The OCPI sender's X-Total-Count and pages agree with the operator's.
-        Assert.Equal(ids.Count - deleted.Count + created.Count, await TotalAsync(cpo, "/operator/tariffs?scope=own&limit=1"));
+        Assert.Equal(ids.Count - deleted.Count + created.Count, await Fixtures.TotalAsync(cpo, "/operator/tariffs?scope=own&limit=1"));
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public class CountsAndChangeIndexTests
             await w.Item1.OperatorAsync(HttpMethod.Put, $"/operator/locations/NL/CPO/{w.id}", Fixtures.Location(w.id, evses: 1), expect: EndpointClient.AnyOutcome));
         foreach (var host in new[] { one, two })
         {
-            var (total, walked) = await WalkAsync(host, "/operator/locations?scope=own&limit=7");
+            var (total, walked) = await Fixtures.WalkAsync(host, "/operator/locations?scope=own&limit=7");
             Assert.Equal(ids, walked);
             Assert.Equal(ids.Count, total);
         }
@@ -135,10 +135,10 @@ public class CountsAndChangeIndexTests
         var changed = statuses.Concat(fields).Concat(replaced).Concat(created).Order().ToList();
         foreach (var host in new[] { one, two })
         {
-            var (total, walked) = await WalkAsync(host, $"/operator/locations?scope=own&date_from={since}&limit=4");
+            var (total, walked) = await Fixtures.WalkAsync(host, $"/operator/locations?scope=own&date_from={since}&limit=4");
             Assert.Equal(changed, walked.Order());
             Assert.Equal(walked.Count, total);
-            var (before, untouched) = await WalkAsync(host, $"/operator/locations?scope=own&date_to={since}&limit=9");
+            var (before, untouched) = await Fixtures.WalkAsync(host, $"/operator/locations?scope=own&date_to={since}&limit=9");
             Assert.Equal(ids.Except(changed), untouched.Order());
             Assert.Equal(untouched.Count, before);
         }
@@ -204,24 +204,5 @@ public class CountsAndChangeIndexTests
         var now = DateTimeOffset.UtcNow;
         await Task.Delay(20);
         return Uri.EscapeDataString(now.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture));
-    }
-
-    private static async Task<int> TotalAsync(TestEndpoint endpoint, string path) =>
-        (await endpoint.OperatorAsync(HttpMethod.Get, path))["total"]!.GetValue<int>();
-
-    /// <summary>Every page through the next links: the first page's total and the ids in the order listed.</summary>
-    public static async Task<(int Total, List<string> Ids)> WalkAsync(TestEndpoint endpoint, string path)
-    {
-        var ids = new List<string>();
-        int? total = null;
-        string? next = path;
-        while (next is not null)
-        {
-            var page = await endpoint.OperatorAsync(HttpMethod.Get, next[next.IndexOf("/operator", StringComparison.Ordinal)..]);
-            total ??= page["total"]!.GetValue<int>();
-            ids.AddRange(page["items"]!.AsArray().Select(i => i!["id"]!.GetValue<string>()));
-            next = page["next"]?.GetValue<string>();
-        }
-        return (total!.Value, ids);
     }
 }

@@ -66,6 +66,30 @@ public static class Fixtures
         ["last_updated"] = "2026-01-01T10:00:00Z",
     };
 
+    /// <summary>The total an operator list answers.</summary>
+    public static async Task<int> TotalAsync(TestEndpoint endpoint, string path) => (await endpoint.OperatorAsync(HttpMethod.Get, path))["total"]!.GetValue<int>();
+
+    /// <summary>Every page of an operator list through its next links: the total the pages gave (they agree) and the ids in order.</summary>
+    public static async Task<(int Total, List<string> Ids)> WalkAsync(TestEndpoint endpoint, string path)
+    {
+        var ids = new List<string>();
+        var totals = new HashSet<int>();
+        string? next = path;
+        while (next is not null)
+        {
+            var page = await endpoint.OperatorAsync(HttpMethod.Get, next[next.IndexOf("/operator", StringComparison.Ordinal)..]);
+            totals.Add(page["total"]!.GetValue<int>());
+            ids.AddRange(page["items"]!.AsArray().Select(i => i!["id"]!.GetValue<string>()));
+            next = page["next"]?.GetValue<string>();
+        }
+        return (totals.Single(), ids);
+    }
+
+    /// <summary>Whether the endpoint's table holds the row (an outbox slot, an object), read straight from storage.</summary>
+    public static async Task<bool> RowExistsAsync(TestEndpoint endpoint, string table, string partition, string row) =>
+        (await new global::Azure.Data.Tables.TableClient(Azurite.ConnectionString, endpoint.Prefix + table)
+            .GetEntityIfExistsAsync<global::Azure.Data.Tables.TableEntity>(partition, row)).HasValue;
+
     public static async Task Eventually(Func<Task<bool>> condition, string what, int seconds = 30)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);

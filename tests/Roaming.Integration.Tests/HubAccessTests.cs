@@ -84,7 +84,7 @@ public class HubAccessTests : IAsyncLifetime
             session["cdr_token"]!["party_id"] = party;
             await _emsp.OperatorAsync(HttpMethod.Put, $"/operator/sessions/DE/CPX/{id}", session, expect: 202);
         }
-        await Fixtures.Eventually(async () => await CdrFixtures.TotalAsync(_emsp, "/operator/sessions") == 2, "the sessions stored");
+        await Fixtures.Eventually(async () => await Fixtures.TotalAsync(_emsp, "/operator/sessions") == 2, "the sessions stored");
         async Task<List<string>> Listed() =>
             (await _emsp.OcpiAsync(HttpMethod.Get, "/ocpi/cpo/2.2.1/sessions", _token)).Body["data"]!.AsArray().Select(s => s!.Str("id")).ToList();
         Assert.Empty(await Listed());

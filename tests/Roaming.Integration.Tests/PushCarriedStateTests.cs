@@ -173,6 +173,5 @@ public class PushCarriedStateTests
         .Where(p => p.Path.EndsWith($"/{location}/{location}-E1", StringComparison.Ordinal))
         .Select(p => p.Body["status"]!.GetValue<string>()).ToList();
 
-    private static async Task<bool> SlotExists(TestEndpoint cpo, string location) =>
-        (await new TableClient(Azurite.ConnectionString, cpo.Prefix + "locations").GetEntityIfExistsAsync<TableEntity>($"O|NL|CPO|{location}", $"E|{location}-E1|~push")).HasValue;
+    private static Task<bool> SlotExists(TestEndpoint cpo, string location) => Fixtures.RowExistsAsync(cpo, "locations", $"O|NL|CPO|{location}", $"E|{location}-E1|~push");
 }

@@ -1,5 +1,3 @@
-using Azure.Data.Tables;
-
 namespace Roaming.Integration.Tests;
 
 /// <summary>
@@ -30,11 +28,10 @@ public class PushOutboxTests
 
         var location = host.OperatorAsync(HttpMethod.Put, "/operator/locations/NL/CPO/KILL1", Fixtures.Location("KILL1"));
         var tariff = host.OperatorAsync(HttpMethod.Put, "/operator/tariffs/NL/CPO/KILLT", Fixtures.Tariff("KILLT"));
-        var locations = new TableClient(Azurite.ConnectionString, cpo.Prefix + "locations");
-        var tariffs = new TableClient(Azurite.ConnectionString, cpo.Prefix + "tariffs");
+        Task<bool> Exists(string table, string partition, string row) => Fixtures.RowExistsAsync(cpo, table, partition, row);
         await Fixtures.Eventually(async () =>
-            await Exists(locations, "O|NL|CPO|KILL1", "A") && await Exists(locations, "O|NL|CPO|KILL1", "A|~push")
-            && await Exists(tariffs, "O|NL|CPO|", "KILLT") && await Exists(tariffs, "O|NL|CPO|", "~push|KILLT"),
+            await Exists("locations", "O|NL|CPO|KILL1", "A") && await Exists("locations", "O|NL|CPO|KILL1", "A|~push")
+            && await Exists("tariffs", "O|NL|CPO|", "KILLT") && await Exists("tariffs", "O|NL|CPO|", "~push|KILLT"),
             "both changes stored with their pushes");
         // Stored, and stuck on the way to the queue: the relay has not happened. Now the host dies.
         Assert.False(location.IsCompleted || tariff.IsCompleted, "the calls returned: " + host.Output);
@@ -46,12 +43,9 @@ public class PushOutboxTests
         await cpo.StartAgainAsync();
         await Fixtures.Eventually(async () => await Received(emsp, "locations", "KILL1") is not null && await Received(emsp, "tariffs", "KILLT") is not null,
             "the location and the tariff at the eMSP", seconds: 60);
-        await Fixtures.Eventually(async () => !await Exists(locations, "O|NL|CPO|KILL1", "A|~push") && !await Exists(tariffs, "O|NL|CPO|", "~push|KILLT"),
+        await Fixtures.Eventually(async () => !await Exists("locations", "O|NL|CPO|KILL1", "A|~push") && !await Exists("tariffs", "O|NL|CPO|", "~push|KILLT"),
             "the outbox empty again");
     }
-
-    private static async Task<bool> Exists(TableClient table, string partition, string row) =>
-        (await table.GetEntityIfExistsAsync<TableEntity>(partition, row)).HasValue;
 
     private static async Task<string?> Received(TestEndpoint emsp, string module, string id)
     {

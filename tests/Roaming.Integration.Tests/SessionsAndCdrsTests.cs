@@ -84,8 +84,8 @@ public class SessionsAndCdrsTests
         Assert.Equal(new Uri(emsp.BaseUri, "/ocpi/emsp/2.2.1/cdrs/NL/CPO/CDR1").ToString(), delivery.Str("location"));
         var billed = Assert.Single(await PeekAsync(emsp, "cdrs-verified"));
         Assert.Equal(("CDR1", "MATCHES", 4.30m), (billed.Str("id"), billed.Str("verdict"), billed.Dec("cdr.total_cost.excl_vat")));
-        Assert.Equal(1, await TotalAsync(emsp, "/operator/cdrs?scope=received&verdict=matches"));
-        Assert.Equal(0, await TotalAsync(emsp, "/operator/cdrs?verdict=differs"));
+        Assert.Equal(1, await Fixtures.TotalAsync(emsp, "/operator/cdrs?scope=received&verdict=matches"));
+        Assert.Equal(0, await Fixtures.TotalAsync(emsp, "/operator/cdrs?verdict=differs"));
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public class SessionsAndCdrsTests
         // The same id with other figures is not an edit: it is parked with the reason, and the CDR stays as it was.
         var edited = Record("CDR7", periods: [Period(0, ("ENERGY", 4.0), ("TIME", 1.0))], endMinute: 60);
         await cpo.OperatorAsync(HttpMethod.Post, "/operator/cdrs", edited, expect: 202);
-        await Fixtures.Eventually(async () => await TotalAsync(cpo, "/operator/queues/sdrs-in/poison") == 1, "the edit parked");
+        await Fixtures.Eventually(async () => await Fixtures.TotalAsync(cpo, "/operator/queues/sdrs-in/poison") == 1, "the edit parked");
         Assert.Contains("never changed", (await cpo.OperatorAsync(HttpMethod.Get, "/operator/queues/sdrs-in/poison")).Str("items.0.reason"));
         Assert.Equal(original.ToJsonString(), (await FindAsync(cpo, "/operator/cdrs/NL/CPO/CDR7"))!.ToJsonString());
 
@@ -131,13 +131,13 @@ public class SessionsAndCdrsTests
         Assert.Equal("MATCHES", (await Verdict(emsp, "CDR8"))!.Str("verdict"));
         // The original is still there, unchanged, on both sides.
         Assert.Equal(original.ToJsonString(), (await ReceivedCdr(emsp, "CDR7"))!.ToJsonString());
-        Assert.Equal(3, await TotalAsync(emsp, "/operator/cdrs?scope=received"));
+        Assert.Equal(3, await Fixtures.TotalAsync(emsp, "/operator/cdrs?scope=received"));
 
         // What pushes brought, a pull finds again: the CPO lists the eMSP's three CDRs, none is stored twice.
         var done = await PullAsync(emsp, cpoAtEmsp, "cdrs", "Full");
         Assert.Equal(("Succeeded", 3, 0), (done.Str("state"), done["fetched"]!.GetValue<int>(), done["failed"]!.GetValue<int>()));
-        Assert.Equal(3, await TotalAsync(emsp, "/operator/cdrs?scope=received"));
-        Assert.Equal(3, await TotalAsync(emsp, "/operator/cdrs/verifications"));
+        Assert.Equal(3, await Fixtures.TotalAsync(emsp, "/operator/cdrs?scope=received"));
+        Assert.Equal(3, await Fixtures.TotalAsync(emsp, "/operator/cdrs/verifications"));
     }
 
     [Fact]
@@ -158,11 +158,11 @@ public class SessionsAndCdrsTests
         await Fixtures.Eventually(async () => (await Verdict(emsp, "DOWN1"))?["forwarded_at"] is not null, "the CDR delivered, verified and forwarded");
         await Fixtures.Eventually(async () => (await cpo.OperatorAsync(HttpMethod.Get, "/operator/queues"))!.AsArray()
             .Where(q => q!.Str("name") == "ocpi-push").All(q => q!["messages"]!.GetValue<int>() == 0), "the push queue drained");
-        Assert.Equal(1, await TotalAsync(emsp, "/operator/cdrs?scope=received"));
-        Assert.Equal(1, await TotalAsync(emsp, "/operator/cdrs/verifications"));
+        Assert.Equal(1, await Fixtures.TotalAsync(emsp, "/operator/cdrs?scope=received"));
+        Assert.Equal(1, await Fixtures.TotalAsync(emsp, "/operator/cdrs/verifications"));
         Assert.Single(await PeekAsync(emsp, "cdrs-verified"));
         Assert.NotNull(await FindAsync(cpo, "/operator/cdrs/NL/CPO/DOWN1/delivery"));
-        Assert.Equal(0, await TotalAsync(cpo, "/operator/queues/sdrs-in/poison"));
+        Assert.Equal(0, await Fixtures.TotalAsync(cpo, "/operator/queues/sdrs-in/poison"));
     }
 
     [Fact]
@@ -204,7 +204,7 @@ public class SessionsAndCdrsTests
         await SendAsync(cpo, "sdrs-in", Record("UNPRICED1", location: "LOC2").ToJsonString());
         await SendAsync(cpo, "sdrs-in", "{\"id\": \"NOT-JSON\", ");
 
-        await Fixtures.Eventually(async () => await TotalAsync(cpo, "/operator/queues/sdrs-in/poison") == 3, "three records parked");
+        await Fixtures.Eventually(async () => await Fixtures.TotalAsync(cpo, "/operator/queues/sdrs-in/poison") == 3, "three records parked");
         var parked = (await cpo.OperatorAsync(HttpMethod.Get, "/operator/queues/sdrs-in/poison"))["items"]!.AsArray();
         JsonNode Parked(string text) => parked.Single(p => p!.Str("message").Contains(text))!;
         Assert.Contains("cdr_location.evse_uid: required", Parked("BAD1").Str("reason"));
@@ -227,6 +227,6 @@ public class SessionsAndCdrsTests
             "both replayed records priced, sent and verified");
         Assert.Equal(4.30m, (await ReceivedCdr(emsp, "BAD1"))!.Dec("total_cost.excl_vat"));
         Assert.Equal("T9", (await ReceivedCdr(emsp, "UNPRICED1"))!.Str("tariffs.0.id"));
-        Assert.Equal(0, await TotalAsync(cpo, "/operator/queues/sdrs-in/poison"));
+        Assert.Equal(0, await Fixtures.TotalAsync(cpo, "/operator/queues/sdrs-in/poison"));
     }
 }
