@@ -61,30 +61,15 @@ public static class LocationsBenchmark
             var status = bulk == 1 ? "CHARGING" : "BLOCKED";
             var (cpoBefore, emspBefore) = (await HostUsage.ReadAsync(cpo), await HostUsage.ReadAsync(emsp));
             var azuriteBefore = AzuriteCpu.Seconds();
-            var polls = 0;
             var clock = Stopwatch.StartNew();
             if (bulk == 1)
             {
                 await Parallel.ForEachAsync(Enumerable.Range(0, n), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, ct) =>
                     await cpo.SendAsync(HttpMethod.Patch, $"/operator/locations/NL/CPO/L{i:D6}/L{i:D6}-E1", new JsonObject { ["status"] = status }));
             }
-            else
-            {
-                await Parallel.ForEachAsync(Enumerable.Range(0, n).Chunk(bulk), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (chunk, ct) =>
-                    await cpo.SendAsync(HttpMethod.Post, "/operator/locations/evse-statuses", new JsonArray(chunk.Select(i => (JsonNode)new JsonObject
-                    {
-                        ["country_code"] = "NL", ["party_id"] = "CPO", ["location_id"] = $"L{i:D6}", ["evse_uid"] = $"L{i:D6}-E1", ["status"] = status,
-                    }).ToArray())));
-            }
+            else await BulkStatusAsync(cpo, Enumerable.Range(0, n), status, bulk, 8);
             var accepted = clock.Elapsed;
-            while (clock.Elapsed < TimeSpan.FromMinutes(10))
-            {
-                polls++;
-                var seen = (await emsp.SendAsync(HttpMethod.Get, $"/operator/locations?scope=received&status={status}&limit=1"))!["total"]!.GetValue<int>();
-                if (seen >= n) break;
-                // The check itself scans the eMSP's table; polling slowly keeps it from slowing what it measures.
-                await Task.Delay(2000);
-            }
+            var polls = await ReceivedStatusAsync(emsp, status, n, TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(10));
             var rate = n / clock.Elapsed.TotalSeconds;
             var azuriteUsed = AzuriteCpu.Seconds() - azuriteBefore;
             Console.WriteLine($"EVSE status updates, {label}: {n:N0} accepted in {accepted.TotalSeconds:F1} s, all at the eMSP after {clock.Elapsed.TotalSeconds:F1} s: "
@@ -103,11 +88,40 @@ public static class LocationsBenchmark
         return 0;
     }
 
-    /// <summary>PUTs locations L000000… with their EVSEs through the CPO's operator API, 16 in flight.</summary>
+    /// <summary>EVSE statuses of locations L{i} (their EVSE E1) through the CPO's bulk call, <paramref name="bulk"/> a call.</summary>
+    internal static Task BulkStatusAsync(BenchHost cpo, IEnumerable<int> locations, string status, int bulk, int inFlight) =>
+        Parallel.ForEachAsync(locations.Chunk(bulk), new ParallelOptions { MaxDegreeOfParallelism = inFlight }, async (chunk, ct) =>
+            await cpo.SendAsync(HttpMethod.Post, "/operator/locations/evse-statuses", new JsonArray(chunk.Select(i => (JsonNode)new JsonObject
+            {
+                ["country_code"] = "NL", ["party_id"] = "CPO", ["location_id"] = $"L{i:D6}", ["evse_uid"] = $"L{i:D6}-E1", ["status"] = status,
+            }).ToArray())));
+
+    /// <summary>
+    /// Waits until the eMSP holds <paramref name="count"/> received locations with an EVSE in the status (or the limit
+    /// passed); returns how often it asked. The count scans the eMSP's table, so it is asked slowly, not to slow what
+    /// is measured.
+    /// </summary>
+    internal static async Task<int> ReceivedStatusAsync(BenchHost emsp, string status, int count, TimeSpan every, TimeSpan limit)
+    {
+        var clock = Stopwatch.StartNew();
+        var polls = 0;
+        while (clock.Elapsed < limit)
+        {
+            polls++;
+            if ((await emsp.SendAsync(HttpMethod.Get, $"/operator/locations?scope=received&status={status}&limit=1"))!["total"]!.GetValue<int>() >= count) break;
+            await Task.Delay(every);
+        }
+        return polls;
+    }
+
+    /// <summary>How many seed calls are in flight at once (the raw pair of a seed writes as many).</summary>
+    internal const int SeedInFlight = 16;
+
+    /// <summary>PUTs locations L000000… with their EVSEs through the CPO's operator API, <see cref="SeedInFlight"/> at a time.</summary>
     internal static async Task<TimeSpan> SeedAsync(BenchHost cpo, int locations, int evses)
     {
         var clock = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(Enumerable.Range(0, locations), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
+        await Parallel.ForEachAsync(Enumerable.Range(0, locations), new ParallelOptions { MaxDegreeOfParallelism = SeedInFlight }, async (i, ct) =>
             await cpo.SendAsync(HttpMethod.Put, $"/operator/locations/NL/CPO/L{i:D6}", Location($"L{i:D6}", evses)));
         return clock.Elapsed;
     }

@@ -14,7 +14,7 @@ namespace Roaming.Bench.Locations;
 /// </summary>
 public static class LocationsScaleBenchmark
 {
-    private const int InFlight = 16;
+    private const int InFlight = LocationsBenchmark.SeedInFlight;
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -79,16 +79,9 @@ public static class LocationsScaleBenchmark
         var changed = Math.Max(1, locations / 100);
         var step = locations / changed;
         var ids = Enumerable.Range(0, changed).Select(i => i * step).ToList();
-        foreach (var chunk in ids.Chunk(100))
-            await cpo.SendAsync(HttpMethod.Post, "/operator/locations/evse-statuses", new JsonArray(chunk.Select(i => (JsonNode)new JsonObject
-            {
-                ["country_code"] = "NL", ["party_id"] = "CPO", ["location_id"] = $"L{i:D6}", ["evse_uid"] = $"L{i:D6}-E1", ["status"] = "CHARGING",
-            }).ToArray()));
-        // The pushes first, so the delta pull is measured alone (the count of a status scans: polled slowly).
-        var wait = Stopwatch.StartNew();
-        while (wait.Elapsed < TimeSpan.FromMinutes(20)
-               && (await emsp.SendAsync(HttpMethod.Get, "/operator/locations?scope=received&status=CHARGING&limit=1"))!["total"]!.GetValue<int>() < changed)
-            await Task.Delay(5_000);
+        await LocationsBenchmark.BulkStatusAsync(cpo, ids, "CHARGING", 100, 1);
+        // The pushes first, so the delta pull is measured alone.
+        await LocationsBenchmark.ReceivedStatusAsync(emsp, "CHARGING", changed, TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(20));
 
         var before = await HostUsage.ReadAsync(emsp);
         var clock = Stopwatch.StartNew();

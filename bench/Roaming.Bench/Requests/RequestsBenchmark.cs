@@ -18,7 +18,7 @@ public static class RequestsBenchmark
         var seconds = Bench.Option(args, "--seconds", 8);
         var connections = Bench.Option(args, "--connections", 32);
         var threads = Bench.Option(args, "--threads", 2);
-        if (!File.Exists("/usr/bin/wrk"))
+        if (!(Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(dir => dir.Length > 0 && File.Exists(Path.Combine(dir, "wrk"))))
         {
             Console.Error.WriteLine("wrk is not installed (Debian: apt-get install -y wrk)");
             return 2;
@@ -65,7 +65,7 @@ public static class RequestsBenchmark
     private static (double Rate, long Requests, long Errors) Wrk(string url, string? auth, int threads, int connections, int seconds)
     {
         var start = new ProcessStartInfo("wrk") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { $"-t{threads}", $"-c{connections}", $"-d{seconds}s", "--latency" }) start.ArgumentList.Add(a);
+        foreach (var a in new[] { $"-t{threads}", $"-c{connections}", $"-d{seconds}s" }) start.ArgumentList.Add(a);
         if (auth is not null)
         {
             start.ArgumentList.Add("-H");
