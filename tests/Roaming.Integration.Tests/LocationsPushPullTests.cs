@@ -102,13 +102,7 @@ public class LocationsPushPullTests
             cpoHost: b => b.Services.ConfigureHttpClientDefaults(c => c.AddHttpMessageHandler(() => new SlowCredentialsAnswers())));
         await using var _cpo = cpo;
         await using var _emsp = emsp;
-        JsonArray jobs = null!;
-        await Fixtures.Eventually(async () =>
-        {
-            jobs = (await emsp.OperatorAsync(HttpMethod.Get, $"/operator/partners/{cpoAtEmsp}/sync")).AsArray();
-            return jobs.Count > 0 && jobs.All(j => j!["state"]!.GetValue<string>() != "Running");
-        }, "the first pulls done");
-        Assert.All(jobs, j => Assert.Equal("Succeeded", j!["state"]!.GetValue<string>()));
+        Assert.All(await FirstPullsAsync(emsp, cpoAtEmsp, 30), j => Assert.Equal("Succeeded", j!["state"]!.GetValue<string>()));
         Assert.NotNull(await Received(emsp, "FIRST1"));
         Assert.DoesNotContain(emspLogs.Lines, l => l.Contains("ocpi-sync failed", StringComparison.Ordinal));
     }
@@ -123,14 +117,20 @@ public class LocationsPushPullTests
             cpoHost: b => b.Services.ConfigureHttpClientDefaults(c => c.AddHttpMessageHandler(() => new SlowCredentialsAnswers(6_000))));
         await using var _cpo = cpo;
         await using var _emsp = emsp;
+        Assert.All(await FirstPullsAsync(emsp, cpoAtEmsp, 60), j => Assert.Equal("Succeeded", j!["state"]!.GetValue<string>()));
+        Assert.NotNull(await Received(emsp, "LATE1"));
+    }
+
+    /// <summary>The sync jobs a registration started, once none is running.</summary>
+    private static async Task<JsonArray> FirstPullsAsync(TestEndpoint emsp, string partner, int seconds)
+    {
         JsonArray jobs = null!;
         await Fixtures.Eventually(async () =>
         {
-            jobs = (await emsp.OperatorAsync(HttpMethod.Get, $"/operator/partners/{cpoAtEmsp}/sync")).AsArray();
+            jobs = (await emsp.OperatorAsync(HttpMethod.Get, $"/operator/partners/{partner}/sync")).AsArray();
             return jobs.Count > 0 && jobs.All(j => j!["state"]!.GetValue<string>() != "Running");
-        }, "the first pulls done", seconds: 60);
-        Assert.All(jobs, j => Assert.Equal("Succeeded", j!["state"]!.GetValue<string>()));
-        Assert.NotNull(await Received(emsp, "LATE1"));
+        }, "the first pulls done", seconds);
+        return jobs;
     }
 
     [Fact]
