@@ -159,13 +159,11 @@ public interface IPushSource
     /// </summary>
     InterfaceRole Target => InterfaceRole.Receiver;
 
-    Task SendAsync(PushChange change, InterfaceClient client, CancellationToken ct);
-
-    /// <summary>
-    /// The same, with the object as read with its slot or as its commit wrote it (<paramref name="content"/>), for a source
-    /// that can use it instead of reading the object again; by default it reads.
-    /// </summary>
-    Task SendAsync(PushChange change, PushContent? content, InterfaceClient client, CancellationToken ct) => SendAsync(change, client, ct);
+    /// <param name="content">
+    /// the object as read with its slot or as its commit wrote it, for a source that can use it instead of reading the
+    /// object again; null: not at hand (a retry, a change without a slot), the source reads it
+    /// </param>
+    Task SendAsync(PushChange change, PushContent? content, InterfaceClient client, CancellationToken ct);
 
     /// <summary>
     /// After the partner refused a change in a way no retry changes (<see cref="PartnerCallFailures.IsRetryable"/>):
