@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Roaming.Core.Partners;
@@ -122,6 +123,7 @@ public sealed record PushContent(JsonElement? Value);
 public sealed record PushSlotState(PushSlotRef Slot, string? Id, string? Version = null, List<PushChange>? Changes = null, JsonElement? Content = null)
 {
     [JsonIgnore]
+    [MemberNotNullWhen(true, nameof(Version), nameof(Changes))]
     public bool Carries => Version is not null && Changes is { Count: > 0 } && Content is not null;
 }
 
