@@ -37,7 +37,7 @@ public sealed class LocationsPushSource(ILocationStore store) : IPushSource
         }
         else
         {
-            var evse = (content is { } at ? at.Value?.Deserialize(LocationsJson.Default.Evse) : await store.GetEvseAsync(DataScope.Own, party, change.ObjectId, change.EvseUid, ct))
+            var evse = (content is { } at ? at.Read(LocationsJson.Default.Evse) : await store.GetEvseAsync(DataScope.Own, party, change.ObjectId, change.EvseUid, ct))
                 ?? throw new PushObjectGoneException($"EVSE {change.EvseUid} is gone");
             if (change.ConnectorId is null)
             {

@@ -27,7 +27,7 @@ public sealed class PartyObjectPushSource<T>(IPartyObjectStore<T> store, Func<ob
     {
         string[] address = [change.CountryCode, change.PartyId, change.ObjectId];
         var q = query?.Invoke(change);
-        var current = content is { } at ? at.Value?.Deserialize(store.Kind.Stored) : await store.GetAsync(DataScope.Own, change.Party, StoredId(change), ct);
+        var current = content is { } at ? at.Read(store.Kind.Stored) : await store.GetAsync(DataScope.Own, change.Party, StoredId(change), ct);
         if (change.Kind == PushKind.Delete)
         {
             // Deleted and put back since: the put that followed carries the truth.

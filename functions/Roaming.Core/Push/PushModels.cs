@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Roaming.Core.Partners;
 using Roaming.Core.Transport;
 using Roaming.Core.Types;
@@ -110,7 +111,24 @@ public sealed record PushSlot(PushSlotRef Ref, IReadOnlyList<PushChange> Changes
 }
 
 /// <summary>The object a slot's changes are about, in the module's stored JSON; a null value: the object is gone.</summary>
-public sealed record PushContent(JsonElement? Value);
+public sealed class PushContent(JsonElement? value)
+{
+    public JsonElement? Value { get; } = value;
+
+    private object? _read;
+
+    /// <summary>
+    /// The object, deserialized once for every partner the slot goes to (they are sent side by side); sources only
+    /// write what they read, so one instance serves them all.
+    /// </summary>
+    public T? Read<T>(JsonTypeInfo<T> type) where T : class
+    {
+        if (Value is not { } json) return null;
+        if (Volatile.Read(ref _read) is T read) return read;
+        var fresh = json.Deserialize(type);
+        return Interlocked.CompareExchange(ref _read, fresh, null) as T ?? fresh;
+    }
+}
 
 /// <summary>
 /// A slot named by its opening (<paramref name="Id"/>): a message drains only the slot it names, never a later one
