@@ -63,7 +63,7 @@ public sealed class CdrsPushSource(IPartyObjectStore<Cdr> cdrs, IPartyObjectStor
 {
     public string Module => ModuleIds.Cdrs;
 
-    public async Task SendAsync(PushChange change, InterfaceClient client, CancellationToken ct)
+    public async Task SendAsync(PushChange change, PushContent? content, InterfaceClient client, CancellationToken ct)
     {
         if (change.Kind != PushKind.Post) throw new PushObjectGoneException($"CDR {change.Party}/{change.ObjectId}: a CDR is only ever POSTed, not sent as {change.Kind}");
         var cdr = await cdrs.GetAsync(DataScope.Own, change.Party, change.ObjectId, ct) ?? throw new PushObjectGoneException($"CDR {change.Party}/{change.ObjectId} is gone");

@@ -77,7 +77,7 @@ public sealed class ChargingProfilesPushSource(RequestReceiver requests, IPartyO
 
     public InterfaceRole Target => InterfaceRole.Sender;
 
-    public async Task SendAsync(PushChange change, InterfaceClient client, CancellationToken ct)
+    public async Task SendAsync(PushChange change, PushContent? content, InterfaceClient client, CancellationToken ct)
     {
         var wire = client.Wire<ChargingProfilesWire>(Module);
         if (change.Kind == PushKind.Post)

@@ -32,7 +32,7 @@ public sealed class CommandsPushSource(RequestReceiver requests) : IPushSource
 
     public InterfaceRole Target => InterfaceRole.Sender;
 
-    public Task SendAsync(PushChange change, InterfaceClient client, CancellationToken ct) =>
+    public Task SendAsync(PushChange change, PushContent? content, InterfaceClient client, CancellationToken ct) =>
         requests.DeliverAsync(Module, change, client, (_, result) =>
         {
             var wire = client.Wire<CommandsWire>(Module);

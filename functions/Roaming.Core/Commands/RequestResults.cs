@@ -1,4 +1,4 @@
-using System.Text;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Roaming.Core.Queues;
 using Roaming.Core.Transport;
@@ -82,6 +82,7 @@ public sealed class CommandResultsInProcessor(IEnumerable<IRequestResults> modul
         if (!root.TryGetProperty("result", out var result) || result.ValueKind != JsonValueKind.Object) problems.Add("result: required, an object");
         if (problems.Count > 0)
             throw new UnprocessableMessageException($"a {Name} message is {{\"id\", \"module\", \"result\"}}: " + string.Join("; ", problems));
-        return (module!, id!, Encoding.UTF8.GetBytes(result.GetRawText()));
+        // The result's own bytes, as the document holds them (not through a string and back).
+        return (module!, id!, JsonMarshal.GetRawUtf8Value(result).ToArray());
     }
 }

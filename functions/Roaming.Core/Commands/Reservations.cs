@@ -64,7 +64,7 @@ public sealed class Reservations(IPartyObjectStore<Reservation> store, ILocation
     public Task<Reservation?> GetAsync(PartyKey ours, string key, CancellationToken ct) => store.GetAsync(DataScope.Own, ours, key, ct);
 
     public async Task<Reservation?> FindActiveAsync(PartyKey ours, PartyKey sender, string reservationId, CancellationToken ct) =>
-        await store.GetAsync(DataScope.Own, ours, Key(sender, reservationId), ct) is { Active: true } r ? r : null;
+        await GetAsync(ours, Key(sender, reservationId), ct) is { Active: true } r ? r : null;
 
     /// <summary>The charge point accepted a RESERVE_NOW: the reservation holds until its expiry, replacing one with the same id, and its EVSE shows RESERVED.</summary>
     public async Task BeginAsync(ReceivedRequest request, ReserveNow command, CancellationToken ct)
@@ -74,7 +74,7 @@ public sealed class Reservations(IPartyObjectStore<Reservation> store, ILocation
         var now = Now();
         var earlier = await store.GetAsync(DataScope.Own, ours, key, ct);
         var sameEvse = earlier is { Active: true } && Same(earlier.LocationId, command.LocationId) && Same(earlier.EvseUid, command.EvseUid);
-        if (earlier is { Active: true } && !sameEvse) await EndAsync(ours, key, Replaced, ct);
+        if (earlier is { Active: true } && !sameEvse) await EndAsync(ours, key, earlier, Replaced, ct);
 
         EvseStatus? before = null;
         if (command.EvseUid is { } uid)
@@ -101,9 +101,12 @@ public sealed class Reservations(IPartyObjectStore<Reservation> store, ILocation
     /// sees the reservation ended finds the EVSE free.
     /// </summary>
     /// <returns>the reservation as ended, or null when none was active</returns>
-    public async Task<Reservation?> EndAsync(PartyKey ours, string key, string why, CancellationToken ct)
+    public async Task<Reservation?> EndAsync(PartyKey ours, string key, string why, CancellationToken ct) =>
+        await GetAsync(ours, key, ct) is { Active: true } active ? await EndAsync(ours, key, active, why, ct) : null;
+
+    /// <param name="active">the reservation as its caller has just read it, active (the update checks that it still is)</param>
+    private async Task<Reservation?> EndAsync(PartyKey ours, string key, Reservation active, string why, CancellationToken ct)
     {
-        if (await store.GetAsync(DataScope.Own, ours, key, ct) is not { Active: true } active) return null;
         var now = Now();
         if (active.EvseUid is { } uid
             && await locations.GetEvseAsync(DataScope.Own, ours, active.LocationId!, uid, ct) is { Status: EvseStatus.Reserved })
@@ -128,7 +131,7 @@ public sealed class Reservations(IPartyObjectStore<Reservation> store, ILocation
         var reservation = await store.GetAsync(DataScope.Own, message.Party, message.Id, ct);
         if (reservation is not { Active: true }) return null;
         if (reservation.ExpiryDate > Now()) return reservation.ExpiryDate;
-        await EndAsync(message.Party, message.Id, Expired, ct);
+        await EndAsync(message.Party, message.Id, reservation, Expired, ct);
         return null;
     }
 

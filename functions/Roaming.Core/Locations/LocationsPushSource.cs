@@ -18,8 +18,6 @@ public sealed class LocationsPushSource(ILocationStore store) : IPushSource
 {
     public string Module => ModuleIds.Locations;
 
-    public Task SendAsync(PushChange change, InterfaceClient client, CancellationToken ct) => SendAsync(change, null, client, ct);
-
     /// <param name="content">an EVSE change's EVSE as read with its slot or as its commit wrote it; location changes read the location</param>
     public async Task SendAsync(PushChange change, PushContent? content, InterfaceClient client, CancellationToken ct)
     {
@@ -39,7 +37,7 @@ public sealed class LocationsPushSource(ILocationStore store) : IPushSource
         }
         else
         {
-            var evse = (content is { } at ? at.Value?.Deserialize(LocationsJson.Default.Evse) : await store.GetEvseAsync(DataScope.Own, party, change.ObjectId, change.EvseUid, ct))
+            var evse = (content is { } at ? at.Read(LocationsJson.Default.Evse) : await store.GetEvseAsync(DataScope.Own, party, change.ObjectId, change.EvseUid, ct))
                 ?? throw new PushObjectGoneException($"EVSE {change.EvseUid} is gone");
             if (change.ConnectorId is null)
             {
@@ -72,7 +70,7 @@ public sealed class LocationsPushSource(ILocationStore store) : IPushSource
             missing = true;
         }
         var put = change with { Kind = PushKind.Put, Fields = null };
-        await SendAsync(missing ? put with { EvseUid = null, ConnectorId = null } : put, client, ct);
+        await SendAsync(missing ? put with { EvseUid = null, ConnectorId = null } : put, null, client, ct);
         return true;
     }
 }

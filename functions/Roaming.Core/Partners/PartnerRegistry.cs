@@ -7,15 +7,18 @@ using Roaming.Core.Transport;
 namespace Roaming.Core.Partners;
 
 /// <summary>A request's authenticated caller and how far its token reaches.</summary>
-/// <param name="Partner">as read from storage, or from the token cache: shared by concurrent requests, read-only</param>
-public sealed record Authenticated(Partner Partner, bool WasBase64, bool FullAccess)
+/// <param name="partner">as read from storage, or from the token cache: shared by concurrent requests, read-only</param>
+/// <param name="header">the Authorization header as presented: held, never shown (a class, not a record, so no ToString prints it)</param>
+public sealed class Authenticated(Partner partner, string header, bool wasBase64, bool fullAccess)
 {
-    private readonly string? _header;
+    public Partner Partner { get; } = partner;
 
-    public Authenticated(Partner partner, string header, bool wasBase64, bool fullAccess) : this(partner, wasBase64, fullAccess) => _header = header;
+    public bool WasBase64 { get; } = wasBase64;
+
+    public bool FullAccess { get; } = fullAccess;
 
     /// <summary>The token as presented, decoded from the header when asked for (the credentials endpoint needs it), so it is not kept.</summary>
-    public string Token => AuthorizationHeader.Candidates(_header).First(c => c.WasBase64 == WasBase64).Token;
+    public string Token => AuthorizationHeader.Candidates(header).First(c => c.WasBase64 == WasBase64).Token;
 }
 
 /// <summary>
@@ -34,7 +37,9 @@ public sealed class PartnerRegistry(IPartnerStore store, IPartyReservations rese
     public async Task<Authenticated?> AuthenticateAsync(string? authorizationHeader, bool fresh, CancellationToken ct)
     {
         if (authorizationHeader is null) return null;
-        if (!fresh && cache.TryGet(authorizationHeader, out var hit)) return new Authenticated(hit.Partner, authorizationHeader, hit.WasBase64, hit.FullAccess);
+        // The header's keyed hash, once for the lookup and the entry a miss adds.
+        var key = fresh ? null : cache.KeyOf(authorizationHeader);
+        if (key is { } known && cache.TryGet(known, out var hit)) return new Authenticated(hit.Partner, authorizationHeader, hit.WasBase64, hit.FullAccess);
         var epoch = cache.Epoch;
         foreach (var candidate in AuthorizationHeader.Candidates(authorizationHeader))
         {
@@ -48,7 +53,7 @@ public sealed class PartnerRegistry(IPartnerStore store, IPartyReservations rese
             if (!current && !pending) continue;
             var fullAccess = current && partner.State == PartnerState.Registered;
             // A fresh read is the caller's to change; only what no request changes is shared through the cache.
-            if (!fresh) cache.Add(authorizationHeader, epoch, partner, candidate.WasBase64, fullAccess);
+            if (key is { } missed) cache.Add(missed, epoch, partner, candidate.WasBase64, fullAccess);
             return new Authenticated(partner, authorizationHeader, candidate.WasBase64, fullAccess);
         }
         return null;

@@ -29,10 +29,18 @@ public sealed class PartnerTokenCache(TokenProtector protector, IOptions<Roaming
     /// <summary>Read before a lookup in storage and handed to <see cref="Add"/>: what changed meanwhile is not cached.</summary>
     public long Epoch => Interlocked.Read(ref _epoch);
 
-    public bool TryGet(string header, out Entry entry)
+    /// <summary>The key of a header, its keyed hash; null when no entry is kept for it (caching off, or a header too long to hash here).</summary>
+    public HeaderKey? KeyOf(string header)
+    {
+        if (_lifetime <= TimeSpan.Zero) return null;
+        Span<byte> hash = stackalloc byte[32];
+        return protector.TryHash(header, hash) ? MemoryMarshal.Read<HeaderKey>(hash) : null;
+    }
+
+    public bool TryGet(HeaderKey key, out Entry entry)
     {
         entry = null!;
-        if (_lifetime <= TimeSpan.Zero || !TryKey(header, out var key) || !_entries.TryGetValue(key, out var found)) return false;
+        if (!_entries.TryGetValue(key, out var found)) return false;
         if (found.Expires <= clock.GetUtcNow())
         {
             _entries.TryRemove(new KeyValuePair<HeaderKey, Entry>(key, found));
@@ -42,10 +50,10 @@ public sealed class PartnerTokenCache(TokenProtector protector, IOptions<Roaming
         return true;
     }
 
+    /// <param name="key">the header's key (<see cref="KeyOf"/>)</param>
     /// <param name="epoch">the <see cref="Epoch"/> read before the partner was read from storage</param>
-    public void Add(string header, long epoch, Partner partner, bool wasBase64, bool fullAccess)
+    public void Add(HeaderKey key, long epoch, Partner partner, bool wasBase64, bool fullAccess)
     {
-        if (_lifetime <= TimeSpan.Zero || !TryKey(header, out var key)) return;
         var entry = new Entry(partner, wasBase64, fullAccess, clock.GetUtcNow() + _lifetime);
         _entries[key] = entry;
         // A change that began after the read may have emptied the cache before this entry was in it.
@@ -70,17 +78,9 @@ public sealed class PartnerTokenCache(TokenProtector protector, IOptions<Roaming
             if (entry.Expires <= now) _entries.TryRemove(new KeyValuePair<HeaderKey, Entry>(key, entry));
     }
 
-    private bool TryKey(string header, out HeaderKey key)
-    {
-        Span<byte> hash = stackalloc byte[32];
-        key = default;
-        if (!protector.TryHash(header, hash)) return false;
-        key = MemoryMarshal.Read<HeaderKey>(hash);
-        return true;
-    }
-
+    /// <summary>A header's keyed hash, as 32 bytes compared whole.</summary>
     [StructLayout(LayoutKind.Sequential)]
-    private readonly record struct HeaderKey(ulong A, ulong B, ulong C, ulong D);
+    public readonly record struct HeaderKey(ulong A, ulong B, ulong C, ulong D);
 }
 
 /// <summary>

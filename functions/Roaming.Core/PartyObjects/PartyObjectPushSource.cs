@@ -22,14 +22,12 @@ public sealed class PartyObjectPushSource<T>(IPartyObjectStore<T> store, Func<ob
 
     private string Shown(PushChange change) => $"{change.Party}/{(shown is null ? change.ObjectId : shown(change.ObjectId))}";
 
-    public Task SendAsync(PushChange change, InterfaceClient client, CancellationToken ct) => SendAsync(change, null, client, ct);
-
     /// <param name="content">the object as read with its slot or as its commit wrote it; without it, the object is read</param>
     public async Task SendAsync(PushChange change, PushContent? content, InterfaceClient client, CancellationToken ct)
     {
         string[] address = [change.CountryCode, change.PartyId, change.ObjectId];
         var q = query?.Invoke(change);
-        var current = content is { } at ? at.Value?.Deserialize(store.Kind.Stored) : await store.GetAsync(DataScope.Own, change.Party, StoredId(change), ct);
+        var current = content is { } at ? at.Read(store.Kind.Stored) : await store.GetAsync(DataScope.Own, change.Party, StoredId(change), ct);
         if (change.Kind == PushKind.Delete)
         {
             // Deleted and put back since: the put that followed carries the truth.
@@ -57,7 +55,7 @@ public sealed class PartyObjectPushSource<T>(IPartyObjectStore<T> store, Func<ob
     public async Task<bool> RecoverAsync(PushChange change, InterfaceClient client, PartnerCallException refused, CancellationToken ct)
     {
         if (change.Kind != PushKind.Patch) return false;
-        await SendAsync(change with { Kind = PushKind.Put, Fields = null }, client, ct);
+        await SendAsync(change with { Kind = PushKind.Put, Fields = null }, null, client, ct);
         return true;
     }
 

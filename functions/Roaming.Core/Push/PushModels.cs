@@ -1,5 +1,7 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Roaming.Core.Partners;
 using Roaming.Core.Transport;
 using Roaming.Core.Types;
@@ -109,7 +111,24 @@ public sealed record PushSlot(PushSlotRef Ref, IReadOnlyList<PushChange> Changes
 }
 
 /// <summary>The object a slot's changes are about, in the module's stored JSON; a null value: the object is gone.</summary>
-public sealed record PushContent(JsonElement? Value);
+public sealed class PushContent(JsonElement? value)
+{
+    public JsonElement? Value { get; } = value;
+
+    private object? _read;
+
+    /// <summary>
+    /// The object, deserialized once for every partner the slot goes to (they are sent side by side); sources only
+    /// write what they read, so one instance serves them all.
+    /// </summary>
+    public T? Read<T>(JsonTypeInfo<T> type) where T : class
+    {
+        if (Value is not { } json) return null;
+        if (Volatile.Read(ref _read) is T read) return read;
+        var fresh = json.Deserialize(type);
+        return Interlocked.CompareExchange(ref _read, fresh, null) as T ?? fresh;
+    }
+}
 
 /// <summary>
 /// A slot named by its opening (<paramref name="Id"/>): a message drains only the slot it names, never a later one
@@ -122,6 +141,7 @@ public sealed record PushContent(JsonElement? Value);
 public sealed record PushSlotState(PushSlotRef Slot, string? Id, string? Version = null, List<PushChange>? Changes = null, JsonElement? Content = null)
 {
     [JsonIgnore]
+    [MemberNotNullWhen(true, nameof(Version), nameof(Changes))]
     public bool Carries => Version is not null && Changes is { Count: > 0 } && Content is not null;
 }
 
@@ -159,13 +179,11 @@ public interface IPushSource
     /// </summary>
     InterfaceRole Target => InterfaceRole.Receiver;
 
-    Task SendAsync(PushChange change, InterfaceClient client, CancellationToken ct);
-
-    /// <summary>
-    /// The same, with the object as read with its slot or as its commit wrote it (<paramref name="content"/>), for a source
-    /// that can use it instead of reading the object again; by default it reads.
-    /// </summary>
-    Task SendAsync(PushChange change, PushContent? content, InterfaceClient client, CancellationToken ct) => SendAsync(change, client, ct);
+    /// <param name="content">
+    /// the object as read with its slot or as its commit wrote it, for a source that can use it instead of reading the
+    /// object again; null: not at hand (a retry, a change without a slot), the source reads it
+    /// </param>
+    Task SendAsync(PushChange change, PushContent? content, InterfaceClient client, CancellationToken ct);
 
     /// <summary>
     /// After the partner refused a change in a way no retry changes (<see cref="PartnerCallFailures.IsRetryable"/>):

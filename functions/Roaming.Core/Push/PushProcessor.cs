@@ -54,11 +54,12 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
             ? (await partners.ListAsync(ct)).Where(p => p.State == PartnerState.Registered).ToList()
             : await partners.GetAsync(message.PartnerId, ct) is { State: PartnerState.Registered } one ? [one] : [];
         var fresh = Fresh(work);
-        var drains = (message.Slots ?? []).Distinct().Select(slot => (Slot: slot, Id: (string?)null, Carried: (PushSlotState?)null))
-            .Concat((message.States ?? []).Select(state => (Slot: state.Slot, Id: state.Id, Carried: fresh && state.Carries ? state : null))).ToList();
+        // A state that may not be sent as carried keeps only its name (the slot is read).
+        var drains = (message.Slots ?? []).Distinct().Select(slot => new PushSlotState(slot, null))
+            .Concat((message.States ?? []).Select(state => fresh ? state : new PushSlotState(state.Slot, state.Id))).ToList();
         if (drains.Count > 0)
             await Parallel.ForEachAsync(drains, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
-                async (drain, token) => await DrainAsync(drain.Slot, drain.Id, drain.Carried, targets, token));
+                async (drain, token) => await DrainAsync(drain, targets, token));
         if (message.Changes is { Count: > 0 } changes)
             await SendAsync(targets, changes, message.PartnerId is null ? 1 : message.Attempt + 1, ct);
     }
@@ -77,18 +78,19 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
     /// Sends a slot's changes until it stays empty; changes that join meanwhile go out in later rounds. The first round
     /// uses the state its commit left when the message carries it (no read); a slot changed since fails to clear on
     /// its version and is read for the next round. A slot opened again since the message named it (another
-    /// <paramref name="id"/>) is left to its own message.
+    /// <see cref="PushSlotState.Id"/>) is left to its own message.
     /// </summary>
-    private async Task DrainAsync(PushSlotRef slotRef, string? id, PushSlotState? carried, IReadOnlyList<Partner> targets, CancellationToken ct)
+    private async Task DrainAsync(PushSlotState state, IReadOnlyList<Partner> targets, CancellationToken ct)
     {
+        var slotRef = state.Slot;
         using var _ = await _slotLocks.LockAsync(slotRef, ct);
         PushSlot? slot = null;
         for (var round = 0; round < RoundsPerSlot; round++)
         {
-            slot = round == 0 && carried is { Version: { } version, Changes: { } changes, Content: { } content }
-                ? new PushSlot(slotRef, changes, version) { Id = carried.Id, Content = new PushContent(content) }
+            slot = round == 0 && state.Carries
+                ? new PushSlot(slotRef, state.Changes, state.Version) { Id = state.Id, Content = new PushContent(state.Content) }
                 : await outbox.ReadAsync(slotRef, ct);
-            if (slot is null || (id is not null && slot.Id != id)) return;
+            if (slot is null || (state.Id is not null && slot.Id != state.Id)) return;
             await SendAsync(targets, slot.Changes, 1, ct, slot.Content);
             if (await outbox.CompleteAsync(slot, ct)) return;
         }

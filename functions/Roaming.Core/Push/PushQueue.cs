@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Threading.Channels;
 using Roaming.Core.Queues;
@@ -26,7 +27,7 @@ public sealed class PushQueue : IAsyncDisposable
     /// <summary>A slot to name, perhaps with its state; <see cref="Size"/> is what it adds to a message, roughly.</summary>
     private sealed record Item(PushSlotState State)
     {
-        public int Size { get; } = MaxMessageBytes / MaxSlotsPerMessage + (State.Changes?.Count ?? 0) * 150 + (State.Content is { } c ? c.GetRawText().Length : 0);
+        public int Size { get; } = MaxMessageBytes / MaxSlotsPerMessage + (State.Changes?.Count ?? 0) * 150 + (State.Content is { } c ? JsonMarshal.GetRawUtf8Value(c).Length : 0);
     }
 
     public PushQueue(IWorkQueue queue)

@@ -49,7 +49,20 @@ public sealed class RouteTable
     /// Matches every request, so it allocates only what it hands back: the segments are compared in place (a
     /// segment is decoded, into a string, only when it holds an escape) and the values are bound for the route found.
     /// </summary>
-    public Outcome Match(string method, string path, out Route? route, out IReadOnlyDictionary<string, string> values)
+    public Outcome Match(string method, string path, out Route? route, out IReadOnlyDictionary<string, string> values) =>
+        Find(method, path, null, out route, out values);
+
+    /// <summary>The methods mapped at a path (what a 405 lists), the path matched as <see cref="Match"/> matches it.</summary>
+    public IEnumerable<string> MethodsFor(string path)
+    {
+        var methods = new List<string>();
+        Find(null, path, methods, out _, out _);
+        return methods.Distinct();
+    }
+
+    /// <param name="method">null: no route is chosen, only <paramref name="methods"/> collected</param>
+    /// <param name="methods">when given, gets the method of every route whose template fits the path</param>
+    private Outcome Find(string? method, string path, List<string>? methods, out Route? route, out IReadOnlyDictionary<string, string> values)
     {
         route = null;
         values = NoValues;
@@ -70,18 +83,13 @@ public sealed class RouteTable
         {
             if (!Fits(candidate, trimmed, ranges, decoded)) continue;
             pathExists = true;
-            if (!string.Equals(candidate.Route.Method, method, StringComparison.OrdinalIgnoreCase)) continue;
+            methods?.Add(candidate.Route.Method);
+            if (method is null || !string.Equals(candidate.Route.Method, method, StringComparison.OrdinalIgnoreCase)) continue;
             route = candidate.Route;
             values = Bind(candidate, trimmed, ranges, decoded);
             return Outcome.Found;
         }
         return pathExists ? Outcome.MethodNotAllowed : Outcome.NotFound;
-    }
-
-    public IEnumerable<string> MethodsFor(string path)
-    {
-        var segments = Split(path);
-        return _routes.Where(r => TryBind(r.Segments, segments)).Select(r => r.Method).Distinct();
     }
 
     private static bool Fits(Compiled candidate, ReadOnlySpan<char> path, ReadOnlySpan<Range> ranges, string?[]? decoded)
@@ -106,27 +114,12 @@ public sealed class RouteTable
         return bound ?? NoValues;
     }
 
-    private static bool TryBind(string[] template, string[] path)
-    {
-        if (template.Length != path.Length) return false;
-        for (var i = 0; i < template.Length; i++)
-        {
-            var t = template[i];
-            if (t.Length > 2 && t[0] == '{' && t[^1] == '}')
-            {
-                if (path[i].Length == 0) return false;
-            }
-            else if (!string.Equals(t, path[i], StringComparison.Ordinal)) return false;
-        }
-        return true;
-    }
-
     private static bool SameShape(string[] a, string[] b) =>
         a.Length == b.Length && a.Zip(b).All(p => p.First == p.Second || (p.First.StartsWith('{') && p.Second.StartsWith('{')));
 
-    // A trailing slash is the same path (the spec's own examples use "/cdrs/?offset=...").
-    private static string[] Split(string path) =>
-        path.Trim('/').Split('/', StringSplitOptions.None).Select(Uri.UnescapeDataString).ToArray();
+    // A template's segments; a request's are compared in place (Find), a trailing slash being the same path there too.
+    private static string[] Split(string template) =>
+        template.Trim('/').Split('/', StringSplitOptions.None).Select(Uri.UnescapeDataString).ToArray();
 
     private static readonly IReadOnlyDictionary<string, string> NoValues = new Dictionary<string, string>();
 

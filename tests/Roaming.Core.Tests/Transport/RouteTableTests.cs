@@ -31,6 +31,13 @@ public class RouteTableTests
     public void Known_path_with_another_method_is_method_not_allowed() =>
         Assert.Equal(RouteTable.Outcome.MethodNotAllowed, Table().Match("DELETE", "/ocpi/emsp/2.2.1/locations/NL/ABC/1", out _, out _));
 
+    [Fact]
+    public void Methods_allowed_at_a_path_are_found_as_a_request_is_matched()
+    {
+        Assert.Equal(["GET", "PUT"], Table().MethodsFor("/ocpi/emsp/2.2.1/locations/NL/ABC/LOC%2F1/"));
+        Assert.Empty(Table().MethodsFor("/ocpi/emsp/2.2.1/locations/NL//1"));
+    }
+
     [Theory]
     [InlineData("/ocpi/emsp/2.2.1/locations/NL/ABC")]
     [InlineData("/ocpi/emsp/2.2.1/locations/NL//1")]
