@@ -156,6 +156,26 @@ public class LocationsPushPullTests
     }
 
     [Fact]
+    public async Task A_partner_that_keeps_rate_limiting_pushes_gets_them_in_the_end_and_is_not_marked_for_a_resync()
+    {
+        // More 429s in a row than the push may fail: a rate limit is the partner's pace, not a failure.
+        await using var cpo = await TestEndpoint.StartAsync([("NL", "CPO", "CPO")], settings: new Dictionary<string, string?>
+        {
+            ["Roaming:PushRetryDelay"] = "00:00:00.200",
+            ["Roaming:PushMaxAttempts"] = "2",
+        });
+        await using var partner = await SpecPartner.StartAsync();
+        var partnerId = (await cpo.OperatorAsync(HttpMethod.Post, "/operator/registrations", new { versions_url = partner.VersionsUrl, token = partner.Issue("A") }, expect: 201)).Str("id");
+        partner.RetryAfterSeconds = 1;
+        partner.RefuseNext = 5;
+        await cpo.OperatorAsync(HttpMethod.Put, "/operator/locations/NL/CPO/RL1", Fixtures.Location("RL1"), expect: 201);
+
+        await Fixtures.Eventually(() => Task.FromResult(partner.LocationPushes.Any(p => p.Path.EndsWith("/RL1", StringComparison.Ordinal))), "the push delivered");
+        Assert.Equal(5, partner.Refused.Count);
+        Assert.False((await cpo.OperatorAsync(HttpMethod.Get, "/operator/partners/" + partnerId))["needs_resync"]!.GetValue<bool>());
+    }
+
+    [Fact]
     public async Task Pushes_to_a_partner_keep_to_the_pace_the_operator_set_for_it()
     {
         // A hub publishes its limit (e.g. 2,000 status pushes a minute); ours is set lower so that bursts never meet its 429s.

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -28,6 +29,8 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
 {
     // A slot that keeps changing while it is sent is sent this often by one message, then handed to a new one.
     private const int RoundsPerSlot = 3;
+    /// <summary>How often a rate limit may put one push off before its tries count again (at a minute each, well over an hour).</summary>
+    private const int MaxDeferrals = 100;
 
     private readonly Dictionary<string, IPushSource> _sources = sources.ToDictionary(s => s.Module);
     // Within this instance: one sender at a time per slot, and per partner and object (a retry beside a first push).
@@ -61,7 +64,7 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
             await Parallel.ForEachAsync(drains, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
                 async (drain, token) => await DrainAsync(drain, targets, token));
         if (message.Changes is { Count: > 0 } changes)
-            await SendAsync(targets, changes, message.PartnerId is null ? 1 : message.Attempt + 1, ct);
+            await SendAsync(targets, changes, message.PartnerId is null ? PushTry.First : new PushTry(message.Attempt + 1, message.Deferrals), ct);
     }
 
     /// <summary>
@@ -91,20 +94,25 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
                 ? new PushSlot(slotRef, state.Changes, state.Version) { Id = state.Id, Content = new PushContent(state.Content) }
                 : await outbox.ReadAsync(slotRef, ct);
             if (slot is null || (state.Id is not null && slot.Id != state.Id)) return;
-            await SendAsync(targets, slot.Changes, 1, ct, slot.Content);
+            await SendAsync(targets, slot.Changes, PushTry.First, ct, slot.Content);
             if (await outbox.CompleteAsync(slot, ct)) return;
         }
         logger.LogInformation("Push slot {Partition}/{Row} kept changing while it was sent; handed to a new message", slotRef.Partition, slotRef.Row);
         await outbox.HandOverAsync(slot!, ct);
     }
 
-    /// <param name="retryAttempt">the attempt number a retry of what fails here carries</param>
-    /// <param name="content">the object the changes are about (one slot's changes are about one), when at hand</param>
-    private Task SendAsync(IReadOnlyList<Partner> targets, IReadOnlyList<PushChange> changes, int retryAttempt, CancellationToken ct, PushContent? content = null) =>
-        Parallel.ForEachAsync(targets, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
-            async (partner, token) => await PushToAsync(partner, changes, retryAttempt, content, token));
+    /// <summary>Which try this is: the attempt a retry of what fails here carries, and how often a rate limit put it off.</summary>
+    private readonly record struct PushTry(int Attempt, int Deferrals)
+    {
+        public static PushTry First => new(1, 0);
+    }
 
-    private async Task PushToAsync(Partner partner, IReadOnlyList<PushChange> changes, int retryAttempt, PushContent? content, CancellationToken ct)
+    /// <param name="content">the object the changes are about (one slot's changes are about one), when at hand</param>
+    private Task SendAsync(IReadOnlyList<Partner> targets, IReadOnlyList<PushChange> changes, PushTry attempt, CancellationToken ct, PushContent? content = null) =>
+        Parallel.ForEachAsync(targets, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
+            async (partner, token) => await PushToAsync(partner, changes, attempt, content, token));
+
+    private async Task PushToAsync(Partner partner, IReadOnlyList<PushChange> changes, PushTry attempt, PushContent? content, CancellationToken ct)
     {
         var wanted = new List<PushChange>();
         foreach (var change in changes)
@@ -140,8 +148,8 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
                 }
             }
         });
-        if (parked.Count > 0) await ParkAsync(partner, parked, retryAttempt - 1, ct);
-        if (failure is not null) await RetryLaterAsync(partner, left, retryAttempt, failure, ct);
+        if (parked.Count > 0) await ParkAsync(partner, parked, attempt.Attempt - 1, ct);
+        if (failure is not null) await RetryLaterAsync(partner, left, attempt, failure, ct);
     }
 
     /// <summary>
@@ -217,9 +225,21 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
     private Task Park(PushMessage message, string reason, CancellationToken ct) =>
         poison.ParkAsync(QueueName, JsonSerializer.SerializeToUtf8Bytes(message, PushJson.Default.PushMessage), reason, message.Attempt, null, ct);
 
-    private async Task RetryLaterAsync(Partner partner, List<PushChange> left, int attempt, PartnerCallException error, CancellationToken ct)
+    private async Task RetryLaterAsync(Partner partner, List<PushChange> left, PushTry @try, PartnerCallException error, CancellationToken ct)
     {
         var o = options.Value;
+        if (error.HttpStatus == HttpStatusCode.TooManyRequests && error.RetryAfter is { } pace && @try.Deferrals < MaxDeferrals)
+        {
+            // A rate limit (a hub's, or the pace set for the partner here) is the partner's pace, not a failure: asked
+            // again when it says, without using up a try, so a long backlog is not parked and the partner not marked
+            // for a resync. Bounded, so a partner that only ever answers 429 still fails in the end.
+            var wait = pace < o.PushMaxRetryDelay ? pace : o.PushMaxRetryDelay;
+            logger.LogInformation("Push of {Count} changes to partner {PartnerId} put off by its rate limit; again in {Delay}", left.Count, partner.Id, wait);
+            await queue.SendAsync(QueueName, JsonSerializer.SerializeToUtf8Bytes(new PushMessage(left, partner.Id, @try.Attempt - 1, Deferrals: @try.Deferrals + 1),
+                PushJson.Default.PushMessage), wait, ct);
+            return;
+        }
+        var attempt = @try.Attempt;
         if (attempt > o.PushMaxAttempts)
         {
             logger.LogError("Push of {Count} changes to partner {PartnerId} failed {Attempts} times; partner needs a resync", left.Count, partner.Id, attempt - 1);
@@ -232,7 +252,7 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
             }, ct);
             return;
         }
-        var retry = JsonSerializer.SerializeToUtf8Bytes(new PushMessage(left, partner.Id, attempt), PushJson.Default.PushMessage);
+        var retry = JsonSerializer.SerializeToUtf8Bytes(new PushMessage(left, partner.Id, attempt, Deferrals: @try.Deferrals), PushJson.Default.PushMessage);
         var delay = TimeSpan.FromTicks(Math.Min(o.PushRetryDelay.Ticks * (1L << Math.Min(attempt - 1, 20)), o.PushMaxRetryDelay.Ticks));
         // A partner that says when (a hub's rate limit: 429 with Retry-After) is not asked again before then; the objects
         // are read when sent, so what changed meanwhile goes with them.
