@@ -29,17 +29,19 @@ public sealed class CommandResults(RequestBooks books, RequestReceiver receiver,
             case CommandType.ReserveNow when outcome == CommandResultType.CanceledReservation && !waiting:
                 var reserved = request.Request!.Value.Deserialize(CommandsJson.Default.ReserveNow)!;
                 var key = Reservations.Key(request.From, reserved.ReservationId!);
-                if (await reservations.EndAsync(request.Party, key, Reservations.CancelledByUs, ct) is null)
+                var current = await reservations.GetAsync(request.Party, key, ct);
+                if (current is { Active: true })
                 {
-                    // Already ended by this cancellation: a report that stopped between ending the reservation and recording
-                    // the result is completed now, and one tried again after it was recorded the receiver takes as done.
-                    // Ended any other way (expired, cancelled by the eMSP, replaced), it is not ours to cancel.
-                    var recorded = request.Outcome == CommandTypes.Name(outcome);
-                    var interrupted = !recorded && await reservations.GetAsync(request.Party, key, ct) is { Ended: Reservations.CancelledByUs } ended
-                        && ended.RequestId == request.Id;
-                    if (!interrupted && !(again && recorded))
-                        throw new OcpiException(OcpiStatus.InvalidOrMissingParameters, HttpStatusCode.Conflict, $"The reservation of command {id} is not active.");
+                    if (await reservations.EndAsync(request.Party, key, current, Reservations.CancelledByUs, ct) is not null) break;
+                    current = await reservations.GetAsync(request.Party, key, ct); // ended meanwhile: by whom?
                 }
+                // Already ended by this cancellation: a report that stopped between ending the reservation and recording
+                // the result is completed now, and one tried again after it was recorded the receiver takes as done.
+                // Ended any other way (expired, cancelled by the eMSP, replaced), it is not ours to cancel.
+                var recorded = request.Outcome == CommandTypes.Name(outcome);
+                var interrupted = !recorded && current is { Ended: Reservations.CancelledByUs } && current.RequestId == request.Id;
+                if (!interrupted && !(again && recorded))
+                    throw new OcpiException(OcpiStatus.InvalidOrMissingParameters, HttpStatusCode.Conflict, $"The reservation of command {id} is not active.");
                 break;
             case CommandType.CancelReservation when waiting && outcome == CommandResultType.Accepted:
                 var cancel = request.Request!.Value.Deserialize(CommandsJson.Default.CancelReservation)!;

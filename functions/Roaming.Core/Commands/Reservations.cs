@@ -105,7 +105,7 @@ public sealed class Reservations(IPartyObjectStore<Reservation> store, ILocation
         await GetAsync(ours, key, ct) is { Active: true } active ? await EndAsync(ours, key, active, why, ct) : null;
 
     /// <param name="active">the reservation as its caller has just read it, active (the update checks that it still is)</param>
-    private async Task<Reservation?> EndAsync(PartyKey ours, string key, Reservation active, string why, CancellationToken ct)
+    public async Task<Reservation?> EndAsync(PartyKey ours, string key, Reservation active, string why, CancellationToken ct)
     {
         var now = Now();
         if (active.EvseUid is { } uid
