@@ -42,6 +42,30 @@ public class TolerantInputTests
     }
 
     [Fact]
+    public async Task Notes_older_than_the_window_are_removed_when_the_partner_is_next_noted()
+    {
+        await using var emsp = await TestEndpoint.StartEmspAsync();
+        await using var cpo = await SloppyPartner.ConnectAsync(emsp, "CPO");
+        // Tallies of days long gone (their examples are the partner's data) and of the window's first day.
+        var today = DateTime.UtcNow.Date;
+        string Day(int daysAgo) => today.AddDays(-daysAgo).ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture);
+        var notes = new global::Azure.Data.Tables.TableClient(Azurite.ConnectionString, emsp.Prefix + "inputnotes");
+        foreach (var daysAgo in new[] { 400, 30, 29 })
+            await notes.AddEntityAsync(new global::Azure.Data.Tables.TableEntity(cpo.PartnerId, $"{Day(daysAgo)}|LOCATION.NAME|Normalised|old")
+            {
+                ["Field"] = "Location.name", ["Action"] = "Normalised", ["Kind"] = "old", ["Count"] = 1L, ["Example"] = "kept too long",
+                ["LastSeen"] = DateTimeOffset.UtcNow.AddDays(-daysAgo),
+            });
+
+        Assert.Equal(201, (await cpo.CallAsync(emsp, HttpMethod.Put, Receiver + "L1", SloppyInput.Location("L1").ToJsonString())).Http);
+
+        Assert.False(await Fixtures.RowExistsAsync(emsp, "inputnotes", cpo.PartnerId, $"{Day(400)}|LOCATION.NAME|Normalised|old"));
+        Assert.False(await Fixtures.RowExistsAsync(emsp, "inputnotes", cpo.PartnerId, $"{Day(30)}|LOCATION.NAME|Normalised|old"));
+        Assert.True(await Fixtures.RowExistsAsync(emsp, "inputnotes", cpo.PartnerId, $"{Day(29)}|LOCATION.NAME|Normalised|old"));
+        Assert.Equal(1, (await cpo.CorrectionsAsync(emsp))[("Location.name", "Normalised", "old")].Count);
+    }
+
+    [Fact]
     public async Task Counts_of_concurrent_requests_add_up_without_loss()
     {
         await using var emsp = await TestEndpoint.StartEmspAsync();

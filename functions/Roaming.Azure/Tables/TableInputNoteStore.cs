@@ -64,6 +64,24 @@ public sealed class TableInputNoteStore(StorageTables tables) : IInputNoteStore
         }
     }
 
+    public async Task<int> PruneAsync(string partnerId, DateOnly before, CancellationToken ct)
+    {
+        var old = new List<TableEntity>();
+        await foreach (var e in Table.QueryAsync<TableEntity>(
+            $"PartitionKey eq {TableKey.Quote(partnerId)} and RowKey lt {TableKey.Quote(DayKey(before))}", select: ["PartitionKey", "RowKey"], cancellationToken: ct))
+            old.Add(e);
+        // One partition: transactions of 100; a row another instance removed meanwhile is no reason to stop.
+        foreach (var chunk in old.Chunk(100))
+        {
+            try { await Table.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Delete, e, ETag.All)), ct); }
+            catch (TableTransactionFailedException e) when (e.Status == 404)
+            {
+                foreach (var row in chunk) await Table.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, ct);
+            }
+        }
+        return old.Count;
+    }
+
     public async Task<IReadOnlyList<InputNoteCount>> ListAsync(string partnerId, DateOnly since, CancellationToken ct)
     {
         var sums = new Dictionary<(string, string, string), InputNoteCount>();

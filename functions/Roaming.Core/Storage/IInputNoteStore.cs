@@ -10,4 +10,7 @@ public interface IInputNoteStore
 
     /// <summary>The partner's tally from <paramref name="since"/> on, one entry per field, action and kind, most frequent first.</summary>
     Task<IReadOnlyList<InputNoteCount>> ListAsync(string partnerId, DateOnly since, CancellationToken ct);
+
+    /// <summary>Removes the partner's tallies of the days before <paramref name="before"/>; returns how many rows went.</summary>
+    Task<int> PruneAsync(string partnerId, DateOnly before, CancellationToken ct);
 }

@@ -14,6 +14,10 @@ namespace Roaming.Core.Transport.Tolerance;
 /// serverless host may freeze). A failed write keeps its counts for the next flush; counts are diagnostics and
 /// never fail a request.
 /// </para>
+/// <para>
+/// Kept for <see cref="WindowDays"/> days, no longer: the examples are a partner's data, and nothing reads older
+/// days. The first flush of a partner each day (per instance) removes the days before the window.
+/// </para>
 /// </summary>
 public sealed class InputNoteRecorder(IInputNoteStore store, TimeProvider clock, ILogger<InputNoteRecorder> logger)
 {
@@ -21,6 +25,7 @@ public sealed class InputNoteRecorder(IInputNoteStore store, TimeProvider clock,
     public const int WindowDays = 30;
 
     private readonly ConcurrentDictionary<string, Pending> _pending = new();
+    private readonly ConcurrentDictionary<string, DateOnly> _pruned = new();
 
     private sealed class Pending
     {
@@ -60,9 +65,16 @@ public sealed class InputNoteRecorder(IInputNoteStore store, TimeProvider clock,
                 batch = [.. pending.Counts.Values];
                 pending.Counts.Clear();
             }
+            var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
             try
             {
-                await store.AddAsync(partnerId, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), batch, ct);
+                await store.AddAsync(partnerId, today, batch, ct);
+                if (!_pruned.TryGetValue(partnerId, out var last) || last != today)
+                {
+                    var removed = await store.PruneAsync(partnerId, FirstDay(today), ct);
+                    _pruned[partnerId] = today;
+                    if (removed > 0) logger.LogInformation("Input notes of partner {PartnerId}: {Count} rows older than {Days} days removed", partnerId, removed, WindowDays);
+                }
             }
             catch (Exception e)
             {
@@ -80,9 +92,11 @@ public sealed class InputNoteRecorder(IInputNoteStore store, TimeProvider clock,
     /// <summary>The partner's counts over the last <see cref="WindowDays"/> days.</summary>
     public async Task<InputCorrections> ListAsync(string partnerId, CancellationToken ct)
     {
-        var since = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime).AddDays(-WindowDays + 1);
+        var since = FirstDay(DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime));
         return new InputCorrections(since, [.. await store.ListAsync(partnerId, since, ct)]);
     }
+
+    private static DateOnly FirstDay(DateOnly today) => today.AddDays(-WindowDays + 1);
 }
 
 /// <summary>What a partner's input needed since a day: the operator's view of it.</summary>
