@@ -118,6 +118,23 @@ public class ChargingProfilesTests
     }
 
     [Fact]
+    public async Task A_session_asked_about_more_often_than_the_cpo_allows_gets_TOO_OFTEN_and_other_kinds_are_counted_apart()
+    {
+        await using var pair = await CommandsTests.ConnectAsync(new() { ["Roaming:ChargingProfileBurst"] = "2", ["Roaming:ChargingProfileInterval"] = "01:00:00" });
+        var duration = new JsonObject { ["duration"] = 60 };
+        Assert.Equal("ACCEPTED", (await RequestAsync(pair.Emsp, "GET_ACTIVE_CHARGING_PROFILE", more: duration)).Str("response.result"));
+        Assert.Equal("ACCEPTED", (await RequestAsync(pair.Emsp, "GET_ACTIVE_CHARGING_PROFILE", more: duration)).Str("response.result"));
+        var third = await RequestAsync(pair.Emsp, "GET_ACTIVE_CHARGING_PROFILE", more: duration);
+        Assert.Equal(("TOO_OFTEN", "FINISHED"), (third.Str("response.result"), third.Str("state")));
+        Assert.Equal("ACCEPTED", (await RequestAsync(pair.Emsp, "CLEAR_PROFILE")).Str("response.result"));
+        // Only what was accepted reached the back office.
+        await pair.BackOffice.NextAsync("GET_ACTIVE_CHARGING_PROFILE");
+        await pair.BackOffice.NextAsync("GET_ACTIVE_CHARGING_PROFILE");
+        await pair.BackOffice.NextAsync("CLEAR_PROFILE");
+        Assert.Empty(await pair.BackOffice.Requests.PeekAsync());
+    }
+
+    [Fact]
     public async Task Bad_input_answers_2001()
     {
         await using var pair = await CommandsTests.ConnectAsync();

@@ -43,6 +43,7 @@ public sealed class ChargingProfilesModule : IOcpiModule
         services.AddRequests(new RequestRules { Module = ModuleIds.ChargingProfiles });
         services.AddPartyObjectStore(Sessions);
         services.AddSingleton<ChargingProfilesReceiver>();
+        services.AddSingleton<ChargingProfilePace>();
         services.AddSingleton<ChargingProfilesSender>();
         services.AddSingleton<IPushSource, ChargingProfilesPushSource>();
         services.AddSingleton<IRequestResults, ChargingProfileResults>();

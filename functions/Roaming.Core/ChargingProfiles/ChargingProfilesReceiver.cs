@@ -16,7 +16,7 @@ namespace Roaming.Core.ChargingProfiles;
 /// clears it. Each is answered at once with a ChargingProfileResponse; an accepted one goes to the back office on
 /// "commands-out" like a command, and its result to the response_url.
 /// </summary>
-public sealed class ChargingProfilesReceiver(RequestReceiver requests, ISessionLookup sessions)
+public sealed class ChargingProfilesReceiver(RequestReceiver requests, ISessionLookup sessions, ChargingProfilePace pace)
 {
     /// <summary>Who may send charging profiles: the eMSP of a session's token, or a smart charging service provider the operator admitted.</summary>
     public static readonly IReadOnlyList<Role> Senders = [Role.Emsp, Role.Scsp];
@@ -43,6 +43,7 @@ public sealed class ChargingProfilesReceiver(RequestReceiver requests, ISessionL
         var from = RequestParties.Sender(ctx, Senders);
         var ours = ctx.OwnParty().Key;
         var result = await CheckAsync(ctx, from, ours, sessionId);
+        if (result == ChargingProfileResponseType.Accepted && !pace.Take(ours, sessionId, type)) result = ChargingProfileResponseType.TooOften;
         request.Insert(0, "session_id", sessionId);
         var incoming = new Incoming(ModuleIds.ChargingProfiles, type, ctx.Partner, from, ours, RequestJson.Element(request), responseUrl);
         var response = new ChargingProfileResponse { Result = result, Timeout = requests.TimeoutSeconds };

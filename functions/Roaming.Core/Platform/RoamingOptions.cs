@@ -119,6 +119,12 @@ public sealed class RoamingOptions
     /// </summary>
     public TimeSpan CommandTimeoutMargin { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>CPO: charging profile requests of one session and kind taken in a row; more than the pace below: TOO_OFTEN.</summary>
+    public int ChargingProfileBurst { get; set; } = 5;
+
+    /// <summary>CPO: after the burst, one more charging profile request of a session and kind every this long.</summary>
+    public TimeSpan ChargingProfileInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     public void Validate()
     {
         var problems = new List<string>();
@@ -152,6 +158,8 @@ public sealed class RoamingOptions
         if (SyncMaxRemovalShare is < 0 or > 1 || double.IsNaN(SyncMaxRemovalShare)) problems.Add("Roaming:SyncMaxRemovalShare must be between 0 and 1.");
         if (CommandTimeout < TimeSpan.FromSeconds(1) || CommandTimeout > TimeSpan.FromDays(1)) problems.Add("Roaming:CommandTimeout must be between one second and one day.");
         if (CommandTimeoutMargin < TimeSpan.Zero || CommandTimeoutMargin > TimeSpan.FromHours(1)) problems.Add("Roaming:CommandTimeoutMargin must be between 0 and one hour.");
+        if (ChargingProfileBurst < 1 || ChargingProfileInterval <= TimeSpan.Zero)
+            problems.Add("Roaming:ChargingProfileBurst must be 1 or more and Roaming:ChargingProfileInterval positive.");
         if (SyncClockSkew < TimeSpan.Zero || SyncClockSkew > TimeSpan.FromDays(1)) problems.Add("Roaming:SyncClockSkew must be between 0 and one day.");
         if (OutboxSweepGrace <= TimeSpan.Zero || OutboxSweepInterval <= TimeSpan.Zero) problems.Add("Roaming:OutboxSweepGrace and Roaming:OutboxSweepInterval must be positive.");
         if (problems.Count > 0) throw new InvalidOperationException("Invalid configuration: " + string.Join(" ", problems));
