@@ -96,6 +96,10 @@ public class MetadataTests
         Assert.Equal("2.0", host["version"]!.GetValue<string>());
         Assert.Null(host["extensionBundle"]); // isolated worker: the extensions come with the app (extensions.json)
         Assert.Equal("", host["extensions"]!["http"]!["routePrefix"]!.GetValue<string>());
+        // Token uids are in the paths of the tokens routes: the host's request telemetry names the function, not the URL,
+        // and its ASP.NET Core request lines stay below what it sends.
+        Assert.False(host["logging"]!["applicationInsights"]!["httpAutoCollectionOptions"]!["enableHttpTriggerExtendedInfoCollection"]!.GetValue<bool>());
+        Assert.Equal("Warning", host["logging"]!["logLevel"]!["Microsoft.AspNetCore"]!.GetValue<string>());
         Assert.Equal(File.ReadAllText(Path.Combine(Azurite.RepositoryRoot(), "host.json")), File.ReadAllText(Path.Combine(App, "host.json")));
     }
 
