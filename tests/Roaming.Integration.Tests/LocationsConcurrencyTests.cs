@@ -110,7 +110,7 @@ public class LocationsConcurrencyTests
     {
         await using var cpo1 = await TestEndpoint.StartCpoAsync();
         await using var partner = await SpecPartner.StartAsync();
-        await cpo1.OperatorAsync(HttpMethod.Post, "/operator/registrations", new { versions_url = partner.VersionsUrl, token = partner.Issue("A") }, expect: 201);
+        await partner.RegisteredByAsync(cpo1);
         // A second instance of the same deployment: same storage, same keys, its own queue processing.
         await using var cpo2 = await TestEndpoint.StartAsync([("NL", "CPO", "CPO")], settings: new Dictionary<string, string?>(cpo1.HostSettings));
         await cpo1.OperatorAsync(HttpMethod.Put, "/operator/locations/NL/CPO/ORD1", Fixtures.Location("ORD1", evses: 1), expect: 201);

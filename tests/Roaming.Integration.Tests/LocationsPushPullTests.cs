@@ -143,7 +143,7 @@ public class LocationsPushPullTests
             ["Roaming:PushMaxRetryDelay"] = "00:00:30",
         });
         await using var partner = await SpecPartner.StartAsync();
-        await cpo.OperatorAsync(HttpMethod.Post, "/operator/registrations", new { versions_url = partner.VersionsUrl, token = partner.Issue("A") }, expect: 201);
+        await partner.RegisteredByAsync(cpo);
         partner.RetryAfterSeconds = 3;
         partner.RefuseNext = 1;
         await cpo.OperatorAsync(HttpMethod.Put, "/operator/locations/NL/CPO/RA1", Fixtures.Location("RA1"), expect: 201);
@@ -165,7 +165,7 @@ public class LocationsPushPullTests
             ["Roaming:PushMaxAttempts"] = "2",
         });
         await using var partner = await SpecPartner.StartAsync();
-        var partnerId = (await cpo.OperatorAsync(HttpMethod.Post, "/operator/registrations", new { versions_url = partner.VersionsUrl, token = partner.Issue("A") }, expect: 201)).Str("id");
+        var partnerId = await partner.RegisteredByAsync(cpo);
         partner.RetryAfterSeconds = 1;
         partner.RefuseNext = 5;
         await cpo.OperatorAsync(HttpMethod.Put, "/operator/locations/NL/CPO/RL1", Fixtures.Location("RL1"), expect: 201);
@@ -181,7 +181,7 @@ public class LocationsPushPullTests
         // A hub publishes its limit (e.g. 2,000 status pushes a minute); ours is set lower so that bursts never meet its 429s.
         await using var cpo = await TestEndpoint.StartCpoAsync();
         await using var partner = await SpecPartner.StartAsync();
-        var partnerId = (await cpo.OperatorAsync(HttpMethod.Post, "/operator/registrations", new { versions_url = partner.VersionsUrl, token = partner.Issue("A") }, expect: 201)).Str("id");
+        var partnerId = await partner.RegisteredByAsync(cpo);
         var refused = await cpo.OperatorAsync(HttpMethod.Put, $"/operator/partners/{partnerId}/outbound-pace", new { requests_per_minute = 0 }, expect: 400);
         Assert.Contains("requests_per_minute", refused.Str("error"));
         var view = await cpo.OperatorAsync(HttpMethod.Put, $"/operator/partners/{partnerId}/outbound-pace", new { requests_per_minute = 60 });

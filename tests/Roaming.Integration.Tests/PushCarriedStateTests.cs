@@ -140,7 +140,7 @@ public class PushCarriedStateTests
     {
         var cpo = await TestEndpoint.StartAsync([("NL", "CPO", "CPO")], settings: ServeOnly);
         var partner = await SpecPartner.StartAsync();
-        await cpo.OperatorAsync(HttpMethod.Post, "/operator/registrations", new { versions_url = partner.VersionsUrl, token = partner.Issue("A") }, expect: 201);
+        await partner.RegisteredByAsync(cpo);
         await cpo.OperatorAsync(HttpMethod.Put, $"/operator/locations/NL/CPO/{id}", Fixtures.Location(id, evses: 1), expect: 201);
         foreach (var message in await TakeAsync(cpo)) await ProcessAsync(cpo, message);
         return (cpo, partner);

@@ -68,6 +68,10 @@ public sealed class SpecPartner : IAsyncDisposable
         return partner;
     }
 
+    /// <summary>The endpoint's operator registers it with this partner (with a Token A it issues); returns its partner id there.</summary>
+    public async Task<string> RegisteredByAsync(EndpointClient endpoint) =>
+        (await endpoint.OperatorAsync(HttpMethod.Post, "/operator/registrations", new { versions_url = VersionsUrl, token = Issue("A") }, expect: 201)).Str("id");
+
     /// <summary>A token this partner accepts (its Token A for us, or a Token C it issued).</summary>
     public string Issue(string what)
     {
