@@ -69,12 +69,6 @@ public sealed class InputNoteRecorder(IInputNoteStore store, TimeProvider clock,
             try
             {
                 await store.AddAsync(partnerId, today, batch, ct);
-                if (!_pruned.TryGetValue(partnerId, out var last) || last != today)
-                {
-                    var removed = await store.PruneAsync(partnerId, FirstDay(today), ct);
-                    _pruned[partnerId] = today;
-                    if (removed > 0) logger.LogInformation("Input notes of partner {PartnerId}: {Count} rows older than {Days} days removed", partnerId, removed, WindowDays);
-                }
             }
             catch (Exception e)
             {
@@ -86,6 +80,23 @@ public sealed class InputNoteRecorder(IInputNoteStore store, TimeProvider clock,
                 if (e is not OperationCanceledException) logger.LogWarning(e, "Input notes of partner {PartnerId} not written; kept for the next request", partnerId);
                 return;
             }
+            await PruneOnceADayAsync(partnerId, today, ct);
+        }
+    }
+
+    /// <summary>Removes the partner's days before the window, the first time a day; a failure waits for the next flush (what was added stays added).</summary>
+    private async Task PruneOnceADayAsync(string partnerId, DateOnly today, CancellationToken ct)
+    {
+        if (_pruned.TryGetValue(partnerId, out var last) && last == today) return;
+        try
+        {
+            var removed = await store.PruneAsync(partnerId, FirstDay(today), ct);
+            _pruned[partnerId] = today;
+            if (removed > 0) logger.LogInformation("Input notes of partner {PartnerId}: {Count} rows older than {Days} days removed", partnerId, removed, WindowDays);
+        }
+        catch (Exception e)
+        {
+            if (e is not OperationCanceledException) logger.LogWarning(e, "Old input notes of partner {PartnerId} not removed; tried again at its next flush", partnerId);
         }
     }
 
