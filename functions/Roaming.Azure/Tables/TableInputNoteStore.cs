@@ -66,17 +66,25 @@ public sealed class TableInputNoteStore(StorageTables tables) : IInputNoteStore
 
     public async Task<int> PruneAsync(string partnerId, DateOnly before, CancellationToken ct)
     {
+        // At most a thousand rows a run (it runs in a partner's request): a long history goes over the next days' flushes.
         var old = new List<TableEntity>();
         await foreach (var e in Table.QueryAsync<TableEntity>(
-            $"PartitionKey eq {TableKey.Quote(partnerId)} and RowKey lt {TableKey.Quote(DayKey(before))}", select: ["PartitionKey", "RowKey"], cancellationToken: ct))
+            $"PartitionKey eq {TableKey.Quote(partnerId)} and RowKey lt {TableKey.Quote(DayKey(before))}", maxPerPage: 1000, select: ["PartitionKey", "RowKey"], cancellationToken: ct))
+        {
             old.Add(e);
+            if (old.Count == 1000) break;
+        }
         // One partition: transactions of 100; a row another instance removed meanwhile is no reason to stop.
         foreach (var chunk in old.Chunk(100))
         {
             try { await Table.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Delete, e, ETag.All)), ct); }
             catch (TableTransactionFailedException e) when (e.Status == 404)
             {
-                foreach (var row in chunk) await Table.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, ct);
+                foreach (var row in chunk)
+                {
+                    try { await Table.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, ct); }
+                    catch (RequestFailedException gone) when (gone.Status == 404) { }
+                }
             }
         }
         return old.Count;

@@ -32,6 +32,9 @@ public sealed class OutboundPace : IDisposable
         {
             using var lease = await limiter.AcquireAsync(1, timeout.Token);
             if (lease.IsAcquired) return;
+            // Failed because the operator changed the rate meanwhile (the old limiter was disposed): go on; the next
+            // call waits at the new rate.
+            if (!_limiters.TryGetValue(partner.Id, out var now) || now.Limiter != limiter) return;
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
         catch (ObjectDisposedException) { return; } // the operator changed the rate meanwhile: go on at the new one next time
@@ -39,10 +42,11 @@ public sealed class OutboundPace : IDisposable
             HttpStatusCode.TooManyRequests) { RetryAfter = MaxWait };
     }
 
-    /// <summary>An even pace: at 60 a minute or more, a second's share every second; below that, one call per interval.</summary>
+    /// <summary>An even pace of exactly <paramref name="perMinute"/>: about a second's share at a time (at least one call), each share after its part of the minute.</summary>
     private static TokenBucketRateLimiter Create(int perMinute)
     {
-        var (tokens, period) = perMinute >= 60 ? (perMinute / 60, TimeSpan.FromSeconds(1)) : (1, TimeSpan.FromMinutes(1) / perMinute);
+        var tokens = Math.Max(1, perMinute / 60);
+        var period = TimeSpan.FromMinutes(1) * tokens / perMinute;
         return new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
         {
             TokenLimit = tokens,
