@@ -195,19 +195,22 @@ public sealed class TableLocationStore : ILocationStore, IReindexable, ISlotTarg
                 await DeleteAsync(rows.Stale(generation));
                 return;
             }
-            catch (RequestFailedException e) when (blind && e.Status == 409)
+            catch (TableTransactionFailedException e) when (blind && e.Status == 409)
             {
+                // Only the transaction of the new rows answers this way: the location exists.
                 _creates.Saw(pk, created: false);
                 blind = false;
             }
             catch (RequestFailedException e) when (StorageRetry.IsConflict(e))
             {
+                // Any other conflict is met by reading, never by another blind write.
+                blind = false;
                 if (attempt >= StorageRetry.MaxAttempts)
                 {
                     work.Fail(StorageRetry.GaveUp($"Location {location.Party}/{location.Id}"));
                     return;
                 }
-                await StorageRetry.BackoffAsync(attempt, CancellationToken.None);
+                await StorageRetry.BackoffAsync(Math.Max(attempt, 1), CancellationToken.None);
             }
         }
     }
