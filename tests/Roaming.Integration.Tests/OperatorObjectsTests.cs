@@ -62,7 +62,7 @@ public class OperatorObjectsTests
         var unknown = Enumerable.Range(0, LocationLimits.MaxStatusUpdates)
             .Select(i => new { country_code = "NL", party_id = "CPO", location_id = "BND1", evse_uid = $"U{i:D4}", status = "CHARGING" }).ToList();
         // The PUT's push (to nobody) reads and clears its outbox slot: done before counting, or it would be counted.
-        await Fixtures.Eventually(async () => !await Fixtures.RowExistsAsync(cpo, "locations", "O|NL|CPO|BND1", "A|~push"), "the location's push done");
+        await Fixtures.Eventually(async () => !await Fixtures.RowExistsAsync(cpo, "locations", "O|NL|CPO|BND1", "A~push|BND1"), "the location's push done");
         var operations = cpo.Services.GetRequiredService<StorageOperations>();
         var before = operations[StorageTables.Locations];
         var result = await cpo.OperatorAsync(HttpMethod.Post, "/operator/locations/evse-statuses", unknown);

@@ -30,7 +30,7 @@ public class PushOutboxTests
         var tariff = host.OperatorAsync(HttpMethod.Put, "/operator/tariffs/NL/CPO/KILLT", Fixtures.Tariff("KILLT"));
         Task<bool> Exists(string table, string partition, string row) => Fixtures.RowExistsAsync(cpo, table, partition, row);
         await Fixtures.Eventually(async () =>
-            await Exists("locations", "O|NL|CPO|KILL1", "A") && await Exists("locations", "O|NL|CPO|KILL1", "A|~push")
+            await Exists("locations", "O|NL|CPO|KILL1", "A|KILL1") && await Exists("locations", "O|NL|CPO|KILL1", "A~push|KILL1")
             && await Exists("tariffs", "O|NL|CPO|", "KILLT") && await Exists("tariffs", "O|NL|CPO|", "~push|KILLT"),
             "both changes stored with their pushes");
         // Stored, and stuck on the way to the queue: the relay has not happened. Now the host dies.
@@ -43,7 +43,7 @@ public class PushOutboxTests
         await cpo.StartAgainAsync();
         await Fixtures.Eventually(async () => await Received(emsp, "locations", "KILL1") is not null && await Received(emsp, "tariffs", "KILLT") is not null,
             "the location and the tariff at the eMSP", seconds: 60);
-        await Fixtures.Eventually(async () => !await Exists("locations", "O|NL|CPO|KILL1", "A|~push") && !await Exists("tariffs", "O|NL|CPO|", "~push|KILLT"),
+        await Fixtures.Eventually(async () => !await Exists("locations", "O|NL|CPO|KILL1", "A~push|KILL1") && !await Exists("tariffs", "O|NL|CPO|", "~push|KILLT"),
             "the outbox empty again");
     }
 

@@ -250,8 +250,8 @@ internal static class RawStorage
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = inFlight }, async (i, ct) =>
             await table.SubmitTransactionAsync(
             [
-                new TableTransactionAction(TableTransactionActionType.Add, new TableEntity($"Z|raw|L{i:D6}", "rawE") { ["Json"] = body, ["Status"] = "AVAILABLE" }),
-                new TableTransactionAction(TableTransactionActionType.Add, new TableEntity($"Z|raw|L{i:D6}", "rawA") { ["Json"] = body, ["LastUpdated"] = DateTimeOffset.UtcNow }),
+                new TableTransactionAction(TableTransactionActionType.Add, new TableEntity($"Z|raw|L{i:D6}", $"E|L{i:D6}-E1|000001") { ["Json"] = body, ["Status"] = "AVAILABLE" }),
+                new TableTransactionAction(TableTransactionActionType.Add, new TableEntity($"Z|raw|L{i:D6}", $"A|L{i:D6}") { ["Json"] = body, ["LastUpdated"] = DateTimeOffset.UtcNow }),
             ], ct));
         return clock.Elapsed;
     }
@@ -270,17 +270,18 @@ internal static class RawStorage
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = inFlight }, async (i, ct) =>
         {
             var id = $"L{i:D6}";
-            string Read(string scope) => $"PartitionKey eq '{scope}|NL|CPO|{id}' and ((RowKey ge 'A' and RowKey lt 'A}}') or (RowKey ge 'E|{id}-E1|' and RowKey lt 'E|{id}-E1}}'))";
+            string Read(string scope) => $"PartitionKey eq '{scope}|NL|CPO|{id}' and ((RowKey ge 'A' and RowKey lt 'B') or (RowKey ge 'E|{id}-E1|' and RowKey lt 'E|{id}-E1}}'))";
             await foreach (var _ in cpo.QueryAsync<TableEntity>(Read("O"), cancellationToken: ct)) { }
-            var raw = $"Z|raw|{id}";
+            // Row keys shaped as the store's (each EVSE's and slot's its own), in partitions of their own.
+            var (raw, evse, slot) = ($"Z|raw|{id}", $"E|{id}-E1|000001", $"E|{id}-E1|~push");
             await cpo.SubmitTransactionAsync(
             [
-                new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(raw, "E") { ["Status"] = "CHARGING", ["LastUpdated"] = DateTimeOffset.UtcNow }),
-                new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(raw, "E~push") { ["Changes"] = "status" }),
+                new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(raw, evse) { ["Status"] = "CHARGING", ["LastUpdated"] = DateTimeOffset.UtcNow }),
+                new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(raw, slot) { ["Changes"] = "status" }),
             ], ct);
-            await cpo.DeleteEntityAsync(raw, "E~push", cancellationToken: ct);
+            await cpo.DeleteEntityAsync(raw, slot, cancellationToken: ct);
             await foreach (var _ in emsp.QueryAsync<TableEntity>(Read("R"), cancellationToken: ct)) { }
-            await emsp.UpsertEntityAsync(new TableEntity(raw, "E") { ["Status"] = "CHARGING", ["LastUpdated"] = DateTimeOffset.UtcNow }, TableUpdateMode.Replace, ct);
+            await emsp.UpsertEntityAsync(new TableEntity(raw, evse) { ["Status"] = "CHARGING", ["LastUpdated"] = DateTimeOffset.UtcNow }, TableUpdateMode.Replace, ct);
         });
         return (clock.Elapsed, AzuriteCpu.Seconds() - cpuBefore);
     }

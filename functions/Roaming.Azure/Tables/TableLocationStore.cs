@@ -12,9 +12,9 @@ namespace Roaming.Azure.Tables;
 /// <summary>
 /// Locations in table "locations", one partition per location: "{scope}|{CC}|{PID}|{ID}" (upper-case, escaped).
 /// <list type="bullet">
-/// <item>"A": the location's own fields (no EVSEs) with their last_updated, the generation of its EVSE rows.</item>
+/// <item>"A|{ID}": the location's own fields (no EVSEs) with their last_updated, the generation of its EVSE rows.</item>
 /// <item>"E|{UID}|{generation}": an EVSE with its connectors; Status and LastUpdated as columns for the list filters.</item>
-/// <item>"A|~push", "E|{UID}|~push": the outbox slots of the location's own fields and of each EVSE (see <see cref="TableOutbox"/>).</item>
+/// <item>"A~push|{ID}", "E|{UID}|~push": the outbox slots of the location's own fields and of each EVSE (see <see cref="TableOutbox"/>).</item>
 /// </list>
 /// An EVSE change writes its EVSE row (and its slot) only, guarded by that row's ETag, so changes of different EVSEs
 /// never contend; the location's last_updated as read is the latest of its own and its EVSEs'. A whole-location PUT
@@ -27,9 +27,14 @@ namespace Roaming.Azure.Tables;
 /// </summary>
 public sealed class TableLocationStore : ILocationStore, IReindexable, ISlotTargets
 {
-    private const string HeaderRow = "A";
+    // A header's row key and its slot's end with the location's id (escaped, as in the partition key): Azurite finds
+    // an entity by row key first and then walks every entity sharing that key, so one key for every header made each
+    // point operation on a header cost the whole table. Table Storage serves a point read from its partition either way.
+    private const string HeaderPrefix = "A|";
+    private const string HeaderSlotPrefix = "A~push|";
+    // Every header, never a slot ("A~push|" sorts after "A}").
+    private const string HeadersFilter = "RowKey ge 'A|' and RowKey lt 'A}'";
     private const string SlotSuffix = "|~push";
-    private const string HeaderSlot = HeaderRow + SlotSuffix;
     // An update of at most this many EVSEs reads just their rows (a filter holds 15 comparisons); more read the partition.
     private const int TargetedRead = 6;
     // Actions in one entity group transaction: the service's limit.
@@ -76,7 +81,8 @@ public sealed class TableLocationStore : ILocationStore, IReindexable, ISlotTarg
 
     public async Task<Location?> GetHeaderAsync(DataScope scope, PartyKey party, string locationId, CancellationToken ct)
     {
-        var header = await Table.GetEntityIfExistsAsync<TableEntity>(Partition(scope, party, locationId), HeaderRow, cancellationToken: ct);
+        var pk = Partition(scope, party, locationId);
+        var header = await Table.GetEntityIfExistsAsync<TableEntity>(pk, HeaderRow(pk), cancellationToken: ct);
         return header.HasValue ? FieldsOf(header.Value!) : null;
     }
 
@@ -148,7 +154,7 @@ public sealed class TableLocationStore : ILocationStore, IReindexable, ISlotTarg
                 if (rows.Header is not null && work.OnlyIfNewer && Assemble(rows)!.LastUpdated > location.LastUpdated)
                 {
                     // Kept, and marked as seen: a full pull that met an older copy must not remove the location afterwards.
-                    await Table.UpdateEntityAsync(new TableEntity(pk, HeaderRow) { ["Stored"] = _clock.GetUtcNow() }, rows.Header.ETag, TableUpdateMode.Merge);
+                    await Table.UpdateEntityAsync(new TableEntity(pk, HeaderRow(pk)) { ["Stored"] = _clock.GetUtcNow() }, rows.Header.ETag, TableUpdateMode.Merge);
                     work.Done.TrySetResult(PutOutcome.KeptNewer);
                     if (!OldEntries(pk, rows).Contains(entry.Entry!)) await _index.WriteAsync([LocationIndex.Delete(pk, entry.Entry!)]);
                     return;
@@ -166,7 +172,7 @@ public sealed class TableLocationStore : ILocationStore, IReindexable, ISlotTarg
                 SlotWrite? slot = null;
                 if (work.Push is not null)
                 {
-                    slot = _outbox.Join(pk, HeaderSlot, rows.HeaderSlot, [work.Push]);
+                    slot = _outbox.Join(pk, HeaderSlot(pk), rows.HeaderSlot, [work.Push]);
                     last.Add(slot.Action);
                     await _outbox.MarkAsync(StorageTables.Locations, pk, CancellationToken.None);
                 }
@@ -355,7 +361,7 @@ public sealed class TableLocationStore : ILocationStore, IReindexable, ISlotTarg
                     continue;
                 }
                 var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, header, rows.Header.ETag) };
-                var slot = fieldsPushes.Count > 0 ? _outbox.Join(pk, HeaderSlot, rows.HeaderSlot, fieldsPushes) : null;
+                var slot = fieldsPushes.Count > 0 ? _outbox.Join(pk, HeaderSlot(pk), rows.HeaderSlot, fieldsPushes) : null;
                 if (slot is not null) actions.Add(slot.Action);
                 var oldEntry = rows.Header.GetBoolean(FieldsIndexedColumn) == true
                     ? LocationIndex.Entry(location, rows.Header.GetDateTimeOffset("LastUpdated"), LocationIndex.Fields) : null;
@@ -492,7 +498,7 @@ public sealed class TableLocationStore : ILocationStore, IReindexable, ISlotTarg
             }
             if (next is null && candidates.Count > 0) next = await TakeAsync(page, candidates, ct);
         }
-        return new LocationPage(items, total, next is null ? null : new PageCursor(total, next, HeaderRow).ToString());
+        return new LocationPage(items, total, next is null ? null : new PageCursor(total, next, string.Empty).ToString());
     }
 
     /// <summary>
@@ -600,7 +606,7 @@ public sealed class TableLocationStore : ILocationStore, IReindexable, ISlotTarg
         var fixes = 0;
         var locations = new HashSet<string>(StringComparer.Ordinal);
         var unindexed = new List<string>();
-        await foreach (var header in Table.QueryAsync<TableEntity>($"RowKey eq '{HeaderRow}'", select: ["PartitionKey", PutIndexedColumn], cancellationToken: ct))
+        await foreach (var header in Table.QueryAsync<TableEntity>(HeadersFilter, select: ["PartitionKey", PutIndexedColumn], cancellationToken: ct))
         {
             locations.Add(header.PartitionKey);
             if (header[PutIndexedColumn] is not long) unindexed.Add(header.PartitionKey);
@@ -614,7 +620,7 @@ public sealed class TableLocationStore : ILocationStore, IReindexable, ISlotTarg
             await _index.WriteAsync([LocationIndex.Upsert(pk, location.LastUpdated, LocationIndex.Whole)]);
             try
             {
-                await Table.UpdateEntityAsync(new TableEntity(pk, HeaderRow) { [PutIndexedColumn] = PutTicks(location.LastUpdated) }, rows.Header.ETag, TableUpdateMode.Merge, ct);
+                await Table.UpdateEntityAsync(new TableEntity(pk, HeaderRow(pk)) { [PutIndexedColumn] = PutTicks(location.LastUpdated) }, rows.Header.ETag, TableUpdateMode.Merge, ct);
                 fixes++;
             }
             catch (RequestFailedException e) when (StorageRetry.IsConflict(e))
@@ -630,7 +636,7 @@ public sealed class TableLocationStore : ILocationStore, IReindexable, ISlotTarg
                 await foreach (var member in _index.MembersAsync(partition, ct))
                 {
                     var pk = partition + member;
-                    if (locations.Contains(pk) || (await Table.GetEntityIfExistsAsync<TableEntity>(pk, HeaderRow, select: ["PartitionKey"], cancellationToken: ct)).HasValue) continue;
+                    if (locations.Contains(pk) || (await Table.GetEntityIfExistsAsync<TableEntity>(pk, HeaderRow(pk), select: ["PartitionKey"], cancellationToken: ct)).HasValue) continue;
                     await _index.WriteAsync([LocationIndex.Counted(pk, -1)]);
                     fixes++;
                 }
@@ -640,7 +646,7 @@ public sealed class TableLocationStore : ILocationStore, IReindexable, ISlotTarg
     }
 
     private static IEnumerable<string> ReceivedHeaders(IEnumerable<PartyKey> parties) =>
-        parties.Select(p => TableKey.Range(DataScope.Received, p)).Select(r => $"{TableKey.RangeFilter(r.Start, r.End)} and RowKey eq '{HeaderRow}'");
+        parties.Select(p => TableKey.Range(DataScope.Received, p)).Select(r => $"{TableKey.RangeFilter(r.Start, r.End)} and {HeadersFilter}");
 
     private sealed class FilteredPage(LocationQuery query, List<Location> items, int skip)
     {
@@ -732,16 +738,16 @@ public sealed class TableLocationStore : ILocationStore, IReindexable, ISlotTarg
             // A query of several pages is no snapshot: a replacement that switched generations between the pages may
             // have removed rows of the generation the header read on the first page names. Read again then.
             if (pages <= 1 || read.Header is null) return read;
-            var header = await Table.GetEntityIfExistsAsync<TableEntity>(pk, HeaderRow, select: ["Generation"], cancellationToken: ct);
+            var header = await Table.GetEntityIfExistsAsync<TableEntity>(pk, HeaderRow(pk), select: ["Generation"], cancellationToken: ct);
             if (header.HasValue && header.Value!.GetInt32("Generation") == read.Generation) return read;
             if (attempt == StorageRetry.MaxAttempts) throw StorageRetry.GaveUp($"Location {pk}");
             await StorageRetry.BackoffAsync(attempt, ct);
         }
     }
 
-    /// <summary>The header, its slot, and the rows and slots of some EVSEs.</summary>
+    /// <summary>The header, its slot (every row key from "A" up to "B"), and the rows and slots of some EVSEs.</summary>
     private static string TargetedFilter(IEnumerable<string> evseKeys) => string.Join(" or ",
-        evseKeys.Select(k => $"(RowKey ge {TableKey.Quote($"E|{k}|")} and RowKey lt {TableKey.Quote($"E|{k}}}")})").Prepend($"(RowKey ge '{HeaderRow}' and RowKey lt '{HeaderRow}}}')"));
+        evseKeys.Select(k => $"(RowKey ge {TableKey.Quote($"E|{k}|")} and RowKey lt {TableKey.Quote($"E|{k}}}")})").Prepend("(RowKey ge 'A' and RowKey lt 'B')"));
 
     private static readonly Rows NoRows = new([]);
 
@@ -761,8 +767,8 @@ public sealed class TableLocationStore : ILocationStore, IReindexable, ISlotTarg
         {
             foreach (var row in rows)
             {
-                if (row.RowKey == HeaderRow) Header = row;
-                else if (row.RowKey == TableLocationStore.HeaderSlot) HeaderSlot = row;
+                if (row.RowKey.StartsWith(HeaderPrefix, StringComparison.Ordinal)) Header = row;
+                else if (row.RowKey.StartsWith(HeaderSlotPrefix, StringComparison.Ordinal)) HeaderSlot = row;
                 else if (row.RowKey.StartsWith("E|", StringComparison.Ordinal))
                 {
                     var bar = row.RowKey.LastIndexOf('|');
@@ -953,7 +959,7 @@ public sealed class TableLocationStore : ILocationStore, IReindexable, ISlotTarg
     /// <param name="fieldsIndexed">its own fields have an index entry at their LastUpdated</param>
     private TableEntity Header(string pk, Location fields, int generation, bool hasEvseList, long? putIndexed, bool fieldsIndexed)
     {
-        var header = new TableEntity(pk, HeaderRow)
+        var header = new TableEntity(pk, HeaderRow(pk))
         {
             ["Generation"] = generation,
             ["HasEvseList"] = hasEvseList,
@@ -1004,6 +1010,13 @@ public sealed class TableLocationStore : ILocationStore, IReindexable, ISlotTarg
     private static string EvseRow(string key, int generation) => $"E|{key}|{generation.ToString("D6", CultureInfo.InvariantCulture)}";
 
     private static string EvseSlot(string key) => $"E|{key}{SlotSuffix}";
+
+    private static string HeaderRow(string pk) => HeaderPrefix + LocationKey(pk);
+
+    private static string HeaderSlot(string pk) => HeaderSlotPrefix + LocationKey(pk);
+
+    /// <summary>The escaped location id that ends a partition key (escaping leaves no '|' in it).</summary>
+    private static string LocationKey(string pk) => pk[(pk.LastIndexOf('|') + 1)..];
 
     internal static string Partition(DataScope scope, PartyKey party, string locationId) =>
         TableKey.Range(scope, party).Start + TableKey.Encode(locationId);
