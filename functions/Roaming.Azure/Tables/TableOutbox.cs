@@ -201,24 +201,17 @@ public sealed class TableOutbox(PushQueue queue, StorageTables tables, ModuleCat
     /// <returns>how many were queued, and how many slots the partition holds</returns>
     public async Task<(int Queued, int Open)> SweepPartitionAsync(string table, string partitionKey, string rowFilter, CancellationToken ct)
     {
-        var client = tables.Get(table);
-        var before = clock.GetUtcNow() - Grace;
-        var stale = new List<TableEntity>();
-        var open = 0;
-        await foreach (var row in client.QueryAsync<TableEntity>($"PartitionKey eq {TableKey.Quote(partitionKey)} and {rowFilter}",
-                           select: ["PartitionKey", "RowKey", OpenedColumn, IdColumn], cancellationToken: ct))
-        {
-            open++;
-            if (row.GetDateTimeOffset(OpenedColumn) is not { } opened || opened < before) stale.Add(row);
-        }
-        if (stale.Count == 0) return (0, open);
-        logger.LogWarning("Outbox of {Table}/{Partition}: {Count} pushes left by an interrupted relay; queueing them now", table, partitionKey, stale.Count);
-        foreach (var row in stale) await RefreshAsync(client, row.PartitionKey, row.RowKey, ct);
-        await queue.EnqueueAsync(stale.Select(r => Named(table, r)).ToList(), ct);
-        return (stale.Count, open);
+        var slots = await SlotsAsync(table, $"PartitionKey eq {TableKey.Quote(partitionKey)} and {rowFilter}", ct);
+        return (await QueueStaleAsync(table, slots, ct), slots.Count);
     }
 
-    /// <summary>The partitions marked before a transaction in a bucket that has ended (plus a grace for a slow commit): their slots swept, their markers removed once they hold none.</summary>
+    /// <summary>
+    /// The partitions marked before a transaction in a bucket that has ended (plus a grace for a slow commit): their
+    /// slots swept, their markers removed once they hold none. Many partitions of one table (a bulk load, a full pull)
+    /// are looked at with one query over their key range rather than one each: on Azurite every query costs the whole
+    /// table, so twenty thousand of them took its one thread for minutes and starved every request beside them; on
+    /// Table Storage a range scan that returns only slots costs less than that many requests too.
+    /// </summary>
     public async Task<int> SweepMarkedAsync(CancellationToken ct)
     {
         var markers = tables.Get(StorageTables.PushMarkers);
@@ -227,19 +220,76 @@ public sealed class TableOutbox(PushQueue queue, StorageTables tables, ModuleCat
         await foreach (var marker in markers.QueryAsync<TableEntity>($"PartitionKey lt {TableKey.Quote(until)}", select: ["PartitionKey", "RowKey"], cancellationToken: ct))
             rows.Add(marker);
         var queued = 0;
-        await Parallel.ForEachAsync(rows.GroupBy(r => r.RowKey), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (group, token) =>
+        foreach (var byTable in rows.GroupBy(r => r.RowKey[..r.RowKey.IndexOf('|')]))
         {
-            var split = group.Key.IndexOf('|');
-            var (sent, open) = await SweepPartitionAsync(group.Key[..split], group.Key[(split + 1)..], $"{SlotColumn} eq true", token);
-            Interlocked.Add(ref queued, sent);
-            if (open > 0) return; // looked at again at the next sweep, until its pushes are through
-            foreach (var marker in group)
+            var table = byTable.Key;
+            var marked = byTable.GroupBy(r => r.RowKey[(table.Length + 1)..]).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+            var slots = new ConcurrentBag<TableEntity>();
+            if (marked.Count > RangeSweep)
             {
-                try { await markers.DeleteEntityAsync(marker.PartitionKey, marker.RowKey, ETag.All, token); }
-                catch (RequestFailedException e) when (e.Status == 404) { }
+                var keys = marked.Keys.Order(StringComparer.Ordinal).ToList();
+                // Slots of partitions in the range that are not marked here belong to a later bucket's sweep.
+                foreach (var slot in await SlotsAsync(table, $"PartitionKey ge {TableKey.Quote(keys[0])} and PartitionKey le {TableKey.Quote(keys[^1])} and {SlotColumn} eq true", ct))
+                    if (marked.ContainsKey(slot.PartitionKey)) slots.Add(slot);
             }
-        });
+            else
+            {
+                await Parallel.ForEachAsync(marked.Keys, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (partition, token) =>
+                {
+                    foreach (var slot in await SlotsAsync(table, $"PartitionKey eq {TableKey.Quote(partition)} and {SlotColumn} eq true", token)) slots.Add(slot);
+                });
+            }
+            queued += await QueueStaleAsync(table, [.. slots], ct);
+            // A partition with slots is looked at again at the next sweep, until its pushes are through.
+            var open = slots.Select(s => s.PartitionKey).ToHashSet(StringComparer.Ordinal);
+            await RemoveMarkersAsync(markers, marked.Where(m => !open.Contains(m.Key)).SelectMany(m => m.Value), ct);
+        }
         return queued;
+    }
+
+    /// <summary>Marked partitions above this many in one table are swept with one range query.</summary>
+    private const int RangeSweep = 64;
+
+    private async Task<List<TableEntity>> SlotsAsync(string table, string filter, CancellationToken ct)
+    {
+        var slots = new List<TableEntity>();
+        await foreach (var row in tables.Get(table).QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey", OpenedColumn, IdColumn], cancellationToken: ct))
+            slots.Add(row);
+        return slots;
+    }
+
+    /// <summary>Of the slots found, those opened longer than the grace ago get a fresh opening time and are queued.</summary>
+    private async Task<int> QueueStaleAsync(string table, List<TableEntity> slots, CancellationToken ct)
+    {
+        var before = clock.GetUtcNow() - Grace;
+        var stale = slots.Where(row => row.GetDateTimeOffset(OpenedColumn) is not { } opened || opened < before).ToList();
+        if (stale.Count == 0) return 0;
+        logger.LogWarning("Outbox of {Table}: {Count} pushes left by an interrupted relay in {Partitions} partitions; queueing them now",
+            table, stale.Count, stale.Select(r => r.PartitionKey).Distinct().Count());
+        var client = tables.Get(table);
+        foreach (var row in stale) await RefreshAsync(client, row.PartitionKey, row.RowKey, ct);
+        await queue.EnqueueAsync(stale.Select(r => Named(table, r)).ToList(), ct);
+        return stale.Count;
+    }
+
+    /// <summary>Markers share their bucket's partition: removed a hundred to a transaction, one by one where another sweep removed some first.</summary>
+    private static async Task RemoveMarkersAsync(TableClient markers, IEnumerable<TableEntity> done, CancellationToken ct)
+    {
+        foreach (var chunk in done.GroupBy(m => m.PartitionKey).SelectMany(g => g.Chunk(100)))
+        {
+            try
+            {
+                await markers.SubmitTransactionAsync(chunk.Select(m => new TableTransactionAction(TableTransactionActionType.Delete, m, ETag.All)), ct);
+            }
+            catch (TableTransactionFailedException e) when (e.Status == 404)
+            {
+                foreach (var marker in chunk)
+                {
+                    try { await markers.DeleteEntityAsync(marker.PartitionKey, marker.RowKey, ETag.All, ct); }
+                    catch (RequestFailedException gone) when (gone.Status == 404) { }
+                }
+            }
+        }
     }
 
     private async Task RefreshAsync(TableClient table, string partitionKey, string rowKey, CancellationToken ct)
