@@ -137,6 +137,36 @@ public class PushCarriedStateTests
     }
 
     /// <summary>A CPO that processes no queue, a partner registered with it, and a location of one EVSE pushed to the partner.</summary>
+    [Fact]
+    public async Task A_failure_beside_a_rate_limit_in_one_retry_uses_up_a_try_whichever_answer_comes_last()
+    {
+        var (cpo, partner) = await WithLocationAtPartnerAsync("MIX1");
+        await using var _cpo = cpo;
+        await using var _partner = partner;
+        await cpo.OperatorAsync(HttpMethod.Put, "/operator/locations/NL/CPO/MIX2", Fixtures.Location("MIX2", evses: 1), expect: 201);
+        foreach (var message in await TakeAsync(cpo)) await ProcessAsync(cpo, message);
+        var partnerId = (await cpo.OperatorAsync(HttpMethod.Get, "/operator/partners")).AsArray().Single()!.Str("id");
+
+        // A retry for the partner carrying changes of two EVSEs: one fails at once, the other meets a rate limit later.
+        await cpo.OperatorAsync(HttpMethod.Patch, "/operator/locations/NL/CPO/MIX1/MIX1-E1", new { status = "CHARGING" });
+        await cpo.OperatorAsync(HttpMethod.Patch, "/operator/locations/NL/CPO/MIX2/MIX2-E1", new { status = "CHARGING" });
+        var changes = (await TakeAsync(cpo)).SelectMany(m => Parse(m).States!).SelectMany(s => s.Changes!).ToList();
+        Assert.Equal(2, changes.Count);
+        partner.ReceiverFault = path =>
+            path.EndsWith("/MIX1-E1", StringComparison.Ordinal) ? (500, null, TimeSpan.Zero)
+            : path.EndsWith("/MIX2-E1", StringComparison.Ordinal) ? (429, 1, TimeSpan.FromMilliseconds(500))
+            : null;
+        var retry = JsonSerializer.SerializeToUtf8Bytes(new PushMessage(changes, partnerId, Attempt: 1), PushJson.Default.PushMessage);
+        await Processor(cpo).ProcessAsync(new QueueWork("mixed", retry, 1, DateTimeOffset.UtcNow), CancellationToken.None);
+
+        // The 500 is a failure: both changes go again as the second try, not put off as the 429 alone would be.
+        PushMessage? next = null;
+        await Fixtures.Eventually(async () => (next = (await TakeAsync(cpo)).Select(Parse).SingleOrDefault()) is not null, "the retry queued", seconds: 10);
+        Assert.Equal(2, next!.Attempt);
+        Assert.Equal(0, next.Deferrals);
+        Assert.Equal(2, next.Changes!.Count);
+    }
+
     /// <summary>
     /// Azurite finds an entity by its row key and then walks every entity sharing it, so a row key that every location
     /// used (the header's, its slot's) made each point operation cost the whole table: 100,000 locations were out of

@@ -46,6 +46,8 @@ public sealed class SpecPartner : IAsyncDisposable
     public int RefuseNext;
     public int RetryAfterSeconds { get; set; } = 60;
     public ConcurrentQueue<DateTimeOffset> Refused { get; } = new();
+    /// <summary>What its Locations receiver answers for a path instead of taking the call, and after how long; null: taken.</summary>
+    public Func<string, (int Status, int? RetryAfterSeconds, TimeSpan Delay)?> ReceiverFault { get; set; } = _ => null;
     /// <summary>As a CPO: offers a commands receiver that takes every command (ACCEPTED, with <see cref="CommandTimeout"/>) and keeps what it was sent.</summary>
     public bool ReceivesCommands { get; set; }
     public int CommandTimeout { get; set; } = 30;
@@ -112,6 +114,12 @@ public sealed class SpecPartner : IAsyncDisposable
                 Refused.Enqueue(DateTimeOffset.UtcNow);
                 ctx.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return Results.Text("rate limit exceeded", statusCode: 429);
+            }
+            if (ReceiverFault(ctx.Request.Path.Value!) is { } fault)
+            {
+                await Task.Delay(fault.Delay);
+                if (fault.RetryAfterSeconds is { } seconds) ctx.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return Results.Text("not now", statusCode: fault.Status);
             }
             var body = JsonNode.Parse(await new StreamReader(ctx.Request.Body).ReadToEndAsync())!;
             // Taken in when it is done with: a call that took longer is applied after one that came later.

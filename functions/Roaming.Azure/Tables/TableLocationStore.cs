@@ -1,6 +1,7 @@
 using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
 using Roaming.Core.Locations;
 using Roaming.Core.Push;
 using Roaming.Core.Storage;
@@ -54,9 +55,11 @@ public sealed class TableLocationStore : ILocationStore, IReindexable, ISlotTarg
     private readonly PartitionWork<Work> _work;
     private readonly LocationIndex _index;
     private readonly CreateHints _creates = new();
+    private readonly ILogger<TableLocationStore> _logger;
 
-    public TableLocationStore(StorageTables tables, TableOutbox outbox, TimeProvider clock)
+    public TableLocationStore(StorageTables tables, TableOutbox outbox, TimeProvider clock, ILogger<TableLocationStore> logger)
     {
+        _logger = logger;
         _tables = tables;
         _outbox = outbox;
         _clock = clock;
@@ -191,12 +194,15 @@ public sealed class TableLocationStore : ILocationStore, IReindexable, ISlotTarg
                 _creates.Saw(pk, created: rows.Header is null);
                 // After it: the entries of what it replaced go, a new location is counted.
                 var after = OldEntries(pk, rows).Where(e => e != entry.Entry).Select(e => LocationIndex.Delete(pk, e)).ToList();
-                if (rows.Header is null)
+                await AfterCommitAsync(pk, async () =>
                 {
-                    await _index.ListAsync(pk);
-                    after.Add(LocationIndex.Counted(pk, 1));
-                }
-                await _index.WriteAsync(after);
+                    if (rows.Header is null)
+                    {
+                        await _index.ListAsync(pk);
+                        after.Add(LocationIndex.Counted(pk, 1));
+                    }
+                    await _index.WriteAsync(after);
+                });
                 work.Done.TrySetResult(rows.Header is null ? PutOutcome.Created : PutOutcome.Replaced);
                 await DeleteAsync(rows.Stale(generation));
                 return;
@@ -218,6 +224,24 @@ public sealed class TableLocationStore : ILocationStore, IReindexable, ISlotTarg
                 }
                 await StorageRetry.BackoffAsync(Math.Max(attempt, 1), CancellationToken.None);
             }
+        }
+    }
+
+    /// <summary>
+    /// The index's share of a change once the change is committed: what the commit did stands whatever happens here (a
+    /// stale entry is skipped by readers, a missing count is restored by a reindex), so a failure here is logged, not
+    /// passed on. Passed on, it answered a caller whose location was stored with 503 and, sent again, the location was
+    /// "replaced" and never counted; and a conflict it raised was taken for the commit's and the PUT tried again whole.
+    /// </summary>
+    private async Task AfterCommitAsync(string pk, Func<Task> step)
+    {
+        try
+        {
+            await step();
+        }
+        catch (Exception e) when (e is RequestFailedException or TryAgainLaterException)
+        {
+            _logger.LogWarning(e, "Location {Partition} stored, but its index not brought up to date: POST /operator/storage/reindex restores its count", pk);
         }
     }
 
@@ -404,7 +428,7 @@ public sealed class TableLocationStore : ILocationStore, IReindexable, ISlotTarg
             if (!fieldsChanged && !conflict) foreach (var work in open) work.FieldsWritten(fields);
             await _outbox.RelayAsync(StorageTables.Locations, opened);
             // What the written rows had before is no longer any row's time.
-            await _index.WriteAsync(replaced.Where(e => !ahead.Contains(e)).Select(e => LocationIndex.Delete(pk, e)));
+            await AfterCommitAsync(pk, () => _index.WriteAsync(replaced.Where(e => !ahead.Contains(e)).Select(e => LocationIndex.Delete(pk, e))));
             foreach (var work in open) work.CompleteIfFinished(fields);
             if (!conflict) return;
 

@@ -142,7 +142,7 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
                     lock (left)
                     {
                         left.AddRange(objectChanges.Skip(i));
-                        failure = e;
+                        failure = Decisive(failure, e);
                     }
                     return;
                 }
@@ -151,6 +151,14 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
         if (parked.Count > 0) await ParkAsync(partner, parked, attempt.Attempt - 1, ct);
         if (failure is not null) await RetryLaterAsync(partner, left, attempt, failure, ct);
     }
+
+    /// <summary>
+    /// Of the failures of one message's changes, the one that decides how all that is left is retried: a failure over a
+    /// pace (a try is used even if another object only met the partner's rate limit), else the longest pace asked for.
+    /// </summary>
+    private static PartnerCallException Decisive(PartnerCallException? kept, PartnerCallException next) =>
+        kept?.PaceWait() is not { } keptWait ? kept ?? next
+        : next.PaceWait() is not { } nextWait || nextWait > keptWait ? next : kept;
 
     /// <summary>
     /// One change to one partner. An answer that no retry can change goes to the module's recovery (the spec's GET and
@@ -228,7 +236,7 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
     private async Task RetryLaterAsync(Partner partner, List<PushChange> left, PushTry @try, PartnerCallException error, CancellationToken ct)
     {
         var o = options.Value;
-        if (error.HttpStatus == HttpStatusCode.TooManyRequests && error.RetryAfter is { } pace && @try.Deferrals < MaxDeferrals)
+        if (error.PaceWait() is { } pace && @try.Deferrals < MaxDeferrals)
         {
             // A rate limit (a hub's, or the pace set for the partner here) is the partner's pace, not a failure: asked
             // again when it says, without using up a try, so a long backlog is not parked and the partner not marked

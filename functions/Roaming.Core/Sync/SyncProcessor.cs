@@ -28,7 +28,6 @@ public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, Pa
     private const int PreviousPageWaits = 100;
     private static readonly TimeSpan PreviousPageWait = TimeSpan.FromMilliseconds(50);
     private const int MaxDeferrals = 30;
-    private static readonly TimeSpan RateLimitWait = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan YoungTokenWait = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan YoungJob = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan LongestWait = TimeSpan.FromHours(1);
@@ -187,9 +186,7 @@ public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, Pa
     /// </summary>
     private TimeSpan? Deferral(PartnerCallException e, SyncJob job, SyncPageMessage message)
     {
-        if (e.RetryAfter is { } asked && e.HttpStatus is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable)
-            return asked < LongestWait ? asked : LongestWait;
-        if (e.HttpStatus == HttpStatusCode.TooManyRequests) return RateLimitWait;
+        if (e.PaceWait() is { } asked) return asked < LongestWait ? asked : LongestWait;
         if (e.HttpStatus == HttpStatusCode.Unauthorized && message.Registering && clock.GetUtcNow() - job.Started < YoungJob) return YoungTokenWait;
         return null;
     }

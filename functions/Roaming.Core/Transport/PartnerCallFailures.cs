@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace Roaming.Core.Transport;
 
 /// <summary>The one rule for whether a failed call to a partner is worth repeating unchanged.</summary>
@@ -17,4 +19,19 @@ public static class PartnerCallFailures
         if (e.OcpiStatus is >= 2000 and < 3000 or 4001) return false;
         return http is not (>= 300 and < 500);
     }
+
+    /// <summary>A 429 that names no Retry-After is asked again after this.</summary>
+    public static readonly TimeSpan UnnamedPace = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long to wait when the partner set a pace rather than failed: a 429 (a hub's rate limit, often without an
+    /// OCPI envelope, or the pace set for the partner here) after its Retry-After or <see cref="UnnamedPace"/>, a 503
+    /// with Retry-After after that. Null for anything else: a failure, which uses up a try.
+    /// </summary>
+    public static TimeSpan? PaceWait(this PartnerCallException e) => e.HttpStatus switch
+    {
+        HttpStatusCode.TooManyRequests => e.RetryAfter ?? UnnamedPace,
+        HttpStatusCode.ServiceUnavailable => e.RetryAfter,
+        _ => null,
+    };
 }
