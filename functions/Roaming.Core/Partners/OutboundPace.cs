@@ -20,12 +20,11 @@ public sealed class OutboundPace : IDisposable
     public async ValueTask WaitAsync(Partner partner, CancellationToken ct)
     {
         if (partner.OutboundRequestsPerMinute is not { } rate) return;
-        var limiter = _limiters.AddOrUpdate(partner.Id, _ => (rate, Create(rate)), (_, current) =>
-        {
-            if (current.Rate == rate) return current;
-            current.Limiter.Dispose();
-            return (rate, Create(rate));
-        }).Limiter;
+        var limiter = LimiterFor(partner.Id, rate);
+        // A call that would wait longer than MaxWait fails now rather than after waiting that long: the calls queued
+        // ahead of it say how long its turn is.
+        if (limiter.GetStatistics() is { CurrentAvailablePermits: 0 } stats && TimeSpan.FromMinutes(1) * (stats.CurrentQueuedCount + 1) / rate > MaxWait)
+            throw Paced(partner, rate);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(MaxWait);
         try
@@ -38,8 +37,28 @@ public sealed class OutboundPace : IDisposable
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
         catch (ObjectDisposedException) { return; } // the operator changed the rate meanwhile: go on at the new one next time
-        throw new PartnerCallException($"Not sent to partner {partner.Id}: more calls are waiting than its pace of {rate} a minute lets through in {MaxWait.TotalSeconds:F0} s.",
+        throw Paced(partner, rate);
+    }
+
+    private static PartnerCallException Paced(Partner partner, int rate) =>
+        new($"Not sent to partner {partner.Id}: more calls are waiting than its pace of {rate} a minute lets through in {MaxWait.TotalSeconds:F0} s.",
             HttpStatusCode.TooManyRequests) { RetryAfter = MaxWait };
+
+    /// <summary>The partner's limiter at this rate; one made for a rate that changed, or by a call that lost a race to store its own, is disposed (each holds a timer).</summary>
+    private TokenBucketRateLimiter LimiterFor(string partnerId, int rate)
+    {
+        while (true)
+        {
+            _limiters.TryGetValue(partnerId, out var current);
+            if (current.Limiter is not null && current.Rate == rate) return current.Limiter;
+            var made = (Rate: rate, Limiter: Create(rate));
+            if (current.Limiter is null ? _limiters.TryAdd(partnerId, made) : _limiters.TryUpdate(partnerId, made, current))
+            {
+                current.Limiter?.Dispose();
+                return made.Limiter;
+            }
+            made.Limiter.Dispose();
+        }
     }
 
     /// <summary>An even pace of exactly <paramref name="perMinute"/>: about a second's share at a time (at least one call), each share after its part of the minute.</summary>
