@@ -71,7 +71,16 @@ public sealed class QueueProcessorService(IEnumerable<IQueueProcessor> processor
         try
         {
             await processor.ProcessAsync(new QueueWork(message.MessageId, message.Body.ToMemory(), message.DequeueCount, message.InsertedOn), ct);
-            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, ct);
+            try
+            {
+                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, ct);
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+                // Done, and gone already: the SDK repeated a removal that had landed but timed out, or the lease ran out
+                // and another poller holds it now (processing is idempotent). Not a failed try.
+                logger.LogInformation("Message {MessageId} on {Queue} processed; it was no longer there to remove", message.MessageId, processor.QueueName);
+            }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
