@@ -1,3 +1,4 @@
+using System.Net;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
@@ -145,14 +146,28 @@ internal sealed class BenchHost : IAsyncDisposable
         return host;
     }
 
-    public async Task<JsonNode?> SendAsync(HttpMethod method, string path, JsonNode? body = null)
+    public async Task<JsonNode?> SendAsync(HttpMethod method, string path, JsonNode? body = null) => (await SendAsync(method, path, body, patience: 0)).Body;
+
+    /// <summary>
+    /// As a back office sends: an answer 503 (status_code 3000, storage busy or slow: try again later) is sent again
+    /// after its Retry-After, up to <paramref name="patience"/> times. Returns the body and how many times it was sent again.
+    /// </summary>
+    public async Task<(JsonNode? Body, int Repeated)> SendAsync(HttpMethod method, string path, JsonNode? body, int patience)
     {
-        using var request = new HttpRequestMessage(method, path);
-        if (body is not null) request.Content = JsonContent.Create(body);
-        using var response = await _http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"{method} {path}: {(int)response.StatusCode} {text}");
-        return text.Length == 0 ? null : JsonNode.Parse(text);
+        for (var repeated = 0; ; repeated++)
+        {
+            using var request = new HttpRequestMessage(method, path);
+            if (body is not null) request.Content = JsonContent.Create(body);
+            using var response = await _http.SendAsync(request);
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable && repeated < patience)
+            {
+                await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1));
+                continue;
+            }
+            var text = await response.Content.ReadAsStringAsync();
+            if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"{method} {path}: {(int)response.StatusCode} {text}");
+            return (text.Length == 0 ? null : JsonNode.Parse(text), repeated);
+        }
     }
 
     /// <summary>Registers with <paramref name="partner"/> through the credentials handshake; returns our partner id there.</summary>
