@@ -191,10 +191,11 @@ public class LocationsPushPullTests
         await Task.WhenAll(ids.Select(id => cpo.OperatorAsync(HttpMethod.Put, $"/operator/locations/NL/CPO/{id}", Fixtures.Location(id, evses: 1), expect: 201)));
 
         await Fixtures.Eventually(() => Task.FromResult(partner.LocationPushes.Count(p => p.Path.Contains("/PACE", StringComparison.Ordinal)) == ids.Length), "every location pushed");
-        // One a second, however many are ready at once (without the pace the four go together); the limiter's clock ticks
-        // once a second, the calls' own latency varies, so the gaps are read loosely and the whole span strictly.
+        // One a second, however many are ready at once (without the pace the four arrive within milliseconds); the
+        // limiter's clock ticks once a second and each call's own latency varies (under a loaded CI by more than half a
+        // second), so the gaps are read loosely and the whole span strictly.
         var times = partner.LocationPushes.Where(p => p.Path.Contains("/PACE", StringComparison.Ordinal)).Select(p => p.At).Order().ToList();
-        Assert.All(times.Zip(times.Skip(1)), t => Assert.True(t.Second - t.First >= TimeSpan.FromMilliseconds(500), $"pushed {(t.Second - t.First).TotalMilliseconds:F0} ms after the one before"));
+        Assert.All(times.Zip(times.Skip(1)), t => Assert.True(t.Second - t.First >= TimeSpan.FromMilliseconds(100), $"pushed {(t.Second - t.First).TotalMilliseconds:F0} ms after the one before"));
         Assert.True(times[^1] - times[0] >= TimeSpan.FromSeconds(2.5), $"four pushes within {(times[^1] - times[0]).TotalMilliseconds:F0} ms");
 
         // Off again: the next ones go as fast as they come.
