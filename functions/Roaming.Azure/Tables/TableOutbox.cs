@@ -267,7 +267,9 @@ public sealed class TableOutbox(PushQueue queue, StorageTables tables, ModuleCat
         logger.LogWarning("Outbox of {Table}: {Count} pushes left by an interrupted relay in {Partitions} partitions; queueing them now",
             table, stale.Count, stale.Select(r => r.PartitionKey).Distinct().Count());
         var client = tables.Get(table);
-        foreach (var row in stale) await RefreshAsync(client, row.PartitionKey, row.RowKey, ct);
+        // One write per slot, side by side: after a bulk load the range sweep can hand over thousands at once.
+        await Parallel.ForEachAsync(stale, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
+            async (row, token) => await RefreshAsync(client, row.PartitionKey, row.RowKey, token));
         await queue.EnqueueAsync(stale.Select(r => Named(table, r)).ToList(), ct);
         return stale.Count;
     }
