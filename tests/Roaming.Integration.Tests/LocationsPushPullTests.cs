@@ -176,6 +176,30 @@ public class LocationsPushPullTests
     }
 
     [Fact]
+    public async Task A_partner_that_rate_limits_pushes_for_longer_than_the_patience_has_them_count_as_tries_and_is_marked_for_a_resync()
+    {
+        // Patience is time since the first refusal, not a number of refusals: at a 1 s Retry-After, a hundred of them
+        // would have kept this push out of the tries for well over a minute.
+        await using var cpo = await TestEndpoint.StartAsync([("NL", "CPO", "CPO")], settings: new Dictionary<string, string?>
+        {
+            ["Roaming:PushRetryDelay"] = "00:00:00.200",
+            ["Roaming:PushMaxAttempts"] = "2",
+            ["Roaming:PacePatience"] = "00:00:02",
+        });
+        await using var partner = await SpecPartner.StartAsync();
+        var partnerId = await partner.RegisteredByAsync(cpo);
+        partner.RetryAfterSeconds = 1;
+        partner.RefuseNext = 1_000;
+        await cpo.OperatorAsync(HttpMethod.Put, "/operator/locations/NL/CPO/RP1", Fixtures.Location("RP1"), expect: 201);
+
+        await Fixtures.Eventually(async () => (await cpo.OperatorAsync(HttpMethod.Get, "/operator/partners/" + partnerId))["needs_resync"]!.GetValue<bool>(),
+            "the partner marked for a resync", seconds: 30);
+        // Put off while the patience lasted (about two refusals), then the first push and its two retries.
+        Assert.InRange(partner.Refused.Count, 4, 8);
+        Assert.DoesNotContain(partner.LocationPushes, p => p.Path.EndsWith("/RP1", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Pushes_to_a_partner_keep_to_the_pace_the_operator_set_for_it()
     {
         // A hub publishes its limit (e.g. 2,000 status pushes a minute); ours is set lower so that bursts never meet its 429s.

@@ -278,6 +278,26 @@ public class PartnerInteropTests
         Assert.Contains("redirect to http://127.0.0.1:9/versions", await refused.Content.ReadAsStringAsync());
     }
 
+    [Fact]
+    public async Task A_page_put_off_after_its_next_link_failed_is_asked_again_by_the_link_that_worked()
+    {
+        await using var emsp = await TestEndpoint.StartEmspAsync();
+        await using var platform = await SloppyPartnerPlatform.StartAsync();
+        platform.BrokenNextLinks = true;
+        platform.RateLimitedPages = 2;
+        for (var i = 1; i <= 25; i++) platform.Publish(Located("NL", "SLP", $"B{i:D2}"));
+
+        var partnerId = (await platform.RegisterWithAsync(emsp)).Str("id");
+        var job = await SyncedAsync(emsp, partnerId);
+        Assert.Equal("Succeeded", job.Str("state"));
+        Assert.Equal(25, (await ReceivedAsync(emsp)).Count);
+        // Each broken link asked for once (pages 2 and 3); page 2's two tries after the rate limit went by the
+        // original request at its offset.
+        var lists = platform.Calls("GET", "/cpo/locations").ToList();
+        Assert.Equal(2, lists.Count(r => r.Param("date_from") == "None"));
+        Assert.Equal(3, lists.Count(r => r.Param("offset") == "10" && r.Param("date_from") is null));
+    }
+
     [Theory]
     [InlineData(true, false)]
     [InlineData(false, true)]

@@ -163,7 +163,7 @@ public class PushCarriedStateTests
         PushMessage? next = null;
         await Fixtures.Eventually(async () => (next = (await TakeAsync(cpo)).Select(Parse).SingleOrDefault()) is not null, "the retry queued", seconds: 10);
         Assert.Equal(2, next!.Attempt);
-        Assert.Equal(0, next.Deferrals);
+        Assert.Null(next.PutOffSince);
         Assert.Equal(2, next.Changes!.Count);
     }
 

@@ -61,6 +61,13 @@ public sealed class RoamingOptions
 
     public TimeSpan PushMaxRetryDelay { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// How long a push or a pull page the partner keeps putting off by its pace (a 429, a 503 with Retry-After, or the
+    /// pace set for it here) is asked again without using up a try, counted from the first time it was put off. Bounded
+    /// by time, not by a number of refusals: a short Retry-After would otherwise spend the allowance in minutes.
+    /// </summary>
+    public TimeSpan PacePatience { get; set; } = TimeSpan.FromHours(6);
+
     /// <summary>How often pushes stored but never queued (a host stopped between the two) are looked for and queued.</summary>
     public TimeSpan OutboxSweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 
@@ -161,6 +168,7 @@ public sealed class RoamingOptions
         if (ChargingProfileBurst < 1 || ChargingProfileInterval <= TimeSpan.Zero)
             problems.Add("Roaming:ChargingProfileBurst must be 1 or more and Roaming:ChargingProfileInterval positive.");
         if (SyncClockSkew < TimeSpan.Zero || SyncClockSkew > TimeSpan.FromDays(1)) problems.Add("Roaming:SyncClockSkew must be between 0 and one day.");
+        if (PacePatience < TimeSpan.Zero || PacePatience > TimeSpan.FromDays(7)) problems.Add("Roaming:PacePatience must be between 0 and 7 days.");
         if (OutboxSweepGrace <= TimeSpan.Zero || OutboxSweepInterval <= TimeSpan.Zero) problems.Add("Roaming:OutboxSweepGrace and Roaming:OutboxSweepInterval must be positive.");
         if (problems.Count > 0) throw new InvalidOperationException("Invalid configuration: " + string.Join(" ", problems));
     }

@@ -94,9 +94,9 @@ public static class PushChanges
 /// <param name="PartnerId">null: every partner that takes the module; set: a retry for that partner.</param>
 /// <param name="Slots">pending pushes in the outbox, read when the message is processed (messages of earlier versions; a slot is named by <paramref name="States"/> now)</param>
 /// <param name="States">slots by their opening, some with what their commit wrote (see <see cref="PushSlotState"/>)</param>
-/// <param name="Deferrals">how often the partner's rate limit (or our pace for it) put these changes off; not tries</param>
+/// <param name="PutOffSince">when the partner's rate limit (or our pace for it) first put these changes off; such waits are not tries</param>
 public sealed record PushMessage(List<PushChange>? Changes = null, string? PartnerId = null, int Attempt = 0, List<PushSlotRef>? Slots = null,
-    List<PushSlotState>? States = null, int Deferrals = 0);
+    List<PushSlotState>? States = null, DateTimeOffset? PutOffSince = null);
 
 /// <summary>Where an outbox keeps the pending pushes of one target (a table row beside the object).</summary>
 public sealed record PushSlotRef(string Table, string Partition, string Row);

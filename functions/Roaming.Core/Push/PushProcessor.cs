@@ -29,8 +29,6 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
 {
     // A slot that keeps changing while it is sent is sent this often by one message, then handed to a new one.
     private const int RoundsPerSlot = 3;
-    /// <summary>How often a rate limit may put one push off before its tries count again (at a minute each, well over an hour).</summary>
-    private const int MaxDeferrals = 100;
 
     private readonly Dictionary<string, IPushSource> _sources = sources.ToDictionary(s => s.Module);
     // Within this instance: one sender at a time per slot, and per partner and object (a retry beside a first push).
@@ -64,7 +62,7 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
             await Parallel.ForEachAsync(drains, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
                 async (drain, token) => await DrainAsync(drain, targets, token));
         if (message.Changes is { Count: > 0 } changes)
-            await SendAsync(targets, changes, message.PartnerId is null ? PushTry.First : new PushTry(message.Attempt + 1, message.Deferrals), ct);
+            await SendAsync(targets, changes, message.PartnerId is null ? PushTry.First : new PushTry(message.Attempt + 1, message.PutOffSince), ct);
     }
 
     /// <summary>
@@ -101,10 +99,10 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
         await outbox.HandOverAsync(slot!, ct);
     }
 
-    /// <summary>Which try this is: the attempt a retry of what fails here carries, and how often a rate limit put it off.</summary>
-    private readonly record struct PushTry(int Attempt, int Deferrals)
+    /// <summary>Which try this is: the attempt a retry of what fails here carries, and since when a rate limit has put it off.</summary>
+    private readonly record struct PushTry(int Attempt, DateTimeOffset? PutOffSince)
     {
-        public static PushTry First => new(1, 0);
+        public static PushTry First => new(1, null);
     }
 
     /// <param name="content">the object the changes are about (one slot's changes are about one), when at hand</param>
@@ -236,14 +234,15 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
     private async Task RetryLaterAsync(Partner partner, List<PushChange> left, PushTry @try, PartnerCallException error, CancellationToken ct)
     {
         var o = options.Value;
-        if (error.PaceWait() is { } pace && @try.Deferrals < MaxDeferrals)
+        var now = clock.GetUtcNow();
+        if (error.PaceWait() is { } pace && now - (@try.PutOffSince ?? now) < o.PacePatience)
         {
             // A rate limit (a hub's, or the pace set for the partner here) is the partner's pace, not a failure: asked
             // again when it says, without using up a try, so a long backlog is not parked and the partner not marked
-            // for a resync. Bounded, so a partner that only ever answers 429 still fails in the end.
+            // for a resync. Bounded in time, so a partner that only ever answers 429 still fails in the end.
             var wait = pace < o.PushMaxRetryDelay ? pace : o.PushMaxRetryDelay;
             logger.LogInformation("Push of {Count} changes to partner {PartnerId} put off by its rate limit; again in {Delay}", left.Count, partner.Id, wait);
-            await queue.SendAsync(QueueName, JsonSerializer.SerializeToUtf8Bytes(new PushMessage(left, partner.Id, @try.Attempt - 1, Deferrals: @try.Deferrals + 1),
+            await queue.SendAsync(QueueName, JsonSerializer.SerializeToUtf8Bytes(new PushMessage(left, partner.Id, @try.Attempt - 1, PutOffSince: @try.PutOffSince ?? now),
                 PushJson.Default.PushMessage), wait, ct);
             return;
         }
@@ -260,7 +259,7 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
             }, ct);
             return;
         }
-        var retry = JsonSerializer.SerializeToUtf8Bytes(new PushMessage(left, partner.Id, attempt, Deferrals: @try.Deferrals), PushJson.Default.PushMessage);
+        var retry = JsonSerializer.SerializeToUtf8Bytes(new PushMessage(left, partner.Id, attempt, PutOffSince: @try.PutOffSince), PushJson.Default.PushMessage);
         var delay = TimeSpan.FromTicks(Math.Min(o.PushRetryDelay.Ticks * (1L << Math.Min(attempt - 1, 20)), o.PushMaxRetryDelay.Ticks));
         // A partner that says when (a hub's rate limit: 429 with Retry-After) is not asked again before then; the objects
         // are read when sent, so what changed meanwhile goes with them.

@@ -70,9 +70,9 @@ public sealed class SyncJob
 /// <param name="Party">the index in <see cref="SyncJob.Parties"/> of the crawl this page belongs to</param>
 /// <param name="Offset">objects the crawl fetched before this page; with <paramref name="Limit"/>, how to ask again when a next link fails</param>
 /// <param name="Limit">the page size the partner used so far</param>
-/// <param name="Deferrals">how often the partner put this page off (429 with Retry-After, a young registration's 401): not failures</param>
+/// <param name="PutOffSince">when the partner first put this page off (its pace, a young registration's 401): such waits are not failures</param>
 /// <param name="Registering">the first page of a pull a registration started, while the partner may still be storing our token</param>
-public sealed record SyncPageMessage(string PartnerId, string JobId, string Url, int Page, int Party = 0, int Offset = 0, int Limit = 0, int Deferrals = 0,
+public sealed record SyncPageMessage(string PartnerId, string JobId, string Url, int Page, int Party = 0, int Offset = 0, int Limit = 0, DateTimeOffset? PutOffSince = null,
     bool Registering = false);
 
 /// <summary>

@@ -27,7 +27,6 @@ public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, Pa
     private const int MaxSeenParties = 2000;
     private const int PreviousPageWaits = 100;
     private static readonly TimeSpan PreviousPageWait = TimeSpan.FromMilliseconds(50);
-    private const int MaxDeferrals = 30;
     private static readonly TimeSpan YoungTokenWait = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan YoungJob = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan LongestWait = TimeSpan.FromHours(1);
@@ -93,17 +92,19 @@ public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, Pa
         var client = clients.Find(partner, job.Module, InterfaceRole.Sender, new RoutingHeaders(sync.OwnCounterpart(module), Party(job.Parties[message.Party])))
             ?? throw new InvalidOperationException($"Partner {partner.Id} no longer offers a {job.Module} sender interface.");
         var started = Stopwatch.GetTimestamp();
+        var page = new PageRequest(message.Url);
         PartnerResponse<List<JsonElement>> response;
         try
         {
-            response = await FetchAsync(client, partner, job, message, ct);
+            response = await FetchAsync(client, partner, job, message, page, ct);
         }
-        catch (PartnerCallException e) when (message.Deferrals < MaxDeferrals && Deferral(e, job, message) is { } wait)
+        catch (PartnerCallException e) when (Deferral(e, job, message) is { } wait)
         {
             // Asked again when the partner said, as a new message: the queue's tries stay for real failures, and a hub
-            // that rate-limits a long pull's pages cannot use them up.
+            // that rate-limits a long pull's pages cannot use them up. From the URL that got as far as the partner's
+            // pace: a next link that failed on its own is not asked for again.
             logger.LogInformation("Sync {JobId}: page {Page} put off by the partner ({Error}); asked again in {Wait}", job.JobId, message.Page, e.Message, wait);
-            await sync.EnqueuePageAsync(message with { Deferrals = message.Deferrals + 1 }, ct, wait);
+            await sync.EnqueuePageAsync(message with { Url = page.Url, PutOffSince = message.PutOffSince ?? clock.GetUtcNow() }, ct, wait);
             return;
         }
         var fetched = Stopwatch.GetElapsedTime(started);
@@ -132,7 +133,7 @@ public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, Pa
         // next; a duplicate page that races this one fails on the job's ETag and is dropped.
         if (response.NextLink is { } next && objects.Count > 0)
         {
-            await sync.EnqueuePageAsync(message with { Url = next, Page = message.Page + 1, Offset = message.Offset + objects.Count, Limit = objects.Count, Deferrals = 0, Registering = false }, ct);
+            await sync.EnqueuePageAsync(message with { Url = next, Page = message.Page + 1, Offset = message.Offset + objects.Count, Limit = objects.Count, PutOffSince = null, Registering = false }, ct);
             await jobs.UpdateAsync(job, ct);
             return;
         }
@@ -152,19 +153,26 @@ public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, Pa
             job.JobId, job.Pages, job.Stored, job.Failed, job.Ignored, job.Removed, job.RemovalsHeld);
     }
 
+    /// <summary>The URL a page is asked for by: the message's, or the one that replaced a broken next link.</summary>
+    private sealed class PageRequest(string url)
+    {
+        public string Url { get; set; } = url;
+    }
+
     /// <summary>The page, or when a partner's own next link fails, the same page asked for the way the crawl began.</summary>
-    private async Task<PartnerResponse<List<JsonElement>>> FetchAsync(InterfaceClient client, Partner partner, SyncJob job, SyncPageMessage message, CancellationToken ct)
+    private async Task<PartnerResponse<List<JsonElement>>> FetchAsync(InterfaceClient client, Partner partner, SyncJob job, SyncPageMessage message,
+        PageRequest page, CancellationToken ct)
     {
         try
         {
-            return await client.SendToAsync(HttpMethod.Get, message.Url, SyncJson.Default.ListJsonElement, ct: ct);
+            return await client.SendToAsync(HttpMethod.Get, page.Url, SyncJson.Default.ListJsonElement, ct: ct);
         }
         catch (PartnerCallException e) when (message.Offset > 0 && BrokenLink(e))
         {
             // Seen live: a next link with date_from=None in it. The original URL with its filters, at this offset.
-            var fallback = SyncService.WithQuery(SyncService.FirstPage(partner, job), $"offset={message.Offset}&limit={message.Limit}");
+            page.Url = SyncService.WithQuery(SyncService.FirstPage(partner, job), $"offset={message.Offset}&limit={message.Limit}");
             logger.LogWarning("Sync {JobId}: the partner's next link failed ({Error}); asking from offset {Offset} instead", job.JobId, e.Message, message.Offset);
-            return await client.SendToAsync(HttpMethod.Get, fallback, SyncJson.Default.ListJsonElement, ct: ct);
+            return await client.SendToAsync(HttpMethod.Get, page.Url, SyncJson.Default.ListJsonElement, ct: ct);
         }
     }
 
@@ -182,12 +190,18 @@ public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, Pa
     /// How long to put a page off when the partner asks for patience rather than fails: its Retry-After (a rate-limiting
     /// hub's 429, a 503), a while on a 429 without one, and a short wait on a 401 in the first minute of a pull that a
     /// partner's registration started: it accepts our token only once it has stored our answer, which may take longer
-    /// than the wait such pulls begin with. Any other 401 is a failure.
+    /// than the wait such pulls begin with. Any other 401 is a failure, and so is a pace that has lasted longer than
+    /// <see cref="RoamingOptions.PacePatience"/> since it first put the page off.
     /// </summary>
     private TimeSpan? Deferral(PartnerCallException e, SyncJob job, SyncPageMessage message)
     {
-        if (e.PaceWait() is { } asked) return asked < LongestWait ? asked : LongestWait;
-        if (e.HttpStatus == HttpStatusCode.Unauthorized && message.Registering && clock.GetUtcNow() - job.Started < YoungJob) return YoungTokenWait;
+        var now = clock.GetUtcNow();
+        if (e.PaceWait() is { } asked)
+        {
+            if (now - (message.PutOffSince ?? now) >= options.Value.PacePatience) return null;
+            return asked < LongestWait ? asked : LongestWait;
+        }
+        if (e.HttpStatus == HttpStatusCode.Unauthorized && message.Registering && now - job.Started < YoungJob) return YoungTokenWait;
         return null;
     }
 
