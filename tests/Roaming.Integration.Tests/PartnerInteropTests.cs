@@ -298,6 +298,30 @@ public class PartnerInteropTests
         Assert.Equal(3, lists.Count(r => r.Param("offset") == "10" && r.Param("date_from") is null));
     }
 
+    [Fact]
+    public async Task The_second_try_with_the_other_token_encoding_keeps_to_the_pace_set_for_the_partner()
+    {
+        await using var emsp = await TestEndpoint.StartEmspAsync();
+        await using var platform = await SloppyPartnerPlatform.StartAsync();
+        platform.RawTokensOnModules = true;
+        platform.Publish(Located("NL", "SLP", "TE1"));
+
+        var partnerId = (await platform.RegisterWithAsync(emsp)).Str("id");
+        Assert.Equal("Succeeded", (await SyncedAsync(emsp, partnerId)).Str("state"));
+        // Back to Base64, left to the endpoint to find out again, and one call a second.
+        await emsp.OperatorAsync(HttpMethod.Put, $"/operator/partners/{partnerId}/token-encoding", new { base64 = true });
+        await emsp.OperatorAsync(HttpMethod.Put, $"/operator/partners/{partnerId}/token-encoding", new { base64 = (bool?)null });
+        await emsp.OperatorAsync(HttpMethod.Put, $"/operator/partners/{partnerId}/outbound-pace", new { requests_per_minute = 60 });
+        var before = platform.Requests.Count;
+        Assert.Equal("Succeeded", (await PullAsync(emsp, partnerId)).Str("state"));
+
+        // The page refused with the Base64 token, the second try with the raw one: two calls, each paced.
+        var tries = platform.Requests.Skip(before).Where(r => r.Path.Contains("/cpo/", StringComparison.Ordinal)).Take(2).ToList();
+        Assert.DoesNotContain("sloppy-C-", tries[0].Header("Authorization"));
+        Assert.StartsWith("Token sloppy-C-", tries[1].Header("Authorization"));
+        Assert.True(tries[1].At - tries[0].At >= TimeSpan.FromMilliseconds(500), $"the second try {(tries[1].At - tries[0].At).TotalMilliseconds:F0} ms after the first");
+    }
+
     [Theory]
     [InlineData(true, false)]
     [InlineData(false, true)]

@@ -42,7 +42,7 @@ public sealed class OutboundPace : IDisposable
 
     private static PartnerCallException Paced(Partner partner, int rate) =>
         new($"Not sent to partner {partner.Id}: more calls are waiting than its pace of {rate} a minute lets through in {MaxWait.TotalSeconds:F0} s.",
-            HttpStatusCode.TooManyRequests) { RetryAfter = MaxWait };
+            HttpStatusCode.TooManyRequests) { RetryAfter = MaxWait, NotSent = true };
 
     /// <summary>The partner's limiter at this rate; one made for a rate that changed, or by a call that lost a race to store its own, is disposed (each holds a timer).</summary>
     private TokenBucketRateLimiter LimiterFor(string partnerId, int rate)

@@ -96,9 +96,13 @@ public sealed class InterfaceClient
     private async Task<PartnerResponse<T>> Send<T>(HttpMethod method, string url, JsonTypeInfo<T>? response, Action<Utf8JsonWriter>? body, string? shownAs,
         CancellationToken ct)
     {
-        await _pace.WaitAsync(Partner, ct);
+        // Each call waits its turn, the second try with the other token encoding too: the partner counts both.
         return await TokenEncoding.CallAsync(_registry.OutboundToken(Partner), !Partner.OutboundTokenEncodingFixed,
-            token => _client.SendAsync(method, url, token, response, body, Routing, ct: ct, shownAs: shownAs),
+            async token =>
+            {
+                await _pace.WaitAsync(Partner, ct);
+                return await _client.SendAsync(method, url, token, response, body, Routing, ct: ct, shownAs: shownAs);
+            },
             worked => _registry.RememberTokenEncodingAsync(Partner, worked.Base64, ct));
     }
 

@@ -19,6 +19,8 @@ public sealed class PartnerCallException(string message, HttpStatusCode? httpSta
     public int? OcpiStatus { get; } = ocpiStatus;
     /// <summary>How long the partner asked us to wait (its Retry-After: a 429 of a rate-limiting hub, a 503).</summary>
     public TimeSpan? RetryAfter { get; init; }
+    /// <summary>Refused here before it was sent (the pace set for the partner): the partner said nothing.</summary>
+    public bool NotSent { get; init; }
 }
 
 /// <summary>The answer of a partner: the envelope's data, the pagination headers and the Location header, when any.</summary>

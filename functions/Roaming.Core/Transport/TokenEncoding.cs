@@ -12,7 +12,10 @@ namespace Roaming.Core.Transport;
 public static class TokenEncoding
 {
     /// <param name="mayRetry">false when the operator fixed the encoding for this partner: a 401 is then just a 401</param>
-    /// <param name="switched">called when the other encoding got past authentication (whether the call then succeeded or not)</param>
+    /// <param name="switched">
+    /// called when the other encoding got past authentication (whether the call then succeeded or not); not when the
+    /// second try got no answer (a network failure, our own pace for the partner), which says nothing of the encoding
+    /// </param>
     public static async Task<T> CallAsync<T>(PartnerToken token, bool mayRetry, Func<PartnerToken, Task<T>> call, Func<PartnerToken, Task>? switched = null)
     {
         try
@@ -33,7 +36,7 @@ public static class TokenEncoding
                 ExceptionDispatchInfo.Throw(first);
                 throw;
             }
-            catch (PartnerCallException)
+            catch (PartnerCallException again) when (again.HttpStatus is not null && !again.NotSent)
             {
                 if (switched is not null) await switched(other);
                 throw;
