@@ -292,6 +292,36 @@ internal static class RawStorage
         return (clock.Elapsed, AzuriteCpu.Seconds() - cpuBefore);
     }
 
+    /// <summary>
+    /// The table calls of a delta pull of the given locations, made straight to Azurite on the hosts' own tables, by pages
+    /// of 100 as the pull goes: the CPO's read of each changed location (one query of its partition, 16 in flight), then
+    /// the eMSP's read of its copy and the transaction of the location's two rows (50 in flight), written to partitions
+    /// "Z|raw|…" beside the real rows. The date index's query per page is left out (one call per page).
+    /// </summary>
+    public static async Task<TimeSpan> DeltaCallsAsync(string cpoTable, string emspTable, IReadOnlyList<int> ids)
+    {
+        var (cpo, emsp) = (Table(cpoTable), Table(emspTable));
+        var body = LocationsBenchmark.Location("L000000", 1).ToJsonString();
+        var clock = Stopwatch.StartNew();
+        foreach (var page in ids.Chunk(100))
+        {
+            await Parallel.ForEachAsync(page, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
+            {
+                await foreach (var _ in cpo.QueryAsync<TableEntity>($"PartitionKey eq 'O|NL|CPO|L{i:D6}'", cancellationToken: ct)) { }
+            });
+            await Parallel.ForEachAsync(page, new ParallelOptions { MaxDegreeOfParallelism = 50 }, async (i, ct) =>
+            {
+                await foreach (var _ in emsp.QueryAsync<TableEntity>($"PartitionKey eq 'R|NL|CPO|L{i:D6}'", cancellationToken: ct)) { }
+                await emsp.SubmitTransactionAsync(
+                [
+                    new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity($"Z|raw|L{i:D6}", $"E|L{i:D6}-E1|000002") { ["Json"] = body, ["Status"] = "CHARGING" }),
+                    new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity($"Z|raw|L{i:D6}", $"A|L{i:D6}") { ["Json"] = body, ["LastUpdated"] = DateTimeOffset.UtcNow }),
+                ], ct);
+            });
+        }
+        return clock.Elapsed;
+    }
+
     /// <summary>The time of one query of a page of rows (200) from a partition on, in milliseconds.</summary>
     public static async Task<double> PageQueryAsync(TableClient table, string fromPartition)
     {
