@@ -137,15 +137,9 @@ public class LocationsPushPullTests
     public async Task A_partner_that_answers_429_with_Retry_After_is_not_pushed_to_again_before_then()
     {
         // Hubs rate-limit status pushes per partner; their gateway answers 429 with Retry-After and no OCPI envelope.
-        await using var cpo = await TestEndpoint.StartAsync([("NL", "CPO", "CPO")], settings: new Dictionary<string, string?>
-        {
-            ["Roaming:PushRetryDelay"] = "00:00:00.200",
-            ["Roaming:PushMaxRetryDelay"] = "00:00:30",
-        });
-        await using var partner = await SpecPartner.StartAsync();
-        await partner.RegisteredByAsync(cpo);
-        partner.RetryAfterSeconds = 3;
-        partner.RefuseNext = 1;
+        var (cpo, partner, _) = await RateLimitingPartnerAsync(retryAfterSeconds: 3, refusals: 1, ("Roaming:PushMaxRetryDelay", "00:00:30"));
+        await using var _cpo = cpo;
+        await using var _partner = partner;
         await cpo.OperatorAsync(HttpMethod.Put, "/operator/locations/NL/CPO/RA1", Fixtures.Location("RA1"), expect: 201);
 
         await Fixtures.Eventually(() => Task.FromResult(!partner.Refused.IsEmpty), "the push refused");
@@ -159,15 +153,9 @@ public class LocationsPushPullTests
     public async Task A_partner_that_keeps_rate_limiting_pushes_gets_them_in_the_end_and_is_not_marked_for_a_resync()
     {
         // More 429s in a row than the push may fail: a rate limit is the partner's pace, not a failure.
-        await using var cpo = await TestEndpoint.StartAsync([("NL", "CPO", "CPO")], settings: new Dictionary<string, string?>
-        {
-            ["Roaming:PushRetryDelay"] = "00:00:00.200",
-            ["Roaming:PushMaxAttempts"] = "2",
-        });
-        await using var partner = await SpecPartner.StartAsync();
-        var partnerId = await partner.RegisteredByAsync(cpo);
-        partner.RetryAfterSeconds = 1;
-        partner.RefuseNext = 5;
+        var (cpo, partner, partnerId) = await RateLimitingPartnerAsync(retryAfterSeconds: 1, refusals: 5, ("Roaming:PushMaxAttempts", "2"));
+        await using var _cpo = cpo;
+        await using var _partner = partner;
         await cpo.OperatorAsync(HttpMethod.Put, "/operator/locations/NL/CPO/RL1", Fixtures.Location("RL1"), expect: 201);
 
         await Fixtures.Eventually(() => Task.FromResult(partner.LocationPushes.Any(p => p.Path.EndsWith("/RL1", StringComparison.Ordinal))), "the push delivered");
@@ -180,16 +168,10 @@ public class LocationsPushPullTests
     {
         // Patience is time since the first refusal, not a number of refusals: at a 1 s Retry-After, a hundred of them
         // would have kept this push out of the tries for well over a minute.
-        await using var cpo = await TestEndpoint.StartAsync([("NL", "CPO", "CPO")], settings: new Dictionary<string, string?>
-        {
-            ["Roaming:PushRetryDelay"] = "00:00:00.200",
-            ["Roaming:PushMaxAttempts"] = "2",
-            ["Roaming:PacePatience"] = "00:00:02",
-        });
-        await using var partner = await SpecPartner.StartAsync();
-        var partnerId = await partner.RegisteredByAsync(cpo);
-        partner.RetryAfterSeconds = 1;
-        partner.RefuseNext = 1_000;
+        var (cpo, partner, partnerId) = await RateLimitingPartnerAsync(retryAfterSeconds: 1, refusals: 1_000,
+            ("Roaming:PushMaxAttempts", "2"), ("Roaming:PacePatience", "00:00:02"));
+        await using var _cpo = cpo;
+        await using var _partner = partner;
         await cpo.OperatorAsync(HttpMethod.Put, "/operator/locations/NL/CPO/RP1", Fixtures.Location("RP1"), expect: 201);
 
         await Fixtures.Eventually(async () => (await cpo.OperatorAsync(HttpMethod.Get, "/operator/partners/" + partnerId))["needs_resync"]!.GetValue<bool>(),
@@ -197,6 +179,23 @@ public class LocationsPushPullTests
         // Put off while the patience lasted (about two refusals), then the first push and its two retries.
         Assert.InRange(partner.Refused.Count, 4, 8);
         Assert.DoesNotContain(partner.LocationPushes, p => p.Path.EndsWith("/RP1", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// A CPO that retries failed pushes after 200 ms (and the settings given), and a partner registered with it that
+    /// answers its next <paramref name="refusals"/> pushes 429 with a Retry-After, as a hub's gateway does.
+    /// </summary>
+    private static async Task<(TestEndpoint Cpo, SpecPartner Partner, string PartnerId)> RateLimitingPartnerAsync(int retryAfterSeconds, int refusals,
+        params (string Key, string Value)[] settings)
+    {
+        var all = new Dictionary<string, string?> { ["Roaming:PushRetryDelay"] = "00:00:00.200" };
+        foreach (var (key, value) in settings) all[key] = value;
+        var cpo = await TestEndpoint.StartAsync([("NL", "CPO", "CPO")], settings: all);
+        var partner = await SpecPartner.StartAsync();
+        var partnerId = await partner.RegisteredByAsync(cpo);
+        partner.RetryAfterSeconds = retryAfterSeconds;
+        partner.RefuseNext = refusals;
+        return (cpo, partner, partnerId);
     }
 
     [Fact]
