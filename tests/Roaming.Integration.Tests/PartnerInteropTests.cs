@@ -279,6 +279,22 @@ public class PartnerInteropTests
     }
 
     [Fact]
+    public async Task A_pull_reads_the_next_page_ahead_but_asks_the_partner_for_each_page_once()
+    {
+        await using var emsp = await TestEndpoint.StartEmspAsync();
+        await using var platform = await SloppyPartnerPlatform.StartAsync();
+        for (var i = 1; i <= 35; i++) platform.Publish(Located("NL", "SLP", $"A{i:D2}"));
+
+        var partnerId = (await platform.RegisterWithAsync(emsp)).Str("id");
+        var job = await SyncedAsync(emsp, partnerId);
+        Assert.Equal("Succeeded", job.Str("state"));
+        Assert.Equal(35, (await ReceivedAsync(emsp)).Count);
+        // Pages 2 to 4 were asked for while the page before was stored, and their messages took that answer.
+        var offsets = platform.Calls("GET", "/cpo/locations").Select(r => r.Param("offset") ?? "0").ToList();
+        Assert.Equal(["0", "10", "20", "30"], offsets.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task A_page_put_off_after_its_next_link_failed_is_asked_again_by_the_link_that_worked()
     {
         await using var emsp = await TestEndpoint.StartEmspAsync();

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
@@ -30,7 +31,14 @@ public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, Pa
     private static readonly TimeSpan YoungTokenWait = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan YoungJob = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan LongestWait = TimeSpan.FromHours(1);
+    private static readonly TimeSpan ReadAheadLife = TimeSpan.FromMinutes(2);
     private readonly Dictionary<string, IPullHandler> _handlers = handlers.ToDictionary(h => h.Module);
+    // The next page's answer, asked for while a page is stored, for the message of that page when this instance
+    // handles it (as it usually does: the poller wakes when its own host queues work). Never the page's only chance:
+    // a message handled elsewhere, or a read-ahead that failed, fetches as ever.
+    private readonly ConcurrentDictionary<(string JobId, int Page), ReadAhead> _ahead = new();
+
+    private sealed record ReadAhead(string Url, Task<PartnerResponse<List<JsonElement>>> Answer, long Started);
 
     public string QueueName => SyncService.QueueName;
 
@@ -110,6 +118,7 @@ public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, Pa
         var fetched = Stopwatch.GetElapsedTime(started);
 
         var objects = response.Data ?? [];
+        if (response.NextLink is { } ahead && objects.Count > 0) StartReadAhead(job.JobId, message.Page + 1, client, ahead);
         var scope = new PullScope(partner, owner, partner.HasRole(Role.Hub) ? await access.BehindHubAsync(partner, owner, ct) : new HashSet<PartyKey>());
         using var notes = InputNotes.Begin(lenient: true);
         var (stored, errors) = await _handlers[job.Module].StoreAsync(scope, objects, ct);
@@ -159,13 +168,47 @@ public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, Pa
         public string Url { get; set; } = url;
     }
 
+    /// <summary>Asks for the next page now, so that the partner answers it while this page is stored.</summary>
+    private void StartReadAhead(string jobId, int page, InterfaceClient client, string url)
+    {
+        // Read-aheads whose page went to another instance, or whose crawl stopped, are let go.
+        foreach (var (key, old) in _ahead)
+            if (Stopwatch.GetElapsedTime(old.Started) > ReadAheadLife) _ahead.TryRemove(key, out _);
+        // Not tied to this message's cancellation: the call outlives it, bounded by the partner timeout.
+        var answer = client.SendToAsync(HttpMethod.Get, url, SyncJson.Default.ListJsonElement, ct: CancellationToken.None);
+        _ = answer.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        _ahead[(jobId, page)] = new ReadAhead(url, answer, Stopwatch.GetTimestamp());
+    }
+
+    /// <summary>
+    /// The answer read ahead for this page, when there is one for its URL. Whatever the partner answered is the page's
+    /// answer, a refusal too (a broken link is replaced, a pace puts the page off, as for any fetch: asking again at once
+    /// would only repeat it); a call that got no answer leaves the page to be fetched as ever.
+    /// </summary>
+    private async Task<PartnerResponse<List<JsonElement>>?> ReadAheadAsync(SyncJob job, SyncPageMessage message)
+    {
+        if (!_ahead.TryRemove((job.JobId, message.Page), out var ahead) || ahead.Url != message.Url) return null;
+        try
+        {
+            return await ahead.Answer;
+        }
+        catch (PartnerCallException e) when (e.HttpStatus is null)
+        {
+            return null;
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or TimeoutException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The page, or when a partner's own next link fails, the same page asked for the way the crawl began.</summary>
     private async Task<PartnerResponse<List<JsonElement>>> FetchAsync(InterfaceClient client, Partner partner, SyncJob job, SyncPageMessage message,
         PageRequest page, CancellationToken ct)
     {
         try
         {
-            return await client.SendToAsync(HttpMethod.Get, page.Url, SyncJson.Default.ListJsonElement, ct: ct);
+            return await ReadAheadAsync(job, message) ?? await client.SendToAsync(HttpMethod.Get, page.Url, SyncJson.Default.ListJsonElement, ct: ct);
         }
         catch (PartnerCallException e) when (message.Offset > 0 && BrokenLink(e))
         {
