@@ -118,7 +118,9 @@ public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, Pa
         var fetched = Stopwatch.GetElapsedTime(started);
 
         var objects = response.Data ?? [];
-        if (response.NextLink is { } ahead && objects.Count > 0) StartReadAhead(job.JobId, message.Page + 1, client, ahead);
+        // Not for a partner the operator paced: a read-ahead another instance's message does not take is a call spent.
+        if (response.NextLink is { } ahead && objects.Count > 0 && partner.OutboundRequestsPerMinute is null)
+            StartReadAhead(job.JobId, message.Page + 1, client, ahead);
         var scope = new PullScope(partner, owner, partner.HasRole(Role.Hub) ? await access.BehindHubAsync(partner, owner, ct) : new HashSet<PartyKey>());
         using var notes = InputNotes.Begin(lenient: true);
         var (stored, errors) = await _handlers[job.Module].StoreAsync(scope, objects, ct);
@@ -171,9 +173,7 @@ public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, Pa
     /// <summary>Asks for the next page now, so that the partner answers it while this page is stored.</summary>
     private void StartReadAhead(string jobId, int page, InterfaceClient client, string url)
     {
-        // Read-aheads whose page went to another instance, or whose crawl stopped, are let go.
-        foreach (var (key, old) in _ahead)
-            if (Stopwatch.GetElapsedTime(old.Started) > ReadAheadLife) _ahead.TryRemove(key, out _);
+        ForgetStaleReadAheads();
         // Not tied to this message's cancellation: the call outlives it, bounded by the partner timeout.
         var answer = client.SendToAsync(HttpMethod.Get, url, SyncJson.Default.ListJsonElement, ct: CancellationToken.None);
         _ = answer.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
@@ -187,6 +187,7 @@ public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, Pa
     /// </summary>
     private async Task<PartnerResponse<List<JsonElement>>?> ReadAheadAsync(SyncJob job, SyncPageMessage message)
     {
+        ForgetStaleReadAheads();
         if (!_ahead.TryRemove((job.JobId, message.Page), out var ahead) || ahead.Url != message.Url) return null;
         try
         {
@@ -200,6 +201,13 @@ public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, Pa
         {
             return null;
         }
+    }
+
+    /// <summary>Read-aheads whose page went to another instance, or whose crawl stopped, are let go.</summary>
+    private void ForgetStaleReadAheads()
+    {
+        foreach (var (key, ahead) in _ahead)
+            if (Stopwatch.GetElapsedTime(ahead.Started) > ReadAheadLife) _ahead.TryRemove(key, out _);
     }
 
     /// <summary>The page, or when a partner's own next link fails, the same page asked for the way the crawl began.</summary>
