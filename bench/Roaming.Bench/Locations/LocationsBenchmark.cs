@@ -254,13 +254,16 @@ internal static class RawStorage
         var body = LocationsBenchmark.Location("L000000", 1).ToJsonString();
         var clock = Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = inFlight }, async (i, ct) =>
-            await table.SubmitTransactionAsync(
-            [
-                new TableTransactionAction(TableTransactionActionType.Add, new TableEntity($"Z|raw|L{i:D6}", $"E|L{i:D6}-E1|000001") { ["Json"] = body, ["Status"] = "AVAILABLE" }),
-                new TableTransactionAction(TableTransactionActionType.Add, new TableEntity($"Z|raw|L{i:D6}", $"A|L{i:D6}") { ["Json"] = body, ["LastUpdated"] = DateTimeOffset.UtcNow }),
-            ], ct));
+            await table.SubmitTransactionAsync(LocationRows(i, body, TableTransactionActionType.Add, 1, "AVAILABLE"), ct));
         return clock.Elapsed;
     }
+
+    /// <summary>A location's two rows (its EVSE of the given generation, then its header) in partition "Z|raw|…", keyed as the store keys them.</summary>
+    private static TableTransactionAction[] LocationRows(int i, string body, TableTransactionActionType type, int generation, string status) =>
+    [
+        new(type, new TableEntity($"Z|raw|L{i:D6}", $"E|L{i:D6}-E1|{generation:D6}") { ["Json"] = body, ["Status"] = status }),
+        new(type, new TableEntity($"Z|raw|L{i:D6}", $"A|L{i:D6}") { ["Json"] = body, ["LastUpdated"] = DateTimeOffset.UtcNow }),
+    ];
 
     /// <summary>
     /// The table calls of EVSE status updates, made straight to Azurite on the hosts' own tables (so on tables of the same
@@ -312,11 +315,7 @@ internal static class RawStorage
             await Parallel.ForEachAsync(page, new ParallelOptions { MaxDegreeOfParallelism = 50 }, async (i, ct) =>
             {
                 await foreach (var _ in emsp.QueryAsync<TableEntity>($"PartitionKey eq 'R|NL|CPO|L{i:D6}'", cancellationToken: ct)) { }
-                await emsp.SubmitTransactionAsync(
-                [
-                    new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity($"Z|raw|L{i:D6}", $"E|L{i:D6}-E1|000002") { ["Json"] = body, ["Status"] = "CHARGING" }),
-                    new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity($"Z|raw|L{i:D6}", $"A|L{i:D6}") { ["Json"] = body, ["LastUpdated"] = DateTimeOffset.UtcNow }),
-                ], ct);
+                await emsp.SubmitTransactionAsync(LocationRows(i, body, TableTransactionActionType.UpsertReplace, 2, "CHARGING"), ct);
             });
         }
         return clock.Elapsed;

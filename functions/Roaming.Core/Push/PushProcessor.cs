@@ -235,7 +235,7 @@ public sealed class PushProcessor(ModuleCatalog catalog, IEnumerable<IPushSource
     {
         var o = options.Value;
         var now = clock.GetUtcNow();
-        if (error.PaceWait() is { } pace && now - (@try.PutOffSince ?? now) < o.PacePatience)
+        if (error.PaceWait(@try.PutOffSince, now, o.PacePatience) is { } pace)
         {
             // A rate limit (a hub's, or the pace set for the partner here) is the partner's pace, not a failure: asked
             // again when it says, without using up a try, so a long backlog is not parked and the partner not marked

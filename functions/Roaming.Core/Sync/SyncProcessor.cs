@@ -195,10 +195,7 @@ public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, Pa
         }
         catch (PartnerCallException e) when (e.HttpStatus is null)
         {
-            return null;
-        }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or TimeoutException)
-        {
+            // The client turns transport failures and timeouts into this, without a status.
             return null;
         }
     }
@@ -247,11 +244,7 @@ public sealed class SyncProcessor(ISyncJobStore jobs, IPartnerStore partners, Pa
     private TimeSpan? Deferral(PartnerCallException e, SyncJob job, SyncPageMessage message)
     {
         var now = clock.GetUtcNow();
-        if (e.PaceWait() is { } asked)
-        {
-            if (now - (message.PutOffSince ?? now) >= options.Value.PacePatience) return null;
-            return asked < LongestWait ? asked : LongestWait;
-        }
+        if (e.PaceWait(message.PutOffSince, now, options.Value.PacePatience) is { } asked) return asked < LongestWait ? asked : LongestWait;
         if (e.HttpStatus == HttpStatusCode.Unauthorized && message.Registering && now - job.Started < YoungJob) return YoungTokenWait;
         return null;
     }

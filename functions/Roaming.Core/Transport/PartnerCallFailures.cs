@@ -34,4 +34,12 @@ public static class PartnerCallFailures
         HttpStatusCode.ServiceUnavailable => e.RetryAfter,
         _ => null,
     };
+
+    /// <summary>
+    /// <see cref="PaceWait(PartnerCallException)"/> while the partner has put the work off for less than
+    /// <paramref name="patience"/> since <paramref name="putOffSince"/> (null: first put off now); after that null, and
+    /// its refusals use up tries like any failure, so a partner that only ever answers 429 fails in the end.
+    /// </summary>
+    public static TimeSpan? PaceWait(this PartnerCallException e, DateTimeOffset? putOffSince, DateTimeOffset now, TimeSpan patience) =>
+        now - (putOffSince ?? now) < patience ? e.PaceWait() : null;
 }
